@@ -1,0 +1,370 @@
+#include "cfg.h"
+
+#include <errno.h>
+#include <iniparser/iniparser.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "sched.h"
+
+#define DEFAULT_CONFIG_FILE "/etc/pgwarden/pgwarden.ini"
+
+enum cfg_type {
+	CFG_INT,
+	CFG_DURATION,
+	CFG_STR,
+	CFG_PATH,
+	CFG_SCHED,
+	CFG_LEVEL,
+	CFG_POLICY
+};
+
+struct cfg_key {
+	const char *section;
+	const char *name;
+	const char *env;
+	enum cfg_type type;
+	size_t offset;
+	size_t size; /* for strings */
+	const char *def;
+	long min, max; /* for integers and durations */
+};
+
+#define OFF(f) offsetof(struct pgw_config, f)
+#define STR(f) OFF(f), sizeof(((struct pgw_config *)0)->f)
+#define NUM(f) OFF(f), 0
+
+/* The one table: every key pgwarden understands, and nothing else. */
+static const struct cfg_key cfg_keys[] = {
+	{"general", "backup_dir", "PGWARDEN_BACKUP_DIR", CFG_PATH,
+	 STR(backup_dir), "/backups", 0, 0},
+	{"general", "log_level", "PGWARDEN_LOG_LEVEL", CFG_LEVEL,
+	 STR(log_level), "info", 0, 0},
+	{"general", "pg_bindir", "PG_BINDIR", CFG_STR, STR(pg_bindir), "", 0,
+	 0},
+	{"general", "database", "PGWARDEN_DATABASE", CFG_STR, STR(database), "",
+	 0, 0},
+	{"general", "password_file", "PGWARDEN_PASSWORD_FILE", CFG_STR,
+	 STR(password_file), "", 0, 0},
+	{"general", "environment", "PGWARDEN_ENVIRONMENT", CFG_STR,
+	 STR(environment), "Development", 0, 0},
+	{"general", "rescan_interval", "PGWARDEN_RESCAN_INTERVAL", CFG_DURATION,
+	 NUM(rescan_interval), "5", 1, 3600},
+	{"general", "request_settle_ms", "PGWARDEN_REQUEST_SETTLE_MS", CFG_INT,
+	 NUM(request_settle_ms), "300", 0, 10000},
+
+	{"monitor", "health_check_interval", "HEALTH_CHECK_INTERVAL",
+	 CFG_DURATION, NUM(health_check_interval), "60", 1, 86400},
+	{"monitor", "max_failure_count", "MAX_FAILURE_COUNT", CFG_INT,
+	 NUM(max_failure_count), "3", 1, 1000},
+	{"monitor", "recovery_cooldown", "RECOVERY_COOLDOWN", CFG_DURATION,
+	 NUM(recovery_cooldown), "3600", 0, 30L * 86400},
+	{"monitor", "check_timeout", "PGWARDEN_CHECK_TIMEOUT", CFG_DURATION,
+	 NUM(check_timeout), "5", 1, 600},
+	{"monitor", "migrations_table", "PGWARDEN_MIGRATIONS_TABLE", CFG_STR,
+	 STR(migrations_table), "schema_migrations", 0, 0},
+	{"monitor", "server_log", "PGWARDEN_SERVER_LOG", CFG_STR,
+	 STR(server_log), "", 0, 0},
+	{"monitor", "patterns_file", "PGWARDEN_PATTERNS_FILE", CFG_PATH,
+	 STR(patterns_file), "", 0, 0},
+	{"monitor", "corruption_policy", "PGWARDEN_CORRUPTION_POLICY",
+	 CFG_POLICY, STR(corruption_policy), "confirm", 0, 0},
+
+	{"backupper", "schedule", "PGWARDEN_BACKUP_SCHEDULE", CFG_SCHED,
+	 STR(schedule), "06:00,18:00", 0, 0},
+	{"backupper", "databases", "PGWARDEN_BACKUP_DATABASES", CFG_STR,
+	 STR(databases), "all", 0, 0},
+	{"backupper", "compression_level", "PGWARDEN_COMPRESSION_LEVEL",
+	 CFG_INT, NUM(compression_level), "6", 1, 9},
+	{"backupper", "compress_threads", "PGWARDEN_COMPRESS_THREADS", CFG_INT,
+	 NUM(compress_threads), "0", 0, 64},
+	{"backupper", "retention_days", "PGWARDEN_RETENTION_DAYS", CFG_INT,
+	 NUM(retention_days), "30", 1, 36500},
+	{"backupper", "min_backups", "PGWARDEN_MIN_BACKUPS", CFG_INT,
+	 NUM(min_backups), "2", 1, 10000},
+	{"backupper", "retention_schedule", "PGWARDEN_RETENTION_SCHEDULE",
+	 CFG_SCHED, STR(retention_schedule), "02:00", 0, 0},
+	{"backupper", "log_retention_days", "PGWARDEN_LOG_RETENTION_DAYS",
+	 CFG_INT, NUM(log_retention_days), "7", 1, 36500},
+	{"backupper", "alert_retention_days", "PGWARDEN_ALERT_RETENTION_DAYS",
+	 CFG_INT, NUM(alert_retention_days), "3", 1, 36500},
+	{"backupper", "space_margin_pct", "PGWARDEN_SPACE_MARGIN_PCT", CFG_INT,
+	 NUM(space_margin_pct), "120", 100, 1000},
+	{"backupper", "progress_interval", "PGWARDEN_PROGRESS_INTERVAL",
+	 CFG_DURATION, NUM(progress_interval), "10", 1, 3600},
+
+	{"server", "pgdata", "PGWARDEN_PGDATA", CFG_PATH, STR(pgdata),
+	 "/var/lib/postgresql/data/pgdata", 0, 0},
+	{"server", "initdb_options", "PGWARDEN_INITDB_OPTIONS", CFG_STR,
+	 STR(initdb_options), "--data-checksums --encoding=UTF8", 0, 0},
+	{"server", "max_start_failures", "PGWARDEN_MAX_START_FAILURES", CFG_INT,
+	 NUM(max_start_failures), "3", 1, 100},
+
+	{"restorer", "init_dir", "PGWARDEN_INIT_DIR", CFG_STR, STR(init_dir),
+	 "/etc/pgwarden/init", 0, 0},
+	{"restorer", "migrations_dir", "PGWARDEN_MIGRATIONS_DIR", CFG_STR,
+	 STR(migrations_dir), "/etc/pgwarden/migrations", 0, 0},
+	{"restorer", "damaged_keep_days", "PGWARDEN_DAMAGED_KEEP_DAYS", CFG_INT,
+	 NUM(damaged_keep_days), "7", 1, 36500},
+	{"restorer", "server_wait", "PGWARDEN_SERVER_WAIT", CFG_DURATION,
+	 NUM(server_wait), "120", 1, 86400},
+	{"restorer", "verify_schedule", "PGWARDEN_VERIFY_SCHEDULE", CFG_SCHED,
+	 STR(verify_schedule), "03:00", 0, 0},
+	{"restorer", "verify_newest", "PGWARDEN_VERIFY_NEWEST", CFG_INT,
+	 NUM(verify_newest), "0", 0, 100000},
+};
+
+#define NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
+
+long cfg_parse_duration(const char *s)
+{
+	char *end;
+	long v, mul = 1;
+
+	if (!s || !*s)
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (end == s || errno || v < 0)
+		return -1;
+	if (*end) {
+		switch (*end) {
+		case 's': mul = 1; break;
+		case 'm': mul = 60; break;
+		case 'h': mul = 3600; break;
+		case 'd': mul = 86400; break;
+		default: return -1;
+		}
+		if (end[1])
+			return -1;
+	}
+	if (v > 100L * 365 * 86400 / mul)
+		return -1;
+	return v * mul;
+}
+
+static int set_number(const struct cfg_key *k, const char *val, void *field,
+		      char *why, size_t whylen)
+{
+	long v;
+	char *end;
+
+	if (k->type == CFG_DURATION) {
+		v = cfg_parse_duration(val);
+		if (v < 0) {
+			snprintf(why, whylen,
+				 "not a duration (e.g. 60, 90s, 5m, 1h)");
+			return -1;
+		}
+	} else {
+		errno = 0;
+		v = strtol(val, &end, 10);
+		if (end == val || *end || errno) {
+			snprintf(why, whylen, "not an integer");
+			return -1;
+		}
+	}
+	if (v < k->min || v > k->max) {
+		snprintf(why, whylen, "out of range %ld..%ld", k->min, k->max);
+		return -1;
+	}
+	*(int *)field = (int)v;
+	return 0;
+}
+
+static int set_value(const struct cfg_key *k, const char *val,
+		     struct pgw_config *c, char *why, size_t whylen)
+{
+	char *field = (char *)c + k->offset;
+	struct sched sc;
+
+	switch (k->type) {
+	case CFG_INT:
+	case CFG_DURATION: return set_number(k, val, field, why, whylen);
+	case CFG_PATH:
+		if (val[0] != '\0' && val[0] != '/') {
+			snprintf(why, whylen, "not an absolute path");
+			return -1;
+		}
+		break;
+	case CFG_SCHED:
+		if (sched_parse(val, &sc, why, whylen) < 0)
+			return -1;
+		break;
+	case CFG_LEVEL:
+		if (log_level_parse(val) < 0) {
+			snprintf(why, whylen,
+				 "not one of debug, info, warning, error");
+			return -1;
+		}
+		break;
+	case CFG_POLICY:
+		if (strcmp(val, "confirm") && strcmp(val, "immediate") &&
+		    strcmp(val, "alert-only")) {
+			snprintf(why, whylen,
+				 "not one of confirm, immediate, alert-only");
+			return -1;
+		}
+		break;
+	case CFG_STR: break;
+	}
+	if (strlen(val) >= k->size) {
+		snprintf(why, whylen, "longer than %zu characters",
+			 k->size - 1);
+		return -1;
+	}
+	memcpy(field, val, strlen(val) + 1);
+	return 0;
+}
+
+void cfg_defaults(struct pgw_config *out)
+{
+	char why[64];
+
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < NKEYS; i++)
+		if (set_value(&cfg_keys[i], cfg_keys[i].def, out, why,
+			      sizeof(why)) < 0)
+			abort(); /* a default outside its own range is a bug */
+}
+
+static const struct cfg_key *cfg_find(const char *sec, const char *name)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (strcasecmp(cfg_keys[i].section, sec) == 0 &&
+		    strcasecmp(cfg_keys[i].name, name) == 0)
+			return &cfg_keys[i];
+	return NULL;
+}
+
+static bool section_known(const char *sec)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (strcasecmp(cfg_keys[i].section, sec) == 0)
+			return true;
+	return false;
+}
+
+/* iniparser's own diagnostics go to stderr unformatted; keep them quiet. */
+static int ini_quiet(const char *fmt, ...)
+{
+	(void)fmt;
+	return 0;
+}
+
+static int load_file(const char *file, struct pgw_config *c, char *err,
+		     size_t errlen)
+{
+	dictionary *d;
+	char why[256];
+	int rc = 0;
+
+	if (access(file, R_OK) < 0) {
+		snprintf(err, errlen, "unable to read config file '%s': %s",
+			 file, strerror(errno));
+		return -1;
+	}
+	iniparser_set_error_callback(ini_quiet);
+	d = iniparser_load(file);
+	if (!d) {
+		snprintf(err, errlen, "config file '%s' is not valid INI",
+			 file);
+		return -1;
+	}
+	for (int s = 0; rc == 0 && s < iniparser_getnsec(d); s++) {
+		const char *sec = iniparser_getsecname(d, s);
+		int nk = iniparser_getsecnkeys(d, sec);
+		const char **keys = calloc((size_t)nk + 1, sizeof(*keys));
+		if (!section_known(sec)) {
+			snprintf(err, errlen,
+				 "unknown section [%s] in config file '%s'",
+				 sec, file);
+			rc = -1;
+		}
+		if (rc == 0 && nk > 0 &&
+		    (!keys || !iniparser_getseckeys(d, sec, keys)))
+			rc = -1, snprintf(err, errlen, "out of memory");
+		for (int k = 0; rc == 0 && k < nk; k++) {
+			const char *name = strchr(keys[k], ':') + 1;
+			const struct cfg_key *key = cfg_find(sec, name);
+			const char *val = iniparser_getstring(d, keys[k], "");
+			if (!key) {
+				snprintf(err, errlen,
+					 "unknown key '%s' in section [%s] of "
+					 "config file '%s'",
+					 name, sec, file);
+				rc = -1;
+			} else if (set_value(key, val, c, why, sizeof(why)) <
+				   0) {
+				snprintf(err, errlen,
+					 "invalid value '%s' for %s (config "
+					 "file '%s' [%s]): %s",
+					 val, key->name, file, sec, why);
+				rc = -1;
+			}
+		}
+		free(keys);
+	}
+	iniparser_freedict(d);
+	return rc;
+}
+
+static int load_env(struct pgw_config *c, char *err, size_t errlen)
+{
+	char why[256];
+
+	for (size_t i = 0; i < NKEYS; i++) {
+		const char *val = getenv(cfg_keys[i].env);
+		if (!val)
+			continue;
+		if (set_value(&cfg_keys[i], val, c, why, sizeof(why)) < 0) {
+			snprintf(err, errlen,
+				 "invalid value '%s' for %s (environment %s): "
+				 "%s",
+				 val, cfg_keys[i].name, cfg_keys[i].env, why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int cfg_load(const char *path, struct pgw_config *out, struct cfg_source *src,
+	     char *err, size_t errlen)
+{
+	struct pgw_config c;
+	const char *file = path;
+
+	cfg_defaults(&c);
+	if (!file)
+		file = getenv("PGWARDEN_CONFIG");
+	if (!file && access(DEFAULT_CONFIG_FILE, F_OK) == 0)
+		file = DEFAULT_CONFIG_FILE;
+	if (file && *file && load_file(file, &c, err, errlen) < 0)
+		return -1;
+	if (load_env(&c, err, errlen) < 0)
+		return -1;
+	if (src)
+		snprintf(src->file, sizeof(src->file), "%s", file ? file : "");
+	*out = c;
+	return 0;
+}
+
+void cfg_dump(const struct pgw_config *c, FILE *f)
+{
+	const char *sec = "";
+
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct cfg_key *k = &cfg_keys[i];
+		const char *field = (const char *)c + k->offset;
+		if (strcmp(sec, k->section) != 0)
+			fprintf(f, "%s[%s]\n", i ? "\n" : "", sec = k->section);
+		if (k->type == CFG_INT || k->type == CFG_DURATION)
+			fprintf(f, "%s = %d\n", k->name, *(const int *)field);
+		else
+			fprintf(f, "%s = %s\n", k->name, field);
+	}
+}

@@ -1,0 +1,84 @@
+/*
+ * cfg.h - configuration: one declarative table of every key (section, name,
+ * environment variable, type, default, range), loaded from an INI file with
+ * iniparser and then overridden from the environment.
+ *
+ * Contract:
+ *  - cfg_load() fills a complete struct pgw_config or returns -1 with one
+ *    human line in err naming the key and where the bad value came from
+ *    ("file /etc/x.ini" or "environment MAX_FAILURE_COUNT"). Unknown sections
+ *    and keys in the file are errors, so typos do not pass silently.
+ *  - the file is optional unless named explicitly: path NULL means "use
+ *    $PGWARDEN_CONFIG, else /etc/pgwarden/pgwarden.ini if it exists".
+ *  - the struct is plain data: a reload builds a new one and swaps only on
+ *    success, so a bad reload keeps the old configuration.
+ */
+#ifndef PGW_CFG_H
+#define PGW_CFG_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define CFG_ERR_MAX 512
+#define CFG_STR_MAX 1024
+
+struct pgw_config {
+	/* [general] */
+	char backup_dir[PATH_MAX];
+	char log_level[16];
+	char pg_bindir[PATH_MAX];
+	char database[128];
+	char password_file[PATH_MAX];
+	char environment[64];
+	int rescan_interval;
+	int request_settle_ms;
+	/* [monitor] */
+	int health_check_interval;
+	int max_failure_count;
+	int recovery_cooldown;
+	int check_timeout;
+	char migrations_table[128];
+	char server_log[PATH_MAX];
+	char patterns_file[PATH_MAX];
+	char corruption_policy[16];
+	/* [backupper] */
+	char schedule[CFG_STR_MAX];
+	char databases[CFG_STR_MAX];
+	int compression_level;
+	int compress_threads;
+	int retention_days;
+	int min_backups;
+	char retention_schedule[CFG_STR_MAX];
+	int log_retention_days;
+	int alert_retention_days;
+	int space_margin_pct;
+	int progress_interval;
+	/* [server] (pgwarden-db, the db container's supervisor) */
+	char pgdata[PATH_MAX];
+	char initdb_options[CFG_STR_MAX];
+	int max_start_failures;
+	/* [restorer] */
+	char init_dir[PATH_MAX];
+	char migrations_dir[PATH_MAX];
+	int damaged_keep_days;
+	int server_wait;
+	char verify_schedule[CFG_STR_MAX];
+	int verify_newest;
+};
+
+/* Where cfg_load found its file ("" when none was used). */
+struct cfg_source {
+	char file[PATH_MAX];
+};
+
+int cfg_load(const char *path, struct pgw_config *out, struct cfg_source *src,
+	     char *err, size_t errlen);
+/* Fill defaults only (used by tests and as the base of cfg_load). */
+void cfg_defaults(struct pgw_config *out);
+/* Print every key = value (secrets are never stored in the struct). */
+void cfg_dump(const struct pgw_config *c, FILE *f);
+/* Parse "90", "90s", "5m", "2h", "1d" into seconds; -1 when malformed. */
+long cfg_parse_duration(const char *s);
+
+#endif

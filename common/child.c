@@ -1,0 +1,181 @@
+#include "child.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tm.h"
+
+static void child_exec(const char *const argv[], int in_fd, int out_fd,
+		       int err_fd)
+{
+	int devnull = open("/dev/null", O_RDWR);
+	sigset_t none;
+
+	/* the parent ignores SIGPIPE; a pg tool should see default actions */
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	dup2(in_fd >= 0 ? in_fd : devnull, STDIN_FILENO);
+	dup2(out_fd >= 0 ? out_fd : devnull, STDOUT_FILENO);
+	dup2(err_fd, STDERR_FILENO);
+	execv(argv[0], (char *const *)argv);
+	dprintf(STDERR_FILENO, "unable to execute '%s': %s\n", argv[0],
+		strerror(errno));
+	_exit(127);
+}
+
+int child_start_io(struct child *c, const char *const argv[], int in_fd,
+		   int out_fd, int err_fd)
+{
+	const char *base = strrchr(argv[0], '/');
+
+	memset(c, 0, sizeof(*c));
+	snprintf(c->name, sizeof(c->name), "%s", base ? base + 1 : argv[0]);
+	c->err_fd = err_fd >= 0 ? dup(err_fd)
+				: memfd_create("child-stderr", MFD_CLOEXEC);
+	if (c->err_fd < 0)
+		return -1;
+	fcntl(c->err_fd, F_SETFD, FD_CLOEXEC);
+	c->pid = fork();
+	if (c->pid < 0) {
+		close(c->err_fd);
+		return -1;
+	}
+	if (c->pid == 0)
+		child_exec(argv, in_fd, out_fd, c->err_fd);
+	return 0;
+}
+
+int child_start(struct child *c, const char *const argv[], int in_fd,
+		int out_fd)
+{
+	return child_start_io(c, argv, in_fd, out_fd, -1);
+}
+
+int child_poll(struct child *c)
+{
+	if (c->pid <= 0)
+		return 1;
+	if (waitpid(c->pid, &c->status, WNOHANG) == c->pid) {
+		close(c->err_fd);
+		c->err_fd = -1;
+		c->pid = -1;
+		return 1;
+	}
+	return 0;
+}
+
+/* The last non-empty line of the child's stderr, for the error message. */
+static void last_stderr_line(int fd, char *out, size_t cap)
+{
+	char buf[2048];
+	off_t end = lseek(fd, 0, SEEK_END);
+	off_t from =
+		end > (off_t)sizeof(buf) - 1 ? end - (off_t)sizeof(buf) + 1 : 0;
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, from);
+	char *line;
+
+	out[0] = '\0';
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	line = strrchr(buf, '\n');
+	snprintf(out, cap, "%s", line ? line + 1 : buf);
+}
+
+int child_finish(struct child *c, char *why, size_t whylen)
+{
+	char err[512];
+	pid_t r;
+
+	do {
+		r = waitpid(c->pid, &c->status, 0);
+	} while (r < 0 && errno == EINTR);
+	last_stderr_line(c->err_fd, err, sizeof(err));
+	close(c->err_fd);
+	c->err_fd = -1;
+	if (r < 0) {
+		snprintf(why, whylen, "unable to wait for %s: %s", c->name,
+			 strerror(errno));
+		return -1;
+	}
+	if (WIFEXITED(c->status) && WEXITSTATUS(c->status) == 0)
+		return 0;
+	if (WIFSIGNALED(c->status))
+		snprintf(why, whylen, "%s was killed by signal %d%s%s", c->name,
+			 WTERMSIG(c->status), err[0] ? ": " : "", err);
+	else
+		snprintf(why, whylen, "%s exited with code %d%s%s", c->name,
+			 WEXITSTATUS(c->status), err[0] ? ": " : "", err);
+	return -1;
+}
+
+void child_kill(struct child *c, int grace_ms)
+{
+	int64_t deadline = tm_mono_ms() + grace_ms;
+	char why[64];
+
+	if (c->pid <= 0)
+		return;
+	kill(c->pid, SIGTERM);
+	while (tm_mono_ms() < deadline) {
+		if (waitpid(c->pid, &c->status, WNOHANG) == c->pid) {
+			close(c->err_fd);
+			c->err_fd = -1;
+			c->pid = -1;
+			return;
+		}
+		tm_sleep_ms(20);
+	}
+	kill(c->pid, SIGKILL);
+	child_finish(c, why, sizeof(why));
+	c->pid = -1;
+}
+
+int child_run(const char *const argv[], char *out, size_t outcap, char *why,
+	      size_t whylen)
+{
+	struct child c;
+	int pfd[2];
+	size_t got = 0;
+	char sink[4096];
+
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return -1;
+	if (child_start(&c, argv, -1, pfd[1]) < 0) {
+		snprintf(why, whylen, "unable to start '%s': %s", argv[0],
+			 strerror(errno));
+		close(pfd[0]);
+		close(pfd[1]);
+		return -1;
+	}
+	close(pfd[1]);
+	for (;;) {
+		char *dst = out && got + 1 < outcap ? out + got : sink;
+		size_t room = out && got + 1 < outcap ? outcap - 1 - got
+						      : sizeof(sink);
+		ssize_t n = read(pfd[0], dst, room);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (dst != sink)
+			got += (size_t)n;
+	}
+	close(pfd[0]);
+	if (out)
+		out[got] = '\0';
+	return child_finish(&c, why, whylen);
+}

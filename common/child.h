@@ -1,0 +1,41 @@
+/*
+ * child.h - run the PostgreSQL tools (pg_dump, psql, initdb...) as child
+ * processes wired to pipes, never through a shell, never with a secret in
+ * argv (passwords travel through PGPASSFILE).
+ *
+ * Contract: child_start() forks and execs argv with stdin/stdout connected to
+ * the given fds (-1: /dev/null), stderr captured in an anonymous memory file
+ * so a chatty child can never block on a full pipe. child_finish() waits and
+ * fills a one-line summary of how it ended plus the last stderr lines.
+ */
+#ifndef PGW_CHILD_H
+#define PGW_CHILD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct child {
+	pid_t pid;
+	int err_fd; /* memfd holding the child's stderr */
+	int status; /* raw wait status after child_finish */
+	char name[64];
+};
+
+int child_start(struct child *c, const char *const argv[], int in_fd,
+		int out_fd);
+/* Same, with stderr going to err_fd (e.g. a log file) instead. */
+int child_start_io(struct child *c, const char *const argv[], int in_fd,
+		   int out_fd, int err_fd);
+/* Non-blocking: 1 when the child has ended (status filled), else 0. */
+int child_poll(struct child *c);
+/* Wait for the child. Returns 0 when it exited 0, else -1; why gets e.g.
+ * "pg_dump exited with code 1: <last stderr line>". */
+int child_finish(struct child *c, char *why, size_t whylen);
+/* SIGTERM then, after grace_ms, SIGKILL; then reap. */
+void child_kill(struct child *c, int grace_ms);
+/* Run to completion with no input, capturing stdout into out (may be NULL). */
+int child_run(const char *const argv[], char *out, size_t outcap, char *why,
+	      size_t whylen);
+
+#endif

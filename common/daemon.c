@@ -1,0 +1,174 @@
+#include "daemon.h"
+
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "alert.h"
+#include "exitcode.h"
+#include "fs.h"
+#include "log.h"
+#include "pg.h"
+#include "proto.h"
+#include "sig.h"
+
+#ifndef PGW_VERSION
+#define PGW_VERSION "0.1.0"
+#endif
+
+static void usage(const char *name, FILE *f)
+{
+	fprintf(f,
+		"usage: pgwarden-%s [--config FILE] [--check-config]\n"
+		"  --config FILE    INI configuration (default "
+		"$PGWARDEN_CONFIG or\n"
+		"                   /etc/pgwarden/pgwarden.ini when it "
+		"exists)\n"
+		"  --check-config   validate the configuration, print it, "
+		"exit\n"
+		"  --version        print the version\n",
+		name);
+}
+
+static void parse_args(struct daemon *d, int argc, char **argv, int *check)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"check-config", no_argument, NULL, 'C'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0}};
+	int o;
+
+	while ((o = getopt_long(argc, argv, "c:hV", opts, NULL)) != -1) {
+		switch (o) {
+		case 'c': d->config_path = optarg; break;
+		case 'C': *check = 1; break;
+		case 'h': usage(d->name, stdout); exit(PGW_EXIT_OK);
+		case 'V':
+			printf("pgwarden-%s %s\n", d->name, PGW_VERSION);
+			exit(PGW_EXIT_OK);
+		default: usage(d->name, stderr); exit(PGW_EXIT_USAGE);
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "pgwarden-%s: unexpected argument '%s'\n",
+			d->name, argv[optind]);
+		exit(PGW_EXIT_USAGE);
+	}
+}
+
+static void open_logs(struct daemon *d)
+{
+	char path[PATH_MAX];
+
+	log_open(LOG_MAIN, fs_join(path, d->cfg.backup_dir, d->main_log));
+	if (d->aux_log)
+		log_open(LOG_AUX, fs_join(path, d->cfg.backup_dir, d->aux_log));
+}
+
+static void apply_config(struct daemon *d)
+{
+	struct alert_ctx ac = {d->cfg.backup_dir, "PostgreSQL Backup System",
+			       d->cfg.environment, d->name};
+
+	log_set_level((enum log_level)log_level_parse(d->cfg.log_level));
+	alert_init(&ac);
+}
+
+void daemon_start(struct daemon *d, int argc, char **argv)
+{
+	char err[CFG_ERR_MAX], lockname[64];
+	struct cfg_source src;
+	int check = 0;
+
+	log_init(d->name);
+	umask(077);
+	parse_args(d, argc, argv, &check);
+	if (cfg_load(d->config_path, &d->cfg, &src, err, sizeof(err)) < 0)
+		fatalx(PGW_EXIT_CONFIG, "configuration error: %s", err);
+	if (check) {
+		printf("# configuration is valid (file: %s)\n",
+		       src.file[0] ? src.file : "none, defaults + environment");
+		cfg_dump(&d->cfg, stdout);
+		exit(PGW_EXIT_OK);
+	}
+	apply_config(d);
+	if (fs_check_backup_dir(d->cfg.backup_dir, err, sizeof(err)) < 0)
+		fatalx(PGW_EXIT_BACKUP_DIR, "%s", err);
+	snprintf(lockname, sizeof(lockname), "%s%s", PROTO_LOCK_PREFIX,
+		 d->name);
+	d->instance_lock = fs_lock(d->cfg.backup_dir, lockname, 0, NULL);
+	if (d->instance_lock < 0)
+		fatalx(PGW_EXIT_RUNNING,
+		       "another %s is already running on '%s' (lock %s)",
+		       d->name, d->cfg.backup_dir, lockname);
+	open_logs(d);
+	if (pg_auth_setup(&d->cfg, err, sizeof(err)) < 0)
+		fatalx(PGW_EXIT_CONFIG, "configuration error: %s", err);
+	sig_install();
+	watch_open(&d->watch, d->cfg.backup_dir);
+	log_info("started (pid %d, backups in '%s', config %s)", (int)getpid(),
+		 d->cfg.backup_dir, src.file[0] ? src.file : "defaults");
+}
+
+int daemon_reload(struct daemon *d)
+{
+	struct pgw_config next;
+	char err[CFG_ERR_MAX];
+
+	sig_reload = 0;
+	if (cfg_load(d->config_path, &next, NULL, err, sizeof(err)) < 0) {
+		log_error("reload failed, keeping the old configuration: %s",
+			  err);
+		return 0;
+	}
+	if (strcmp(next.backup_dir, d->cfg.backup_dir) != 0) {
+		log_error("reload failed, keeping the old configuration: "
+			  "backup_dir cannot change while running (restart "
+			  "instead)");
+		return 0;
+	}
+	d->cfg = next;
+	apply_config(d);
+	open_logs(d); /* reopens: also lets operators rotate the log files */
+	log_info("configuration reloaded");
+	return 1;
+}
+
+void daemon_stop(struct daemon *d)
+{
+	log_info("stopped");
+	watch_close(&d->watch);
+	pg_auth_cleanup();
+	fs_unlock(d->instance_lock);
+	log_close_all();
+	log_clear_secrets();
+}
+
+int daemon_take_request(struct daemon *d, const char *req, char *content,
+			size_t cap, int *wake_ms)
+{
+	int wait = 0;
+	enum request_state st = proto_request_claim(d->cfg.backup_dir, req,
+						    d->cfg.request_settle_ms,
+						    content, cap, &wait);
+
+	if (st == REQ_SETTLING && wait < *wake_ms)
+		*wake_ms = wait;
+	if (st == REQ_REJECTED)
+		alert_emit(ALERT_ERROR, "request-rejected", "Request rejected",
+			   content, NULL);
+	return (int)st;
+}
+
+void daemon_wait(struct daemon *d, int wake_ms)
+{
+	if (sig_stop || sig_reload)
+		return;
+	watch_wait(&d->watch, wake_ms, NULL, 0);
+}

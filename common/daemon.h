@@ -1,0 +1,42 @@
+/*
+ * daemon.h - the start-up and reload sequence every sidecar shares:
+ * arguments, configuration, backups directory, single-instance lock, log
+ * files, authentication, alerts, signals.
+ *
+ * Start-up failures exit with the codes of exitcode.h after one clear line:
+ * bad config 2, bad arguments 3, unusable backups directory 4, another
+ * instance running 5. "--check-config" validates, prints the effective
+ * configuration and exits 0 (or 2).
+ */
+#ifndef PGW_DAEMON_H
+#define PGW_DAEMON_H
+
+#include "cfg.h"
+#include "watch.h"
+
+struct daemon {
+	const char *name;	 /* "backupper" */
+	const char *main_log;	 /* "backup.log" */
+	const char *aux_log;	 /* "retention.log" or NULL */
+	const char *config_path; /* --config, or NULL */
+	struct pgw_config cfg;
+	struct watch watch;
+	int instance_lock;
+};
+
+/* Everything up to the main loop; exits on failure as described above. */
+void daemon_start(struct daemon *d, int argc, char **argv);
+/* Called by the main loop when sig_reload is set: reloads the config; on
+ * failure keeps the old one and logs why. Returns 1 when changed. */
+int daemon_reload(struct daemon *d);
+/* Look at one request file (see proto_request_claim). Rejected requests are
+ * logged and alerted here; a settling request lowers *wake_ms to when it
+ * should be looked at again. */
+int daemon_take_request(struct daemon *d, const char *req, char *content,
+			size_t cap, int *wake_ms);
+/* Wait for a change in the backups directory, a signal, or wake_ms. */
+void daemon_wait(struct daemon *d, int wake_ms);
+/* Release lock, logs, auth. */
+void daemon_stop(struct daemon *d);
+
+#endif

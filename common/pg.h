@@ -1,0 +1,53 @@
+/*
+ * pg.h - libpq helpers and locating the installed PostgreSQL tools.
+ *
+ * Connection settings come from the standard PG* environment (PGHOST, PGPORT,
+ * PGUSER, PGDATABASE, PGPASSFILE) and, for the password, from a secret file
+ * (config password_file) or PGPASSWORD; both are turned into a private
+ * pgpass file so that child tools authenticate without a password in argv or
+ * in their environment. Connections always carry a connect timeout and a
+ * statement timeout.
+ */
+#ifndef PGW_PG_H
+#define PGW_PG_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct pgw_config;
+
+/* Set up authentication (see above). -1 with reason in err. */
+int pg_auth_setup(const struct pgw_config *c, char *err, size_t errlen);
+/* Remove the private pgpass file (at exit). */
+void pg_auth_cleanup(void);
+
+/* The database the sidecars look after: config database, else PGDATABASE,
+ * else PGUSER, else "postgres". */
+const char *pg_target_db(const struct pgw_config *c);
+
+/* Connect to dbname (NULL: target default) with timeouts in seconds.
+ * Returns NULL with a one-line reason in err. */
+PGconn *pg_connect(const char *dbname, int connect_timeout_s,
+		   int statement_timeout_s, char *err, size_t errlen);
+/* libpq ping: the pg_isready equivalent. */
+PGPing pg_ping(const char *dbname, int timeout_s);
+/* Run a command; 0 or -1 with the server's message in err. */
+int pg_exec(PGconn *conn, const char *sql, char *err, size_t errlen);
+/* First column of the first row into out; -1 on error or no row. */
+int pg_value(PGconn *conn, const char *sql, char *out, size_t cap, char *err,
+	     size_t errlen);
+/* Same, as an integer. */
+int pg_value_int64(PGconn *conn, const char *sql, int64_t *out, char *err,
+		   size_t errlen);
+/* Quote an identifier/literal into out with libpq escaping. -1 on error. */
+int pg_quote_ident(PGconn *conn, const char *ident, char *out, size_t cap);
+int pg_quote_literal(PGconn *conn, const char *lit, char *out, size_t cap);
+
+/* Full path of a PostgreSQL program (pg_dump, psql, initdb, ...):
+ * config pg_bindir / PG_BINDIR, else `pg_config --bindir`, else the newest
+ * /usr/lib/postgresql/N/bin. -1 when not found. */
+int pg_bin(const struct pgw_config *c, const char *prog, char *out, size_t cap);
+
+#endif

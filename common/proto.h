@@ -1,0 +1,115 @@
+/*
+ * proto.h - the /backups protocol: every file name the sidecars exchange and
+ * the rules for using them. docs/PROTOCOL.md is the prose version of this
+ * header; keep the two in step.
+ *
+ * Files (all directly in the backups directory):
+ *   backup_<YYYYMMDD_HHMMSS>_<db>.sql.gz      a database dump (plain SQL, gzip)
+ *   globals_<YYYYMMDD_HHMMSS>.sql.gz          pg_dumpall --globals-only
+ *   <either>.manifest                          its manifest (INI); a backup is
+ *                                              valid only if the manifest says
+ * so <either>.partial                           being written; never trusted
+ *   request-backup | request-restore |         requests: anyone may touch them;
+ *   request-verify | request-reinit            consumed exactly once
+ *   recovery-in-progress                       exclusive marker, flock-held by
+ * the running recovery alert-<YYYYMMDDTHHMMSS.mmmZ>-<SEV>-<event> one alert per
+ * event monitor.state / monitor.status             the monitor's memory /
+ * heartbeat server.status                              the db supervisor's
+ * heartbeat .lock-<name>                               flock locks (see
+ * PROTO_LOCK_*) Names starting with '.' are private temporaries and never part
+ * of the protocol; readers ignore them.
+ */
+#ifndef PGW_PROTO_H
+#define PGW_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#define PROTO_REQ_BACKUP      "request-backup"
+#define PROTO_REQ_RESTORE     "request-restore"
+#define PROTO_REQ_VERIFY      "request-verify"
+#define PROTO_REQ_REINIT      "request-reinit"
+#define PROTO_RECOVERY	      "recovery-in-progress"
+#define PROTO_MONITOR_STATE   "monitor.state"
+#define PROTO_MONITOR_STATUS  "monitor.status"
+#define PROTO_SERVER_STATUS   "server.status"
+#define PROTO_LOCK_JOBS	      ".lock-jobs" /* backup, verification, restore */
+#define PROTO_LOCK_PREFIX     ".lock-"	   /* + sidecar name: one instance */
+#define PROTO_PARTIAL_SUFFIX  ".partial"
+#define PROTO_MANIFEST_SUFFIX ".manifest"
+#define PROTO_REQUEST_MAX     4096
+
+#define LOG_BACKUP	 "backup.log"
+#define LOG_HEALTH	 "health-monitor.log"
+#define LOG_RECOVERY	 "recovery.log"
+#define LOG_VERIFICATION "verification.log"
+#define LOG_RETENTION	 "retention.log"
+#define LOG_SERVER	 "db-supervisor.log"
+/* where pgwarden-db writes the server output when server_log is unset */
+#define PROTO_SERVER_LOG "postgresql.log"
+
+enum backup_kind { BACKUP_DATABASE, BACKUP_GLOBALS };
+
+struct backup_name {
+	enum backup_kind kind;
+	time_t when;
+	char stamp[16];
+	char database[128]; /* decoded; empty for globals */
+};
+
+/* Build the final file name of a backup into out (NAME_MAX+1). -1 if the
+ * database name cannot be encoded. */
+int proto_backup_filename(const struct backup_name *b, char *out, size_t cap);
+/* Parse a final backup file name (not .partial, not .manifest). */
+int proto_backup_parse(const char *name, struct backup_name *out);
+/* "<file>.manifest" */
+void proto_manifest_name(const char *backup_file, char *out, size_t cap);
+
+/* Outcome of looking at a request file. */
+enum request_state {
+	REQ_NONE = 0,	  /* no request */
+	REQ_CLAIMED = 1,  /* claimed: content filled, file removed */
+	REQ_SETTLING = 2, /* touched too recently: look again later */
+	REQ_REJECTED = 3, /* not a regular file, or unreadable: moved away */
+};
+
+/* Claim dir/name once it has been quiet for settle_ms. Exactly one caller
+ * wins the claim (rename is atomic). content gets up to PROTO_REQUEST_MAX
+ * bytes, NUL terminated. On REQ_SETTLING, *wait_ms says how long to wait.
+ * On REQ_REJECTED, content holds the reason. */
+enum request_state proto_request_claim(const char *dir, const char *name,
+				       int settle_ms, char *content, size_t cap,
+				       int *wait_ms);
+
+/* Request contents: empty, or "key=value" lines (a bare first line is taken
+ * as the value of bare_key when bare_key is not NULL). Unknown keys, binary
+ * bytes or overlong values make the request invalid (-1, reason in err). */
+struct request_kv {
+	char key[32];
+	char value[256];
+};
+int proto_request_parse(const char *content, const char *const *allowed,
+			const char *bare_key, struct request_kv *out, int max,
+			char *err, size_t errlen);
+/* The value of key in parsed pairs, or NULL. */
+const char *proto_request_get(const struct request_kv *kv, int n,
+			      const char *key);
+
+/* Write a request atomically (used by the monitor and the CLI). */
+int proto_request_write(const char *dir, const char *name, const char *content);
+
+/* recovery-in-progress: returns an fd holding the lock (>= 0), -1 on error,
+ * -2 when a live recovery holds it, -3 when a stale one exists (its content
+ * is copied to stale, then call proto_recovery_clear_stale()). */
+int proto_recovery_begin(const char *dir, const char *content, char *stale,
+			 size_t stalecap);
+int proto_recovery_update(int fd, const char *content);
+void proto_recovery_end(const char *dir, int fd);
+int proto_recovery_clear_stale(const char *dir);
+/* Held by a live process right now. */
+bool proto_recovery_active(const char *dir);
+/* The marker exists (live or stale). */
+bool proto_recovery_exists(const char *dir);
+
+#endif

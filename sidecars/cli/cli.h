@@ -1,0 +1,18 @@
+/* cli.h - the pgwarden commands; each returns an exit code of exitcode.h. */
+#ifndef PGW_CLI_H
+#define PGW_CLI_H
+
+#include "cfg.h"
+
+struct cli_command {
+	const char *name;
+	const char *help;
+	int (*run)(int argc, char **argv);
+};
+
+/* Load config like the sidecars (--config FILE among argv); exits 2. */
+void cli_load_config(int *argc, char **argv, struct pgw_config *c);
+
+int cli_migrate(int argc, char **argv);
+
+#endif

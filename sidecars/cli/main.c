@@ -1,0 +1,37 @@
+/* pgwarden: the operator's command line, meant for kubectl exec. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "exitcode.h"
+#include "log.h"
+
+static const struct cli_command commands[] = {
+	{"migrate", "[--init]  apply init scripts (--init) and pending migrations",
+	 cli_migrate},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: pgwarden COMMAND [options]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %s %s\n", commands[i].name, commands[i].help);
+	fprintf(f, "\nconfiguration: as the sidecars (--config FILE, "
+		   "$PGWARDEN_CONFIG, environment)\n");
+}
+
+int main(int argc, char **argv)
+{
+	log_init("pgwarden");
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? PGW_EXIT_USAGE : PGW_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "pgwarden: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return PGW_EXIT_USAGE;
+}

@@ -1,0 +1,219 @@
+#include "server.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "alert.h"
+#include "fs.h"
+#include "log.h"
+#include "pg.h"
+#include "proto.h"
+#include "tm.h"
+
+/* A server that dies within this long after start failed to start. */
+#define START_GRACE_MS 15000
+
+void server_init(struct server *s, const struct daemon *d)
+{
+	memset(s, 0, sizeof(*s));
+	s->proc.pid = -1;
+	snprintf(s->state, sizeof(s->state), "stopped");
+	if (d->cfg.server_log[0])
+		snprintf(s->log_path, sizeof(s->log_path), "%s", d->cfg.server_log);
+	else
+		fs_join(s->log_path, d->cfg.backup_dir, PROTO_SERVER_LOG);
+}
+
+static void server_start(struct server *s, const struct daemon *d)
+{
+	char postgres[PATH_MAX];
+	const char *argv[] = {postgres, "-D", d->cfg.pgdata, NULL};
+	int logfd;
+
+	if (pg_bin(&d->cfg, "postgres", postgres, sizeof(postgres)) < 0)
+		return;
+	logfd = open(s->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (logfd < 0) {
+		log_error("unable to open '%s': %s", s->log_path, strerror(errno));
+		return;
+	}
+	if (child_start_io(&s->proc, argv, -1, logfd, logfd) < 0) {
+		log_error("unable to start postgres: %s", strerror(errno));
+		close(logfd);
+		return;
+	}
+	close(logfd);
+	s->running = true;
+	s->ready = false;
+	s->started_ms = tm_mono_ms();
+	snprintf(s->state, sizeof(s->state), "starting");
+	log_info("postgres started (pid %d, data '%s')", (int)s->proc.pid,
+		 d->cfg.pgdata);
+}
+
+static void server_exited(struct server *s, const struct daemon *d)
+{
+	int st = s->proc.status;
+	bool early = !s->ready || tm_mono_ms() - s->started_ms < START_GRACE_MS;
+
+	s->running = s->ready = false;
+	s->restarts++;
+	if (WIFSIGNALED(st))
+		log_warn("postgres was killed by signal %d", WTERMSIG(st));
+	else
+		log_warn("postgres exited with code %d", WEXITSTATUS(st));
+	s->start_failures = early ? s->start_failures + 1 : 0;
+	if (s->start_failures >= d->cfg.max_start_failures) {
+		if (strcmp(s->state, "failed") != 0)
+			alert_emit(ALERT_CRITICAL, "server-failed",
+				   "Database Server - CRITICAL",
+				   "PostgreSQL fails to start; the restorer can re-initialise the cluster from the newest valid backup",
+				   NULL);
+		snprintf(s->state, sizeof(s->state), "failed");
+		s->next_start_ms = tm_mono_ms() + 30000;
+	} else {
+		snprintf(s->state, sizeof(s->state), "restarting");
+		s->next_start_ms = tm_mono_ms() + 500;
+	}
+	server_write_status(s, d);
+}
+
+void server_tick(struct server *s, const struct daemon *d)
+{
+	if (!s->running) {
+		if (tm_mono_ms() >= s->next_start_ms)
+			server_start(s, d);
+		return;
+	}
+	if (child_poll(&s->proc)) {
+		server_exited(s, d);
+		return;
+	}
+	if (!s->ready && pg_ping("postgres", 2) == PQPING_OK) {
+		s->ready = true;
+		s->since = time(NULL);
+		snprintf(s->state, sizeof(s->state), "running");
+		log_info("postgres is accepting connections");
+		server_write_status(s, d);
+	}
+}
+
+void server_stop(struct server *s, int grace_ms)
+{
+	static const int sigs[] = {SIGINT, SIGQUIT, SIGKILL};
+
+	for (int i = 0; i < 3 && s->running; i++) {
+		int64_t deadline = tm_mono_ms() + grace_ms;
+		kill(s->proc.pid, sigs[i]);
+		while (tm_mono_ms() < deadline && !child_poll(&s->proc))
+			tm_sleep_ms(50);
+		if (s->proc.pid < 0)
+			s->running = s->ready = false;
+	}
+	snprintf(s->state, sizeof(s->state), "stopped");
+}
+
+static void copy_conf(const char *from_dir, const char *to_dir)
+{
+	static const char *files[] = {"postgresql.conf", "postgresql.auto.conf",
+				      "pg_hba.conf", "pg_ident.conf"};
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		size_t len;
+		char *data = fs_read_small(from_dir, files[i], 4 << 20, &len);
+		if (!data)
+			continue; /* unreadable or damaged: keep initdb's */
+		if (fs_write_atomic(to_dir, files[i], data, len) == 0)
+			log_info("kept '%s' from the old data directory", files[i]);
+		free(data);
+	}
+}
+
+static int run_initdb(const struct daemon *d, char *why, size_t whylen)
+{
+	char initdb[PATH_MAX], opts[CFG_STR_MAX], pwfile[PATH_MAX + 16];
+	const char *argv[64];
+	int n = 0;
+	char *save = NULL;
+
+	if (pg_bin(&d->cfg, "initdb", initdb, sizeof(initdb)) < 0) {
+		snprintf(why, whylen, "initdb not found");
+		return -1;
+	}
+	argv[n++] = initdb;
+	argv[n++] = "-D";
+	argv[n++] = d->cfg.pgdata;
+	snprintf(opts, sizeof(opts), "%s", d->cfg.initdb_options);
+	for (char *t = strtok_r(opts, " \t", &save); t && n < 60;
+	     t = strtok_r(NULL, " \t", &save))
+		argv[n++] = t;
+	if (d->cfg.password_file[0]) {
+		/* initdb reads the password from the file: it is never in argv */
+		snprintf(pwfile, sizeof(pwfile), "--pwfile=%s", d->cfg.password_file);
+		argv[n++] = pwfile;
+	}
+	argv[n] = NULL;
+	return child_run(argv, NULL, 0, why, whylen);
+}
+
+int server_reinit(struct server *s, const struct daemon *d, const char *why)
+{
+	char aside[PATH_MAX], stamp[32], err[512], msg[PATH_MAX + 256];
+
+	log_warn("re-initialising the cluster: %s", why);
+	snprintf(s->state, sizeof(s->state), "reinitializing");
+	server_write_status(s, d);
+	server_stop(s, 10000);
+	snprintf(aside, sizeof(aside), "%s.damaged-%s", d->cfg.pgdata,
+		 tm_stamp(tm_now(), stamp));
+	if (rename(d->cfg.pgdata, aside) < 0 && errno != ENOENT) {
+		snprintf(msg, sizeof(msg), "unable to move '%s' aside to '%s': %s",
+			 d->cfg.pgdata, aside, strerror(errno));
+		alert_emit(ALERT_CRITICAL, "reinit-failed", "Cluster Re-init - CRITICAL",
+			   msg, NULL);
+		return -1;
+	}
+	log_info("damaged data directory kept as '%s'", aside);
+	if (run_initdb(d, err, sizeof(err)) < 0) {
+		snprintf(msg, sizeof(msg), "initdb failed: %s (damaged data kept in '%s')",
+			 err, aside);
+		alert_emit(ALERT_CRITICAL, "reinit-failed", "Cluster Re-init - CRITICAL",
+			   msg, NULL);
+		return -1;
+	}
+	copy_conf(aside, d->cfg.pgdata);
+	snprintf(s->damaged_dir, sizeof(s->damaged_dir), "%s", aside);
+	s->generation++;
+	s->start_failures = 0;
+	s->next_start_ms = 0;
+	s->last_reinit = tm_now();
+	snprintf(msg, sizeof(msg),
+		 "Cluster re-initialised (%s). The damaged data directory is kept as '%s'.",
+		 why, aside);
+	alert_emit(ALERT_WARNING, "cluster-reinit", "Cluster Re-init - WARNING", msg,
+		   NULL);
+	server_start(s, d);
+	return 0;
+}
+
+void server_write_status(const struct server *s, const struct daemon *d)
+{
+	char buf[8192], since[TM_ISO_LEN], now[TM_ISO_LEN], reinit[TM_ISO_LEN];
+
+	snprintf(buf, sizeof(buf),
+		 "[server]\nstate = %s\npid = %d\nsince = %s\nrestarts = %d\n"
+		 "start_failures = %d\ngeneration = %d\nlast_reinit = %s\n"
+		 "damaged_dir = %s\nupdated = %s\n",
+		 s->state, s->running ? (int)s->proc.pid : 0,
+		 s->since ? tm_iso(s->since, since) : "never", s->restarts,
+		 s->start_failures, s->generation,
+		 s->last_reinit ? tm_iso(s->last_reinit, reinit) : "never",
+		 s->damaged_dir, tm_iso(tm_now(), now));
+	fs_write_atomic(d->cfg.backup_dir, PROTO_SERVER_STATUS, buf, strlen(buf));
+}

@@ -1,0 +1,43 @@
+/*
+ * server.h - pgwarden-db, the db container's entrypoint: runs `postgres` as
+ * a child, restarts it when it dies (crash recovery then runs by itself),
+ * publishes its state in server.status, and carries out request-reinit:
+ * stop the server, move the data directory aside (never delete it), initdb
+ * with the configured options, keep the old configuration files, start.
+ */
+#ifndef PGW_SERVER_H
+#define PGW_SERVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "child.h"
+#include "daemon.h"
+
+struct server {
+	struct child proc;
+	bool running;
+	bool ready;
+	int64_t started_ms;
+	int64_t next_start_ms;
+	int start_failures;
+	int restarts;
+	int generation;
+	time_t since;
+	time_t last_reinit;
+	char state[16];
+	char damaged_dir[4096];
+	char log_path[4096];
+};
+
+void server_init(struct server *s, const struct daemon *d);
+/* One step of supervision: start, notice death, notice readiness. */
+void server_tick(struct server *s, const struct daemon *d);
+/* Fast shutdown (SIGINT), then SIGQUIT, then SIGKILL. */
+void server_stop(struct server *s, int grace_ms);
+/* Move PGDATA aside, initdb, copy config files back, start. 0 or -1. */
+int server_reinit(struct server *s, const struct daemon *d, const char *why);
+void server_write_status(const struct server *s, const struct daemon *d);
+
+#endif

@@ -1,0 +1,131 @@
+#!/usr/bin/env bats
+# Foundation: config handling, request consumption, signals, the test cluster.
+
+load helpers
+
+setup_file() { cluster_up; }
+teardown_file() { cluster_down; }
+setup() { backups_fresh; }
+teardown() { backups_cleanup; }
+
+@test "the throwaway cluster runs real SQL with data checksums on" {
+	run pg_sql "SHOW data_checksums"
+	[ "$status" -eq 0 ]
+	[ "$output" = "on" ]
+	run pg_sql "CREATE TABLE t(x int); INSERT INTO t SELECT generate_series(1,10); SELECT sum(x) FROM t; DROP TABLE t"
+	[ "$output" = "55" ]
+}
+
+@test "a non-numeric MAX_FAILURE_COUNT stops every sidecar with exit 2 naming key and source" {
+	for s in monitor backupper restorer; do
+		MAX_FAILURE_COUNT=abc run "$BIN/pgwarden-$s"
+		[ "$status" -eq 2 ]
+		[[ "$output" == *"max_failure_count"*"environment MAX_FAILURE_COUNT"*"not an integer"* ]]
+		[ "$(echo "$output" | wc -l)" -eq 1 ]
+	done
+}
+
+@test "a negative interval, an unknown key and an unreadable file are config errors (exit 2)" {
+	HEALTH_CHECK_INTERVAL=-5 run "$BIN/pgwarden-monitor"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"health_check_interval"*"HEALTH_CHECK_INTERVAL"* ]]
+
+	printf '[monitor]\nmax_failure_cuont = 3\n' >"$BACKUPS/bad.ini"
+	run "$BIN/pgwarden-monitor" --config "$BACKUPS/bad.ini"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"unknown key 'max_failure_cuont'"*"bad.ini"* ]]
+
+	printf '[monitor]\nmax_failure_count = 0\n' >"$BACKUPS/zero.ini"
+	run "$BIN/pgwarden-monitor" --config "$BACKUPS/zero.ini"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"max_failure_count"*"zero.ini"*"out of range"* ]]
+
+	run "$BIN/pgwarden-backupper" --config "$BACKUPS/missing.ini"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"unable to read config file"*"missing.ini"*"No such file"* ]]
+
+	PGWARDEN_BACKUP_SCHEDULE="25:00" run "$BIN/pgwarden-backupper"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"schedule"*"PGWARDEN_BACKUP_SCHEDULE"* ]]
+}
+
+@test "--check-config validates, prints the effective values and exits 0" {
+	printf '[monitor]\nhealth_check_interval = 5m\n' >"$BACKUPS/ok.ini"
+	MAX_FAILURE_COUNT=7 run "$BIN/pgwarden-monitor" --config "$BACKUPS/ok.ini" --check-config
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"health_check_interval = 300"* ]]
+	[[ "$output" == *"max_failure_count = 7"* ]]
+	run "$BIN/pgwarden-monitor" --bogus
+	[ "$status" -eq 3 ]
+}
+
+@test "an unusable backups directory exits 4; a second instance exits 5" {
+	touch "$BACKUPS/file"
+	PGWARDEN_BACKUP_DIR=$BACKUPS/file run "$BIN/pgwarden-backupper"
+	[ "$status" -eq 4 ]
+	[[ "$output" == *"not a directory"* ]]
+	start_sidecar backupper
+	run "$BIN/pgwarden-backupper"
+	[ "$status" -eq 5 ]
+	[[ "$output" == *"another backupper is already running"* ]]
+}
+
+@test "touching a request file 50 times in a row is consumed once per burst, by each sidecar" {
+	start_sidecar monitor
+	start_sidecar backupper
+	start_sidecar restorer
+	PGWARDEN_BACKUP_SCHEDULE=off
+	for req in request-backup request-restore; do
+		for i in $(seq 50); do touch "$BACKUPS/$req"; done
+	done
+	wait_for "[ ! -e '$BACKUPS/request-backup' ] && [ ! -e '$BACKUPS/request-restore' ]" 10
+	sleep 1
+	[ "$(grep -c 'backup requested' "$BACKUPS/backup.log")" -eq 1 ]
+	[ "$(grep -c 'restore requested' "$BACKUPS/recovery.log")" -eq 1 ]
+	# a second burst is a second request
+	for i in $(seq 50); do touch "$BACKUPS/request-backup"; done
+	wait_for "[ \$(grep -c 'backup requested' '$BACKUPS/backup.log') -eq 2 ]" 10
+	for p in "${PIDS[@]}"; do kill -0 "$p"; done
+}
+
+@test "a request file that is a symlink or a directory is rejected with an ERROR alert, its target untouched" {
+	start_sidecar backupper
+	echo precious >"$BACKUPS/../pgw-target.$$"
+	ln -s "$BACKUPS/../pgw-target.$$" "$BACKUPS/request-backup"
+	wait_for "[ ! -L '$BACKUPS/request-backup' ]" 10
+	[ "$(cat "$BACKUPS/../pgw-target.$$")" = precious ]
+	rm -f "$BACKUPS/../pgw-target.$$"
+	mkdir "$BACKUPS/request-backup"
+	wait_for "[ ! -d '$BACKUPS/request-backup' ]" 10
+	[ "$(count_files "$BACKUPS" 'alert-*-ERROR-request-rejected*')" -eq 2 ]
+	grep -q "symlink" "$BACKUPS/backup.log"
+	grep -q "directory" "$BACKUPS/backup.log"
+	kill -0 "$SIDECAR_PID"
+}
+
+@test "SIGTERM stops each sidecar within 2 s with exit 0 and leaves no temp files" {
+	for s in monitor backupper restorer; do
+		start_sidecar "$s"
+		local t0=$(date +%s%N)
+		kill -TERM "$SIDECAR_PID"
+		wait "$SIDECAR_PID"
+		local rc=$? t1=$(date +%s%N)
+		[ "$rc" -eq 0 ]
+		[ $(((t1 - t0) / 1000000)) -lt 2000 ]
+		PIDS=()
+	done
+	[ -z "$(find "$BACKUPS" -name '*.tmp*' -o -name '.claimed-*' -o -name '*.partial')" ]
+}
+
+@test "SIGHUP reloads; a bad reload keeps the old configuration" {
+	printf '[general]\nlog_level = info\n' >"$BACKUPS/cfg.ini"
+	start_sidecar backupper --config "$BACKUPS/cfg.ini"
+	printf '[general]\nlog_level = loud\n' >"$BACKUPS/cfg.ini"
+	kill -HUP "$SIDECAR_PID"
+	wait_for "grep -q 'reload failed, keeping the old configuration' '$BACKUPS/backup.log'" 5
+	grep -q "log_level" "$BACKUPS/backup.log"
+	printf '[general]\nlog_level = debug\n' >"$BACKUPS/cfg.ini"
+	kill -HUP "$SIDECAR_PID"
+	wait_for "grep -q 'configuration reloaded' '$BACKUPS/backup.log'" 5
+	kill -0 "$SIDECAR_PID"
+}

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Run every C unit test binary of each build dir given (TAP on stdout).
+set -u
+status=0
+for build in "$@"; do
+	for t in "$build"/tests/test_*; do
+		[ -x "$t" ] || continue
+		echo "# unit: $t"
+		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+			"$t" || status=1
+	done
+done
+exit $status

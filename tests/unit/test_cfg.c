@@ -1,0 +1,69 @@
+#include "cfg.h"
+#include "unit.h"
+
+static char err[CFG_ERR_MAX];
+
+static int load_text(const char *text, struct pgw_config *c)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/t.ini", unit_tmpdir());
+	f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+	return cfg_load(path, c, NULL, err, sizeof(err));
+}
+
+int main(void)
+{
+	struct pgw_config c;
+
+	unsetenv("PGWARDEN_CONFIG");
+	cfg_defaults(&c);
+	CHECK(c.health_check_interval == 60, "default interval is 60 s");
+	CHECK(c.max_failure_count == 3, "default threshold is 3");
+	CHECK(c.recovery_cooldown == 3600, "default cooldown is 1 h");
+	CHECK(c.retention_days == 30, "default retention is 30 days");
+	CHECK_STR(c.schedule, "06:00,18:00", "default schedule 06:00 and 18:00");
+	CHECK_STR(c.backup_dir, "/backups", "default backups dir");
+
+	CHECK(cfg_parse_duration("90") == 90, "plain seconds");
+	CHECK(cfg_parse_duration("5m") == 300, "minutes");
+	CHECK(cfg_parse_duration("2h") == 7200, "hours");
+	CHECK(cfg_parse_duration("-1") == -1, "negative refused");
+	CHECK(cfg_parse_duration("5x") == -1, "bad suffix refused");
+	CHECK(cfg_parse_duration("") == -1, "empty refused");
+
+	CHECK(load_text("[monitor]\nhealth_check_interval = 10s\n"
+			"max_failure_count = 5\n[backupper]\n"
+			"schedule = 0 */6 * * *\n",
+			&c) == 0,
+	      "valid file loads");
+	CHECK(c.health_check_interval == 10 && c.max_failure_count == 5,
+	      "file values applied");
+
+	CHECK(load_text("[monitor]\nmax_failure_count = abc\n", &c) < 0,
+	      "non-integer refused");
+	CHECK(strstr(err, "max_failure_count") && strstr(err, "t.ini"),
+	      "error names key and file");
+	CHECK(load_text("[monitor]\nbogus = 1\n", &c) < 0, "unknown key refused");
+	CHECK(strstr(err, "unknown key 'bogus'") != NULL, "unknown key named");
+	CHECK(load_text("[nosuch]\nx = 1\n", &c) < 0, "unknown section refused");
+	CHECK(load_text("[backupper]\ncompression_level = 10\n", &c) < 0,
+	      "out of range refused");
+	CHECK(load_text("[general]\nbackup_dir = relative/path\n", &c) < 0,
+	      "relative path refused");
+	CHECK(cfg_load("/nonexistent/x.ini", &c, NULL, err, sizeof(err)) < 0,
+	      "missing explicit file refused");
+
+	setenv("MAX_FAILURE_COUNT", "9", 1);
+	CHECK(load_text("[monitor]\nmax_failure_count = 4\n", &c) == 0 &&
+		      c.max_failure_count == 9,
+	      "environment overrides the file");
+	setenv("MAX_FAILURE_COUNT", "-1", 1);
+	CHECK(load_text("", &c) < 0 && strstr(err, "environment MAX_FAILURE_COUNT"),
+	      "bad environment value names the variable");
+	unsetenv("MAX_FAILURE_COUNT");
+	return unit_done();
+}

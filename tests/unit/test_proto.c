@@ -1,0 +1,92 @@
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fs.h"
+#include "proto.h"
+#include "unit.h"
+
+int main(void)
+{
+	struct backup_name b, p;
+	char name[NAME_MAX + 1], content[PROTO_REQUEST_MAX + 1], err[256];
+	char path[PATH_MAX], stale[256];
+	char *dir = unit_tmpdir();
+	struct request_kv kv[8];
+	const char *const keys[] = {"backup", "reason", NULL};
+	int wait = 0, n, fd;
+
+	memset(&b, 0, sizeof(b));
+	b.kind = BACKUP_DATABASE;
+	strcpy(b.stamp, "20250613_180002");
+	strcpy(b.database, "app");
+	CHECK(proto_backup_filename(&b, name, sizeof(name)) == 0, "name built");
+	CHECK_STR(name, "backup_20250613_180002_app.sql.gz", "seed-style name");
+	CHECK(proto_backup_parse(name, &p) == 0 && strcmp(p.database, "app") == 0 &&
+		      p.kind == BACKUP_DATABASE,
+	      "round trip");
+	strcpy(b.database, "my db/ü");
+	proto_backup_filename(&b, name, sizeof(name));
+	CHECK(strchr(name, '/') == NULL && strchr(name, ' ') == NULL,
+	      "odd db names encoded");
+	CHECK(proto_backup_parse(name, &p) == 0 && strcmp(p.database, "my db/ü") == 0,
+	      "odd db name decodes");
+	b.kind = BACKUP_GLOBALS;
+	proto_backup_filename(&b, name, sizeof(name));
+	CHECK_STR(name, "globals_20250613_180002.sql.gz", "globals name");
+	CHECK(proto_backup_parse(name, &p) == 0 && p.kind == BACKUP_GLOBALS,
+	      "globals parse");
+	CHECK(proto_backup_parse("backup_20250613_180002_app.sql.gz.partial", &p) < 0,
+	      "partial is not a backup");
+	CHECK(proto_backup_parse("backup_20251313_180002_app.sql.gz", &p) < 0,
+	      "bad month refused");
+	CHECK(proto_backup_parse("backup_20250613_180002_%00.sql.gz", &p) < 0,
+	      "NUL escape refused");
+	CHECK(proto_backup_parse("../backup_20250613_180002_a.sql.gz", &p) < 0,
+	      "path refused");
+
+	/* request claim: settle, claim once, content, binary rejected */
+	fs_write_atomic(dir, "request-restore", "backup=x.sql.gz\n", 16);
+	CHECK(proto_request_claim(dir, "request-restore", 10000, content,
+				  sizeof(content), &wait) == REQ_SETTLING &&
+		      wait > 0,
+	      "fresh request settles");
+	CHECK(proto_request_claim(dir, "request-restore", 0, content,
+				  sizeof(content), &wait) == REQ_CLAIMED,
+	      "claimed");
+	CHECK_STR(content, "backup=x.sql.gz\n", "content read");
+	CHECK(access(fs_join(path, dir, "request-restore"), F_OK) < 0, "file consumed");
+	CHECK(proto_request_claim(dir, "request-restore", 0, content,
+				  sizeof(content), &wait) == REQ_NONE,
+	      "consumed exactly once");
+	n = proto_request_parse("backup=a.sql.gz\nreason=manual\n", keys, NULL, kv,
+				8, err, sizeof(err));
+	CHECK(n == 2 && strcmp(proto_request_get(kv, n, "reason"), "manual") == 0,
+	      "key=value parsed");
+	n = proto_request_parse("backup_1.sql.gz\n", keys, "backup", kv, 8, err,
+				sizeof(err));
+	CHECK(n == 1 && strcmp(kv[0].value, "backup_1.sql.gz") == 0, "bare value");
+	CHECK(proto_request_parse("rm -rf /\n", keys, NULL, kv, 8, err,
+				  sizeof(err)) < 0,
+	      "garbage refused");
+	CHECK(proto_request_parse("\x01\x02garbage", keys, NULL, kv, 8, err,
+				  sizeof(err)) < 0 &&
+		      strstr(err, "binary"),
+	      "binary refused");
+	CHECK(proto_request_parse("", keys, NULL, kv, 8, err, sizeof(err)) == 0,
+	      "empty is a plain request");
+
+	/* recovery marker: exclusive, stale detection */
+	fd = proto_recovery_begin(dir, "pid=1\n", stale, sizeof(stale));
+	CHECK(fd >= 0, "marker created");
+	CHECK(proto_recovery_active(dir), "marker active");
+	proto_recovery_end(dir, fd);
+	CHECK(!proto_recovery_exists(dir), "marker removed");
+	fs_write_atomic(dir, "recovery-in-progress", "pid=999999\n", 11);
+	CHECK(proto_recovery_begin(dir, "pid=2\n", stale, sizeof(stale)) == -3 &&
+		      strstr(stale, "999999"),
+	      "stale marker detected");
+	CHECK(proto_recovery_clear_stale(dir) == 0 && !proto_recovery_exists(dir),
+	      "stale cleared");
+	return unit_done();
+}
