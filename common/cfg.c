@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "sched.h"
+#include "schedule.h"
 
 #define DEFAULT_CONFIG_FILE "/etc/pgwarden/pgwarden.ini"
 

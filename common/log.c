@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tm.h"
@@ -15,6 +17,8 @@
 
 static const char *log_component = "pgwarden";
 static int log_fds[LOG_NCHANNELS] = {-1, -1};
+static char log_paths[LOG_NCHANNELS][4096];
+static time_t log_checked;
 static enum log_level log_min = LOG_INFO;
 static char *log_secrets[LOG_MAX_SECRETS];
 static const char *log_names[] = {"DEBUG", "INFO", "WARNING", "ERROR", "FATAL"};
@@ -43,6 +47,7 @@ int log_open(enum log_channel ch, const char *path)
 	if (log_fds[ch] >= 0)
 		close(log_fds[ch]);
 	log_fds[ch] = fd;
+	snprintf(log_paths[ch], sizeof(log_paths[ch]), "%s", path ? path : "");
 	return 0;
 }
 
@@ -136,6 +141,31 @@ void log_scrub(char *buf, size_t cap)
 	scrub_keywords(buf, cap);
 }
 
+/* Retention rotates the files under us: follow the name, not the inode. */
+static void log_follow_rotation(void)
+{
+	time_t now = time(NULL);
+
+	if (now == log_checked)
+		return;
+	log_checked = now;
+	for (int i = 0; i < LOG_NCHANNELS; i++) {
+		struct stat a, b;
+		if (log_fds[i] < 0 || fstat(log_fds[i], &a) < 0)
+			continue;
+		if (stat(log_paths[i], &b) < 0 || a.st_ino != b.st_ino ||
+		    a.st_dev != b.st_dev) {
+			int fd = open(log_paths[i],
+				      O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+				      0600);
+			if (fd >= 0) {
+				close(log_fds[i]);
+				log_fds[i] = fd;
+			}
+		}
+	}
+}
+
 static void log_vwrite(enum log_channel ch, enum log_level lvl, const char *fmt,
 		       va_list ap)
 {
@@ -150,6 +180,7 @@ static void log_vwrite(enum log_channel ch, enum log_level lvl, const char *fmt,
 		return;
 	if ((size_t)n >= sizeof(line))
 		n = sizeof(line) - 1;
+	log_follow_rotation();
 	/* best effort: a log that cannot be written must not stop the job */
 	if (write(STDERR_FILENO, line, (size_t)n) < 0) {
 	}

@@ -30,4 +30,6 @@ void sig_install(void)
 	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
+	/* a file size limit must fail the write (EFBIG), not kill the daemon */
+	sigaction(SIGXFSZ, &sa, NULL);
 }

@@ -6,6 +6,7 @@
  *   SIGHUP          -> sig_reload  (reload configuration)
  *   SIGCHLD         -> default (children are waited for explicitly)
  *   SIGPIPE         -> ignored     (write errors are handled as EPIPE)
+ *   SIGXFSZ         -> ignored     (a file size limit gives EFBIG)
  */
 #ifndef PGW_SIG_H
 #define PGW_SIG_H

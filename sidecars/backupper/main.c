@@ -1,27 +1,92 @@
 /* pgwarden-backupper: scheduled and on-demand backups, plus retention. */
 #include <stdio.h>
+#include <string.h>
 
+#include "alert.h"
+#include "backup.h"
 #include "daemon.h"
 #include "exitcode.h"
 #include "log.h"
 #include "proto.h"
+#include "retention.h"
+#include "schedule.h"
 #include "sig.h"
+#include "tm.h"
+
+struct timers {
+	struct sched backup, retention;
+	struct sched_timer backup_t, retention_t;
+};
+
+static void timers_arm(struct timers *t, const struct pgw_config *c)
+{
+	char err[256];
+
+	/* both were validated by cfg_load */
+	sched_parse(c->schedule, &t->backup, err, sizeof(err));
+	sched_parse(c->retention_schedule, &t->retention, err, sizeof(err));
+	sched_timer_start(&t->backup_t, &t->backup, tm_now());
+	sched_timer_start(&t->retention_t, &t->retention, tm_now());
+}
+
+static int wake_for(const struct sched_timer *t, int wake)
+{
+	time_t left = t->due == (time_t)-1 ? wake / 1000 : t->due - tm_now();
+
+	if (left < 0)
+		left = 0;
+	return left * 1000 < wake ? (int)left * 1000 + 10 : wake;
+}
+
+/* A claimed request: empty, or "reason=<text>". Anything else is refused
+ * with an ERROR alert and no backup. */
+static void on_request(struct backup_ctx *ctx, const char *content)
+{
+	static const char *const keys[] = {"reason", NULL};
+	struct request_kv kv[8];
+	char err[256], reason[300];
+	const char *r;
+	int n = proto_request_parse(content, keys, NULL, kv, 8, err, sizeof(err));
+
+	if (n < 0) {
+		log_error("ignoring backup request: %s", err);
+		alert_emit(ALERT_ERROR, "request-rejected", "Backup Request",
+			   "Backup request refused: the request file holds unexpected content",
+			   err);
+		return;
+	}
+	r = proto_request_get(kv, n, "reason");
+	snprintf(reason, sizeof(reason), "requested%s%s", r ? ": " : "", r ? r : "");
+	backup_run(ctx, reason);
+}
 
 int main(int argc, char **argv)
 {
 	struct daemon d = {.name = "backupper",
 			   .main_log = LOG_BACKUP,
 			   .aux_log = LOG_RETENTION};
+	struct backup_ctx ctx = {.cfg = &d.cfg, .stop = &sig_stop};
+	struct timers t;
 	char req[PROTO_REQUEST_MAX + 1];
 
 	daemon_start(&d, argc, argv);
+	backup_cleanup_stale(d.cfg.backup_dir);
+	timers_arm(&t, &d.cfg);
 	while (!sig_stop) {
 		int wake = d.cfg.rescan_interval * 1000;
-		if (sig_reload)
-			daemon_reload(&d);
+		if (sig_reload && daemon_reload(&d))
+			timers_arm(&t, &d.cfg);
+		ctx.next_run = t.backup_t.due;
 		if (daemon_take_request(&d, PROTO_REQ_BACKUP, req, sizeof(req),
 					&wake) == REQ_CLAIMED)
-			log_info("backup requested");
+			on_request(&ctx, req);
+		if (!sig_stop && sched_due(&t.backup_t, &t.backup, tm_now())) {
+			ctx.next_run = t.backup_t.due;
+			backup_run(&ctx, "scheduled");
+		}
+		if (!sig_stop && sched_due(&t.retention_t, &t.retention, tm_now()))
+			retention_run(&d.cfg, true);
+		wake = wake_for(&t.backup_t, wake_for(&t.retention_t, wake));
 		daemon_wait(&d, wake);
 	}
 	daemon_stop(&d);

@@ -1,4 +1,4 @@
-#include "sched.h"
+#include "schedule.h"
 #include "tm.h"
 #include "unit.h"
 

@@ -1,5 +1,5 @@
 /*
- * sched.h - wall-clock schedules, always evaluated in UTC.
+ * schedule.h - wall-clock schedules, always evaluated in UTC.
  *
  * Accepted forms:
  *   "06:00,18:00"      a list of HH:MM times every day
@@ -12,8 +12,8 @@
  * keeps one "next due" time, runs once when now >= due, and asks again from
  * now (see sched_due()).
  */
-#ifndef PGW_SCHED_H
-#define PGW_SCHED_H
+#ifndef PGW_SCHEDULE_H
+#define PGW_SCHEDULE_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,0 +1,69 @@
+#include "catalog.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fs.h"
+#include "manifest.h"
+
+static int newest_first(const void *a, const void *b)
+{
+	const struct catalog_entry *x = a, *y = b;
+
+	if (x->name.when != y->name.when)
+		return x->name.when > y->name.when ? -1 : 1;
+	return strcmp(x->file, y->file);
+}
+
+static void catalog_fill(const char *dir, struct catalog_entry *e)
+{
+	struct manifest m;
+	char err[256];
+
+	e->size = fs_size(dir, e->file);
+	e->has_manifest = manifest_read(dir, e->file, &m, err, sizeof(err)) == 0;
+	if (e->has_manifest) {
+		snprintf(e->status, sizeof(e->status), "%s", m.status);
+		manifest_free(&m);
+	}
+}
+
+int catalog_scan(const char *dir, struct catalog_entry **out)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	struct catalog_entry *list = NULL, *grown;
+	int n = 0, cap = 0;
+
+	*out = NULL;
+	if (!d)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		struct backup_name bn;
+		if (proto_backup_parse(de->d_name, &bn) < 0 ||
+		    strlen(de->d_name) >= sizeof(list->file))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 32;
+			grown = realloc(list, sizeof(*list) * (size_t)cap);
+			if (!grown) {
+				free(list);
+				closedir(d);
+				return -1;
+			}
+			list = grown;
+		}
+		memset(&list[n], 0, sizeof(list[n]));
+		snprintf(list[n].file, sizeof(list[n].file), "%s", de->d_name);
+		list[n].name = bn;
+		n++;
+	}
+	closedir(d);
+	for (int i = 0; i < n; i++)
+		catalog_fill(dir, &list[i]);
+	qsort(list, (size_t)n, sizeof(*list), newest_first);
+	*out = list;
+	return n;
+}

@@ -1,0 +1,251 @@
+#include "manifest.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <iniparser/iniparser.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fs.h"
+#include "proto.h"
+
+/* Percent-escape what iniparser would eat: comment characters, quotes,
+ * control bytes and the spaces it trims at either end. */
+static void esc(const char *in, char *out, size_t cap)
+{
+	size_t o = 0;
+
+	for (const unsigned char *p = (const unsigned char *)in; *p && o + 4 < cap;
+	     p++) {
+		bool edge = p == (const unsigned char *)in || p[1] == '\0';
+		if (*p < 0x20 || (*p == ' ' && edge) || *p == '%' || *p == '"' ||
+		    *p == ';' || *p == '#' || *p == '\\' || *p == 0x7f)
+			o += (size_t)snprintf(out + o, cap - o, "%%%02X", *p);
+		else
+			out[o++] = (char)*p;
+	}
+	out[o] = '\0';
+}
+
+static void unesc(const char *in, char *out, size_t cap)
+{
+	size_t o = 0;
+	unsigned int v;
+
+	for (size_t i = 0; in[i] && o + 1 < cap; i++) {
+		if (in[i] == '%' && isxdigit((unsigned char)in[i + 1]) &&
+		    isxdigit((unsigned char)in[i + 2]) &&
+		    sscanf(in + i + 1, "%2X", &v) == 1) {
+			out[o++] = (char)v;
+			i += 2;
+		} else {
+			out[o++] = in[i];
+		}
+	}
+	out[o] = '\0';
+}
+
+int manifest_add_table(struct manifest *m, const char *name, int64_t rows)
+{
+	struct manifest_table *t =
+		realloc(m->table_rows, sizeof(*t) * (size_t)(m->ntables + 1));
+
+	if (!t)
+		return -1;
+	m->table_rows = t;
+	t[m->ntables].name = strdup(name);
+	t[m->ntables].rows = rows;
+	if (!t[m->ntables].name)
+		return -1;
+	m->ntables++;
+	return 0;
+}
+
+void manifest_free(struct manifest *m)
+{
+	for (int i = 0; i < m->ntables; i++)
+		free(m->table_rows[i].name);
+	free(m->table_rows);
+	m->table_rows = NULL;
+	m->ntables = 0;
+}
+
+#define PUT(...) (o += (size_t)snprintf(buf + o, cap > o ? cap - o : 0, __VA_ARGS__))
+
+int manifest_write(const char *dir, const struct manifest *m)
+{
+	size_t cap = 8192 + (size_t)m->ntables * 1100, o = 0;
+	char *buf = malloc(cap), e[1100], name[NAME_MAX + 1];
+	int rc;
+
+	if (!buf)
+		return -1;
+	PUT("; pgwarden backup manifest\n[backup]\n");
+	esc(m->file, e, sizeof(e));
+	PUT("file = %s\nkind = %s\nstatus = %s\nformat = %s\n", e, m->kind,
+	    m->status, m->format);
+	PUT("size = %" PRId64 "\nsha256 = %s\n", m->size, m->sha256);
+	PUT("started = %s\nfinished = %s\nduration_ms = %" PRId64 "\n", m->started,
+	    m->finished, m->duration_ms);
+	esc(m->database, e, sizeof(e));
+	PUT("database = %s\ndatabase_size = %" PRId64 "\n", e, m->database_size);
+	esc(m->server_version, e, sizeof(e));
+	PUT("server_version = %s\n", e);
+	esc(m->pg_dump_version, e, sizeof(e));
+	PUT("pg_dump_version = %s\n", e);
+	PUT("tables = %d\nrows_total = %" PRId64 "\nuncompressed_size = %" PRId64
+	    "\ncompression_pct = %.1f\n",
+	    m->tables, m->rows_total, m->uncompressed_size, m->compression_pct);
+	PUT("verified_at = %s\nrestore_ms = %" PRId64 "\n", m->verified_at,
+	    m->restore_ms);
+	esc(m->reason, e, sizeof(e));
+	PUT("reason = %s\n\n[tables]\n", e);
+	for (int i = 0; i < m->ntables; i++) {
+		esc(m->table_rows[i].name, e, sizeof(e));
+		PUT("t%05d = %" PRId64 " %s\n", i + 1, m->table_rows[i].rows, e);
+	}
+	proto_manifest_name(m->file, name, sizeof(name));
+	rc = o < cap ? fs_write_atomic(dir, name, buf, o) : -1;
+	free(buf);
+	return rc;
+}
+
+static void get_str(dictionary *d, const char *key, char *out, size_t cap)
+{
+	unesc(iniparser_getstring(d, key, ""), out, cap);
+}
+
+static int64_t get_i64(dictionary *d, const char *key)
+{
+	return strtoll(iniparser_getstring(d, key, "0"), NULL, 10);
+}
+
+static int read_tables(dictionary *d, struct manifest *m)
+{
+	int nk = iniparser_getsecnkeys(d, "tables");
+	const char **keys;
+
+	if (nk <= 0)
+		return 0;
+	keys = calloc((size_t)nk, sizeof(*keys));
+	if (!keys || !iniparser_getseckeys(d, "tables", keys)) {
+		free(keys);
+		return -1;
+	}
+	for (int i = 0; i < nk; i++) {
+		const char *v = iniparser_getstring(d, keys[i], "");
+		char *sp, name[1100];
+		int64_t rows = strtoll(v, &sp, 10);
+		if (*sp != ' ')
+			continue;
+		unesc(sp + 1, name, sizeof(name));
+		if (manifest_add_table(m, name, rows) < 0) {
+			free(keys);
+			return -1;
+		}
+	}
+	free(keys);
+	return 0;
+}
+
+static int manifest_quiet(const char *fmt, ...)
+{
+	(void)fmt;
+	return 0;
+}
+
+int manifest_read(const char *dir, const char *backup_file,
+		  struct manifest *m, char *err, size_t errlen)
+{
+	char name[NAME_MAX + 1], path[PATH_MAX];
+	dictionary *d;
+	int fd;
+
+	memset(m, 0, sizeof(*m));
+	proto_manifest_name(backup_file, name, sizeof(name));
+	fd = fs_open_in_dir(dir, name); /* refuses symlinks before iniparser */
+	if (fd < 0) {
+		snprintf(err, errlen, "no manifest '%s'", name);
+		return -1;
+	}
+	close(fd);
+	iniparser_set_error_callback(manifest_quiet);
+	d = iniparser_load(fs_join(path, dir, name));
+	if (!d || iniparser_find_entry(d, "backup") == 0) {
+		snprintf(err, errlen, "manifest '%s' is not a valid manifest", name);
+		if (d)
+			iniparser_freedict(d);
+		return -1;
+	}
+	get_str(d, "backup:file", m->file, sizeof(m->file));
+	get_str(d, "backup:kind", m->kind, sizeof(m->kind));
+	get_str(d, "backup:status", m->status, sizeof(m->status));
+	get_str(d, "backup:format", m->format, sizeof(m->format));
+	m->size = get_i64(d, "backup:size");
+	get_str(d, "backup:sha256", m->sha256, sizeof(m->sha256));
+	get_str(d, "backup:started", m->started, sizeof(m->started));
+	get_str(d, "backup:finished", m->finished, sizeof(m->finished));
+	m->duration_ms = get_i64(d, "backup:duration_ms");
+	get_str(d, "backup:database", m->database, sizeof(m->database));
+	m->database_size = get_i64(d, "backup:database_size");
+	get_str(d, "backup:server_version", m->server_version,
+		sizeof(m->server_version));
+	get_str(d, "backup:pg_dump_version", m->pg_dump_version,
+		sizeof(m->pg_dump_version));
+	m->tables = (int)get_i64(d, "backup:tables");
+	m->rows_total = get_i64(d, "backup:rows_total");
+	m->uncompressed_size = get_i64(d, "backup:uncompressed_size");
+	m->compression_pct = iniparser_getdouble(d, "backup:compression_pct", 0);
+	get_str(d, "backup:verified_at", m->verified_at, sizeof(m->verified_at));
+	m->restore_ms = get_i64(d, "backup:restore_ms");
+	get_str(d, "backup:reason", m->reason, sizeof(m->reason));
+	if (read_tables(d, m) < 0) {
+		iniparser_freedict(d);
+		manifest_free(m);
+		snprintf(err, errlen, "out of memory reading '%s'", name);
+		return -1;
+	}
+	iniparser_freedict(d);
+	if (strcmp(m->file, backup_file) != 0 || strlen(m->sha256) != 64) {
+		snprintf(err, errlen, "manifest '%s' does not describe '%s'", name,
+			 backup_file);
+		manifest_free(m);
+		return -1;
+	}
+	return 0;
+}
+
+bool manifest_usable_status(const struct manifest *m)
+{
+	return strcmp(m->status, "valid") == 0 || strcmp(m->status, "verified") == 0;
+}
+
+int manifest_check(const char *dir, const struct manifest *m, char *err,
+		   size_t errlen)
+{
+	char hex[HASH_HEX_LEN];
+	int64_t size = -1;
+
+	if (!manifest_usable_status(m)) {
+		snprintf(err, errlen, "manifest status is '%s'%s%s", m->status,
+			 m->reason[0] ? ": " : "", m->reason);
+		return -1;
+	}
+	if (hash_file(dir, m->file, hex, &size) < 0) {
+		snprintf(err, errlen, "unable to read '%s'", m->file);
+		return -1;
+	}
+	if (size != m->size) {
+		snprintf(err, errlen, "size is %lld bytes, manifest says %lld",
+			 (long long)size, (long long)m->size);
+		return -1;
+	}
+	if (strcmp(hex, m->sha256) != 0) {
+		snprintf(err, errlen, "SHA-256 mismatch (file %.12s..., manifest %.12s...)",
+			 hex, m->sha256);
+		return -1;
+	}
+	return 0;
+}

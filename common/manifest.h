@@ -1,0 +1,63 @@
+/*
+ * manifest.h - the manifest next to every backup file: an INI file people
+ * can read and iniparser can parse. It is the only thing the other sidecars
+ * trust to decide that a backup is valid.
+ *
+ * Contract:
+ *  - manifest_write() is atomic (fs_write_atomic) and escapes every string
+ *    value, so table names with ';', '#', '"' or '%' survive a round trip.
+ *  - manifest_check() says whether a backup may be restored: status valid or
+ *    verified, and the file's size and SHA-256 match now. The reason for a
+ *    "no" goes to err.
+ */
+#ifndef PGW_MANIFEST_H
+#define PGW_MANIFEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hash.h"
+
+struct manifest_table {
+	char *name; /* as pg_dump writes it: schema.table, quoted if needed */
+	int64_t rows;
+};
+
+struct manifest {
+	char file[256];
+	char kind[16];   /* database | globals */
+	char status[16]; /* valid | failed | verified */
+	char format[32];
+	int64_t size;
+	char sha256[HASH_HEX_LEN];
+	char started[32];
+	char finished[32];
+	int64_t duration_ms;
+	char database[128];
+	int64_t database_size;
+	char server_version[64];
+	char pg_dump_version[128];
+	int tables;
+	int64_t rows_total;
+	int64_t uncompressed_size;
+	double compression_pct; /* space saved, as the seed reports it */
+	char verified_at[32];
+	int64_t restore_ms;
+	char reason[256];
+	int ntables;
+	struct manifest_table *table_rows;
+};
+
+int manifest_write(const char *dir, const struct manifest *m);
+/* Read <backup_file>.manifest. -1 with a reason when missing/malformed. */
+int manifest_read(const char *dir, const char *backup_file,
+		  struct manifest *m, char *err, size_t errlen);
+void manifest_free(struct manifest *m);
+int manifest_add_table(struct manifest *m, const char *name, int64_t rows);
+bool manifest_usable_status(const struct manifest *m);
+/* Status usable and file matches size + SHA-256 now. */
+int manifest_check(const char *dir, const struct manifest *m, char *err,
+		   size_t errlen);
+
+#endif

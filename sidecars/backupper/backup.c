@@ -1,0 +1,509 @@
+#include "backup.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "child.h"
+#include "dumpscan.h"
+#include "fs.h"
+#include "gz.h"
+#include "hash.h"
+#include "log.h"
+#include "manifest.h"
+#include "pg.h"
+#include "proto.h"
+#include "tm.h"
+
+#define READ_CHUNK (128 * 1024)
+
+/* Everything one streaming backup needs while it runs. */
+struct stream {
+	int out_fd;
+	struct hash_ctx *hash;
+	int64_t out_bytes, in_bytes;
+	int64_t t0_ms, last_progress_ms;
+	struct dumpscan scan;
+};
+
+static int sink_write(void *arg, const void *data, size_t len)
+{
+	struct stream *st = arg;
+	const char *p = data;
+
+	hash_update(st->hash, data, len);
+	while (len > 0) {
+		ssize_t n = write(st->out_fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+		st->out_bytes += n;
+	}
+	return 0;
+}
+
+static void progress(const struct backup_ctx *ctx, struct stream *st,
+		     const char *file)
+{
+	int64_t now = tm_mono_ms();
+	double secs;
+
+	if (now - st->last_progress_ms < (int64_t)ctx->cfg->progress_interval * 1000)
+		return;
+	st->last_progress_ms = now;
+	secs = (double)(now - st->t0_ms) / 1000.0;
+	log_info("%s: %.1f MiB dumped, %.1f MiB written, %.1f MiB/s", file,
+		 (double)st->in_bytes / 1048576.0, (double)st->out_bytes / 1048576.0,
+		 secs > 0 ? (double)st->in_bytes / 1048576.0 / secs : 0.0);
+}
+
+/* Pump pg_dump's stdout through the scanner and the compressor. */
+static int pump(const struct backup_ctx *ctx, int in_fd, struct gzw *w,
+		struct stream *st, const char *file, char *why, size_t whylen)
+{
+	char *buf = malloc(READ_CHUNK);
+
+	if (!buf) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	for (;;) {
+		ssize_t n = read(in_fd, buf, READ_CHUNK);
+		if (*ctx->stop) {
+			snprintf(why, whylen, "interrupted by shutdown");
+			break;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(why, whylen, "read from pg_dump: %s", strerror(errno));
+			break;
+		}
+		if (n == 0) {
+			free(buf);
+			return 0;
+		}
+		st->in_bytes += n;
+		dumpscan_feed(&st->scan, buf, (size_t)n);
+		if (gzw_write(w, buf, (size_t)n) < 0) {
+			snprintf(why, whylen, "unable to write '%s': %s", file,
+				 strerror(errno));
+			break;
+		}
+		progress(ctx, st, file);
+	}
+	free(buf);
+	return -1;
+}
+
+static int hash_raw(void *arg, const void *data, size_t len)
+{
+	hash_update(arg, data, len);
+	return 0;
+}
+
+/* Re-read the written file: gzip must decompress end to end to the same
+ * length, and its SHA-256 must equal the one computed while writing. */
+static int verify_written(const char *dir, const char *partial,
+			  const struct stream *st, const char *sha, char *why,
+			  size_t whylen)
+{
+	int fd = fs_open_in_dir(dir, partial);
+	struct hash_ctx *h = hash_new();
+	char hex[HASH_HEX_LEN], err[256];
+	uint64_t n = 0;
+	int rc;
+
+	if (fd < 0 || !h) {
+		snprintf(why, whylen, "unable to re-read '%s': %s", partial,
+			 strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		if (h)
+			hash_final(h, hex);
+		return -1;
+	}
+	rc = gz_read_fd_raw(fd, NULL, hash_raw, h, &n, err, sizeof(err));
+	close(fd);
+	hash_final(h, hex);
+	if (rc < 0) {
+		snprintf(why, whylen, "written file does not decompress: %s", err);
+		return -1;
+	}
+	if ((int64_t)n != st->in_bytes) {
+		snprintf(why, whylen, "written file decompresses to %llu bytes, dump was %lld",
+			 (unsigned long long)n, (long long)st->in_bytes);
+		return -1;
+	}
+	if (strcmp(hex, sha) != 0) {
+		snprintf(why, whylen, "written file's SHA-256 changed on disk");
+		return -1;
+	}
+	return 0;
+}
+
+/* Facts about the database, read in the snapshot pg_dump will use. */
+struct db_facts {
+	PGconn *conn;
+	char snapshot[128];
+	int tables;
+	int64_t size;
+	char version[64];
+};
+
+static const char *const count_tables_sql =
+	"SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+	"WHERE c.relkind IN ('r', 'p') "
+	"AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+	"AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%' "
+	"AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass "
+	"AND d.objid = c.oid AND d.deptype = 'e')";
+
+static int facts_open(const char *db, struct db_facts *f, char *why,
+		      size_t whylen)
+{
+	char err[512];
+
+	memset(f, 0, sizeof(*f));
+	f->conn = pg_connect(db, 10, 0, err, sizeof(err));
+	if (!f->conn) {
+		snprintf(why, whylen, "unable to connect to '%s': %s", db, err);
+		return -1;
+	}
+	if (pg_exec(f->conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", err,
+		    sizeof(err)) < 0 ||
+	    pg_value(f->conn, "SELECT pg_export_snapshot()", f->snapshot,
+		     sizeof(f->snapshot), err, sizeof(err)) < 0 ||
+	    pg_value(f->conn, "SHOW server_version", f->version,
+		     sizeof(f->version), err, sizeof(err)) < 0 ||
+	    pg_value_int64(f->conn, "SELECT pg_database_size(current_database())",
+			   &f->size, err, sizeof(err)) < 0) {
+		snprintf(why, whylen, "unable to read '%s': %s", db, err);
+		PQfinish(f->conn);
+		f->conn = NULL;
+		return -1;
+	}
+	int64_t t = 0;
+	if (pg_value_int64(f->conn, count_tables_sql, &t, err, sizeof(err)) < 0) {
+		snprintf(why, whylen, "unable to count tables of '%s': %s", db, err);
+		PQfinish(f->conn);
+		f->conn = NULL;
+		return -1;
+	}
+	f->tables = (int)t;
+	return 0;
+}
+
+static void facts_close(struct db_facts *f)
+{
+	if (f->conn)
+		PQfinish(f->conn);
+	f->conn = NULL;
+}
+
+/* dbname='...' with the quoting libpq's conninfo parser expects. */
+static void conninfo_db(const char *db, char *out, size_t cap)
+{
+	size_t o = (size_t)snprintf(out, cap, "dbname='");
+
+	for (; *db && o + 3 < cap; db++) {
+		if (*db == '\'' || *db == '\\')
+			out[o++] = '\\';
+		out[o++] = *db;
+	}
+	snprintf(out + o, cap - o, "'");
+}
+
+static void tool_version(const struct pgw_config *cfg, const char *tool,
+			 char *out, size_t cap)
+{
+	char path[PATH_MAX], why[128];
+	const char *argv[] = {path, "--version", NULL};
+
+	out[0] = '\0';
+	if (pg_bin(cfg, tool, path, sizeof(path)) == 0 &&
+	    child_run(argv, out, cap, why, sizeof(why)) == 0)
+		out[strcspn(out, "\n")] = '\0';
+}
+
+struct job {
+	const struct backup_ctx *ctx;
+	const char *file;
+	char partial[NAME_MAX + 1];
+	struct stream st;
+	struct manifest m;
+	int64_t t0_wall_ms;
+	time_t started;
+};
+
+/* Run argv with stdout into the gzip writer; fills job->st. */
+static int stream_tool(struct job *j, const char *const argv[], char *why,
+		       size_t whylen)
+{
+	const struct pgw_config *cfg = j->ctx->cfg;
+	struct child c;
+	struct gzw *w;
+	int pfd[2], rc;
+	char cwhy[512];
+
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		snprintf(why, whylen, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	if (child_start(&c, argv, -1, pfd[1]) < 0) {
+		snprintf(why, whylen, "unable to start %s: %s", argv[0], strerror(errno));
+		close(pfd[0]);
+		close(pfd[1]);
+		return -1;
+	}
+	close(pfd[1]);
+	w = gzw_open(cfg->compression_level, cfg->compress_threads, sink_write, &j->st);
+	if (!w) {
+		snprintf(why, whylen, "unable to start compression: %s", strerror(errno));
+		close(pfd[0]);
+		child_kill(&c, 2000);
+		return -1;
+	}
+	rc = pump(j->ctx, pfd[0], w, &j->st, j->file, why, whylen);
+	close(pfd[0]);
+	if (rc < 0) {
+		gzw_abort(w);
+		child_kill(&c, 2000);
+		return -1;
+	}
+	if (gzw_close(w) < 0) {
+		snprintf(why, whylen, "unable to write '%s': %s", j->partial, strerror(errno));
+		child_finish(&c, cwhy, sizeof(cwhy));
+		return -1;
+	}
+	if (child_finish(&c, cwhy, sizeof(cwhy)) < 0) {
+		snprintf(why, whylen, "%s", cwhy);
+		return -1;
+	}
+	return 0;
+}
+
+static int job_open(struct job *j, const struct backup_ctx *ctx,
+		    const char *file, char *why, size_t whylen)
+{
+	char path[PATH_MAX];
+
+	memset(j, 0, sizeof(*j));
+	j->ctx = ctx;
+	j->file = file;
+	snprintf(j->partial, sizeof(j->partial), "%s%s", file, PROTO_PARTIAL_SUFFIX);
+	fs_join(path, ctx->cfg->backup_dir, j->partial);
+	unlink(path);
+	j->st.out_fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+			    0600);
+	j->st.hash = hash_new();
+	if (j->st.out_fd < 0 || !j->st.hash) {
+		snprintf(why, whylen, "unable to create '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	j->st.t0_ms = j->st.last_progress_ms = tm_mono_ms();
+	j->started = tm_now();
+	dumpscan_init(&j->st.scan, &j->m);
+	snprintf(j->m.file, sizeof(j->m.file), "%s", file);
+	snprintf(j->m.format, sizeof(j->m.format), "plain-sql+gzip");
+	return 0;
+}
+
+/* Close, verify, write the manifest, rename: the last steps of the seed's
+ * process, in that order, so a manifest never describes a partial file. */
+static int job_commit(struct job *j, char *why, size_t whylen)
+{
+	const char *dir = j->ctx->cfg->backup_dir;
+	char t[TM_ISO_LEN];
+
+	if (fsync(j->st.out_fd) < 0 || close(j->st.out_fd) < 0) {
+		j->st.out_fd = -1;
+		snprintf(why, whylen, "unable to flush '%s': %s", j->partial, strerror(errno));
+		return -1;
+	}
+	j->st.out_fd = -1;
+	hash_final(j->st.hash, j->m.sha256);
+	j->st.hash = NULL;
+	if (verify_written(dir, j->partial, &j->st, j->m.sha256, why, whylen) < 0)
+		return -1;
+	j->m.size = j->st.out_bytes;
+	j->m.uncompressed_size = j->st.in_bytes;
+	j->m.compression_pct = j->st.in_bytes > 0
+		? 100.0 * (1.0 - (double)j->st.out_bytes / (double)j->st.in_bytes) : 0;
+	j->m.duration_ms = tm_mono_ms() - j->st.t0_ms;
+	snprintf(j->m.started, sizeof(j->m.started), "%s", tm_iso(j->started, t));
+	snprintf(j->m.finished, sizeof(j->m.finished), "%s", tm_iso(tm_now(), t));
+	snprintf(j->m.status, sizeof(j->m.status), "valid");
+	for (int i = 0; i < j->m.ntables; i++)
+		j->m.rows_total += j->m.table_rows[i].rows;
+	if (manifest_write(dir, &j->m) < 0) {
+		snprintf(why, whylen, "unable to write the manifest of '%s': %s", j->file,
+			 strerror(errno));
+		return -1;
+	}
+	if (fs_rename_durable(dir, j->partial, j->file) < 0) {
+		char mname[NAME_MAX + 1], path[PATH_MAX];
+		snprintf(why, whylen, "unable to rename '%s': %s", j->partial, strerror(errno));
+		proto_manifest_name(j->file, mname, sizeof(mname));
+		unlink(fs_join(path, dir, mname));
+		return -1;
+	}
+	return 0;
+}
+
+static void job_close(struct job *j, bool ok)
+{
+	char path[PATH_MAX], hex[HASH_HEX_LEN];
+
+	if (j->st.out_fd >= 0)
+		close(j->st.out_fd);
+	if (j->st.hash)
+		hash_final(j->st.hash, hex);
+	if (!ok)
+		unlink(fs_join(path, j->ctx->cfg->backup_dir, j->partial));
+	manifest_free(&j->m);
+}
+
+static void job_result(struct job *j, struct backup_result *r, bool ok)
+{
+	snprintf(r->file, sizeof(r->file), "%s", j->file);
+	r->ok = ok;
+	r->size = j->m.size;
+	r->uncompressed = j->m.uncompressed_size;
+	r->database_size = j->m.database_size;
+	r->tables = j->m.tables;
+	r->compression_pct = j->m.compression_pct;
+	r->duration_ms = j->m.duration_ms;
+}
+
+static int check_dump(const struct job *j, const struct db_facts *f, char *why,
+		      size_t whylen)
+{
+	if (j->st.scan.oom) {
+		snprintf(why, whylen, "out of memory while reading the dump");
+		return -1;
+	}
+	if (!j->st.scan.complete) {
+		snprintf(why, whylen, "the dump has no completion marker (pg_dump stopped early)");
+		return -1;
+	}
+	if (f && j->st.scan.tables != f->tables) {
+		snprintf(why, whylen, "the dump defines %d tables, the catalogue has %d",
+			 j->st.scan.tables, f->tables);
+		return -1;
+	}
+	return 0;
+}
+
+int backup_database(const struct backup_ctx *ctx, const char *db,
+		    const char *stamp, struct backup_result *r)
+{
+	struct backup_name bn = {.kind = BACKUP_DATABASE};
+	char file[NAME_MAX + 1], pgdump[PATH_MAX], conninfo[512], snap[160];
+	const char *argv[] = {pgdump, "--no-password", snap, "-d", conninfo, NULL};
+	struct db_facts f;
+	struct job j;
+	int rc = -1;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(bn.stamp, sizeof(bn.stamp), "%s", stamp);
+	snprintf(bn.database, sizeof(bn.database), "%s", db);
+	if (proto_backup_filename(&bn, file, sizeof(file)) < 0) {
+		snprintf(r->error, sizeof(r->error), "database name '%s' is too long", db);
+		return -1;
+	}
+	snprintf(r->file, sizeof(r->file), "%s", file);
+	if (pg_bin(ctx->cfg, "pg_dump", pgdump, sizeof(pgdump)) < 0) {
+		snprintf(r->error, sizeof(r->error), "pg_dump not found: %s", strerror(errno));
+		return -1;
+	}
+	if (facts_open(db, &f, r->error, sizeof(r->error)) < 0)
+		return -1;
+	snprintf(snap, sizeof(snap), "--snapshot=%s", f.snapshot);
+	conninfo_db(db, conninfo, sizeof(conninfo));
+	if (job_open(&j, ctx, file, r->error, sizeof(r->error)) == 0) {
+		snprintf(j.m.kind, sizeof(j.m.kind), "database");
+		snprintf(j.m.database, sizeof(j.m.database), "%s", db);
+		snprintf(j.m.server_version, sizeof(j.m.server_version), "%s", f.version);
+		tool_version(ctx->cfg, "pg_dump", j.m.pg_dump_version, sizeof(j.m.pg_dump_version));
+		j.m.database_size = f.size;
+		if (stream_tool(&j, argv, r->error, sizeof(r->error)) == 0) {
+			dumpscan_finish(&j.st.scan);
+			j.m.tables = j.st.scan.tables;
+			if (check_dump(&j, &f, r->error, sizeof(r->error)) == 0 &&
+			    job_commit(&j, r->error, sizeof(r->error)) == 0)
+				rc = 0;
+		}
+	}
+	facts_close(&f);
+	job_result(&j, r, rc == 0);
+	job_close(&j, rc == 0);
+	return rc;
+}
+
+int backup_globals(const struct backup_ctx *ctx, const char *stamp,
+		   struct backup_result *r)
+{
+	struct backup_name bn = {.kind = BACKUP_GLOBALS};
+	char file[NAME_MAX + 1], tool[PATH_MAX];
+	const char *argv[] = {tool, "--globals-only", "--no-password", NULL};
+	struct job j;
+	int rc = -1;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(bn.stamp, sizeof(bn.stamp), "%s", stamp);
+	proto_backup_filename(&bn, file, sizeof(file));
+	snprintf(r->file, sizeof(r->file), "%s", file);
+	if (pg_bin(ctx->cfg, "pg_dumpall", tool, sizeof(tool)) < 0) {
+		snprintf(r->error, sizeof(r->error), "pg_dumpall not found");
+		return -1;
+	}
+	if (job_open(&j, ctx, file, r->error, sizeof(r->error)) == 0) {
+		snprintf(j.m.kind, sizeof(j.m.kind), "globals");
+		tool_version(ctx->cfg, "pg_dumpall", j.m.pg_dump_version,
+			     sizeof(j.m.pg_dump_version));
+		if (stream_tool(&j, argv, r->error, sizeof(r->error)) == 0) {
+			dumpscan_finish(&j.st.scan);
+			if (check_dump(&j, NULL, r->error, sizeof(r->error)) == 0 &&
+			    job_commit(&j, r->error, sizeof(r->error)) == 0)
+				rc = 0;
+		}
+	}
+	job_result(&j, r, rc == 0);
+	job_close(&j, rc == 0);
+	return rc;
+}
+
+void backup_cleanup_stale(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[PATH_MAX], backup[NAME_MAX + 1];
+	size_t n, ps = strlen(PROTO_PARTIAL_SUFFIX), ms = strlen(PROTO_MANIFEST_SUFFIX);
+
+	if (!d)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		n = strlen(e->d_name);
+		if (n > ps && strcmp(e->d_name + n - ps, PROTO_PARTIAL_SUFFIX) == 0) {
+			log_warn("removing '%s' left by an interrupted backup", e->d_name);
+			unlink(fs_join(path, dir, e->d_name));
+		} else if (n > ms && strcmp(e->d_name + n - ms, PROTO_MANIFEST_SUFFIX) == 0) {
+			snprintf(backup, sizeof(backup), "%.*s", (int)(n - ms), e->d_name);
+			if (fs_size(dir, backup) < 0) {
+				log_warn("removing manifest '%s': its backup does not exist", e->d_name);
+				unlink(fs_join(path, dir, e->d_name));
+			}
+		}
+	}
+	closedir(d);
+	fs_fsync_dir(dir);
+}
