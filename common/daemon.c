@@ -39,6 +39,7 @@ static void parse_args(struct daemon *d, int argc, char **argv, int *check)
 	static const struct option opts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"check-config", no_argument, NULL, 'C'},
+		{"once", no_argument, NULL, 'o'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0}};
@@ -48,6 +49,7 @@ static void parse_args(struct daemon *d, int argc, char **argv, int *check)
 		switch (o) {
 		case 'c': d->config_path = optarg; break;
 		case 'C': *check = 1; break;
+		case 'o': d->once = 1; break;
 		case 'h': usage(d->name, stdout); exit(PGW_EXIT_OK);
 		case 'V':
 			printf("pgwarden-%s %s\n", d->name, PGW_VERSION);

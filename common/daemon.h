@@ -22,6 +22,7 @@ struct daemon {
 	struct pgw_config cfg;
 	struct watch watch;
 	int instance_lock;
+	int once; /* --once: do the sidecar's job one time in the foreground */
 };
 
 /* Everything up to the main loop; exits on failure as described above. */

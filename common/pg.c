@@ -136,6 +136,13 @@ const char *pg_target_db(const struct pgw_config *c)
 	return "postgres";
 }
 
+/* Server NOTICEs ("does not exist, skipping") are not worth a log line. */
+static void pg_quiet_notice(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
 PGconn *pg_connect(const char *dbname, int connect_timeout_s,
 		   int statement_timeout_s, char *err, size_t errlen)
 {
@@ -161,6 +168,7 @@ PGconn *pg_connect(const char *dbname, int connect_timeout_s,
 		PQfinish(conn);
 		return NULL;
 	}
+	PQsetNoticeProcessor(conn, pg_quiet_notice, NULL);
 	return conn;
 }
 

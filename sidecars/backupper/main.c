@@ -71,6 +71,11 @@ int main(int argc, char **argv)
 
 	daemon_start(&d, argc, argv);
 	backup_cleanup_stale(d.cfg.backup_dir);
+	if (d.once) {
+		int rc = backup_run(&ctx, "one-off (--once)");
+		daemon_stop(&d);
+		return rc == 0 ? PGW_EXIT_OK : PGW_EXIT_FAILURE;
+	}
 	timers_arm(&t, &d.cfg);
 	while (!sig_stop) {
 		int wake = d.cfg.rescan_interval * 1000;

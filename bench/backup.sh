@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# bench/backup.sh - pgwarden's backup against the obvious alternatives, in
+# one run, on a throwaway cluster. Not a timed test: it prints a table.
+#   SCALE=50 (pgbench scale)  ROWS=3000000 (mixed-entropy rows)
+#   BENCH_DIR=... to keep the cluster between runs (default: temp, removed)
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+source "$ROOT/tests/lib/pg.sh"
+SCALE=${SCALE:-50}
+ROWS=${ROWS:-3000000}
+KEEP=${BENCH_DIR:+1}
+DIR=${BENCH_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/pgw-bench-XXXXXX")}
+OUT=$DIR/out
+cleanup() { [ -n "$KEEP" ] && pg_stop "$DIR" || pg_teardown "$DIR"; }
+trap cleanup EXIT
+
+if [ ! -f "$DIR/data/PG_VERSION" ]; then
+	pg_setup "$DIR" >/dev/null
+fi
+pg_start "$DIR"
+mkdir -p "$OUT" && chmod 700 "$OUT"
+
+if ! pg_sql "SELECT 1 FROM pg_database WHERE datname='bench_pgbench'" | grep -q 1; then
+	echo "# building pgbench scale $SCALE ..." >&2
+	pg_sql "CREATE DATABASE bench_pgbench"
+	"$PG_BINDIR/pgbench" -q -i -s "$SCALE" bench_pgbench >/dev/null 2>&1
+fi
+if ! PGDATABASE=bench_mixed pg_sql "SELECT 1 FROM pg_stat_user_tables WHERE relname='events' AND n_live_tup > 0" 2>/dev/null | grep -q 1; then
+	echo "# building mixed-entropy dataset, $ROWS rows ..." >&2
+	pg_sql "DROP DATABASE IF EXISTS bench_mixed"
+	pg_sql "CREATE DATABASE bench_mixed"
+	PGDATABASE=bench_mixed pg_sql "
+	CREATE TABLE events (
+	  id bigserial PRIMARY KEY,
+	  at timestamptz NOT NULL,
+	  n integer NOT NULL,
+	  label text NOT NULL,
+	  amount numeric(12,2) NOT NULL,
+	  payload jsonb NOT NULL,
+	  note text NOT NULL);
+	INSERT INTO events (at, n, label, amount, payload, note)
+	SELECT now() - (g || ' seconds')::interval, (random()*1000000)::int,
+	       (ARRAY['click','view','buy','login','logout'])[1 + g % 5],
+	       round((random()*10000)::numeric, 2),
+	       jsonb_build_object('h', md5(random()::text), 'x', random(), 'y', random(),
+	                          'tag', substr(md5(g::text), 1, 8)),
+	       substr(md5(random()::text) || md5(random()::text), 1, (10 + g % 40))
+	FROM generate_series(1, $ROWS) g;
+	CREATE INDEX events_at ON events (at);
+	CREATE INDEX events_label ON events (label, n);"
+	PGDATABASE=bench_mixed pg_sql "VACUUM ANALYZE events"
+fi
+
+# measure NAME CMD: wall s, cpu s (user+sys of all processes), bytes, peak RSS KiB
+measure() {
+	local name=$1 cmd=$2 t
+	sync
+	t=$( { /usr/bin/time -f "%e %U %S %M" bash -c "$cmd" >/dev/null; } 2>&1 | tail -1)
+	set -- $t
+	local size
+	size=$(cat "$OUT/size" 2>/dev/null || echo 0)
+	printf '%s %s %s %s %s\n' "$name" "$1" "$(echo "$2 + $3" | bc)" "$size" "$4"
+}
+
+PGDUMP=$PG_BINDIR/pg_dump
+run_dataset() {
+	local db=$1 rows=()
+	rows+=("$(measure floor "$PGDUMP $db > /dev/null; echo 0 > $OUT/size")")
+	rows+=("$(measure gzip "$PGDUMP $db | gzip -6 > $OUT/g.sql.gz; stat -c %s $OUT/g.sql.gz > $OUT/size")")
+	rows+=("$(measure pigz "$PGDUMP $db | pigz -6 -p 2 > $OUT/p.sql.gz; stat -c %s $OUT/p.sql.gz > $OUT/size")")
+	rows+=("$(measure custom "$PGDUMP -Fc $db > $OUT/c.dump; stat -c %s $OUT/c.dump > $OUT/size")")
+	rm -f "$OUT"/backup_* "$OUT"/globals_*
+	rows+=("$(measure pgwarden "PGWARDEN_BACKUP_DIR=$OUT PGWARDEN_BACKUP_DATABASES=$db PGWARDEN_LOG_LEVEL=warning $ROOT/build/pgwarden-backupper --once 2>/dev/null; stat -c %s $OUT/backup_*_$db.sql.gz > $OUT/size")")
+	rm -f "$OUT"/*.gz "$OUT"/*.dump "$OUT"/*.manifest
+	local gz_wall floor_wall
+	gz_wall=$(printf '%s\n' "${rows[@]}" | awk '$1=="gzip"{print $2}')
+	floor_wall=$(printf '%s\n' "${rows[@]}" | awk '$1=="floor"{print $2}')
+	gz_size=$(printf '%s\n' "${rows[@]}" | awk '$1=="gzip"{print $4}')
+	echo
+	echo "dataset $db ($(pg_sql "SELECT pg_size_pretty(pg_database_size('$db'))"))"
+	printf '%-22s %8s %8s %10s %9s %9s %9s %9s\n' method wall_s cpu_s size_MiB rss_MiB "x_gzip" "x_floor" "size/gz"
+	printf '%s\n' "${rows[@]}" | while read -r name wall cpu size rss; do
+		local label=$name
+		case $name in
+		floor) label="pg_dump > /dev/null" ;;
+		gzip) label="pg_dump | gzip -6" ;;
+		pigz) label="pg_dump | pigz -6 -p2" ;;
+		custom) label="pg_dump -Fc" ;;
+		pgwarden) label="pgwarden backup" ;;
+		esac
+		awk -v l="$label" -v w="$wall" -v c="$cpu" -v s="$size" -v r="$rss" -v g="$gz_wall" -v f="$floor_wall" -v gs="$gz_size" 'BEGIN {
+			printf "%-22s %8.2f %8.2f %10.1f %9.1f %9.2f %9.2f %9s\n", l, w, c, s/1048576, r/1024, w/g, w/f, (s>0? sprintf("%.3f", s/gs) : "-") }'
+	done
+}
+
+echo "# pgwarden backup benchmark, $(nproc) cores, $(date -u +%FT%TZ)"
+echo "# rss: peak of the largest single process (pgwarden: the backupper itself)"
+run_dataset bench_mixed
+run_dataset bench_pgbench

@@ -1,0 +1,26 @@
+/*
+ * recover.h - one recovery, start to end, as the seed's flow describes:
+ * recovery-in-progress, the newest backup that is valid now, a temporary
+ * database, verification, swap, SUCCESS alert with RPO and RTO; the next
+ * older backup when one fails; a fresh schema (init scripts + migrations)
+ * when none is left. When the server cannot start, the cluster is
+ * re-initialised by pgwarden-db first (request-reinit) and the globals and
+ * every database are restored.
+ */
+#ifndef PGW_RECOVER_H
+#define PGW_RECOVER_H
+
+#include "restore.h"
+
+/* backup: a file name the requester chose, or NULL for the newest valid. */
+int recover_run(const struct restore_ctx *ctx, const char *backup,
+		const char *reason);
+/* At start-up: a recovery-in-progress nobody holds means the restorer died
+ * mid-way. Drop temporary databases and queue the same request again. */
+void recover_resume_stale(const struct restore_ctx *ctx);
+/* Checks on a requested file name: safe name, a database backup, inside
+ * the backups directory (no symlink), manifest valid, SHA-256 matches. */
+int recover_check_named(const char *dir, const char *file, char *err,
+			size_t errlen);
+
+#endif

@@ -1,0 +1,295 @@
+#include "restore.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "child.h"
+#include "fs.h"
+#include "gz.h"
+#include "log.h"
+#include "pg.h"
+#include "tm.h"
+
+static int q_ident(PGconn *c, const char *s, char *out, size_t cap, char *err,
+		   size_t errlen)
+{
+	if (pg_quote_ident(c, s, out, cap) == 0)
+		return 0;
+	snprintf(err, errlen, "unable to quote '%s'", s);
+	return -1;
+}
+
+int db_exists(PGconn *admin, const char *name)
+{
+	char q[300], sql[400], v[16], err[256];
+
+	if (pg_quote_literal(admin, name, q, sizeof(q)) < 0)
+		return -1;
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM pg_database WHERE datname = %s", q);
+	if (pg_value(admin, sql, v, sizeof(v), err, sizeof(err)) < 0)
+		return -1;
+	return strcmp(v, "0") != 0;
+}
+
+int db_create_like(PGconn *admin, const char *name, const char *like_db,
+		   char *err, size_t errlen)
+{
+	char qn[300], ql[300], sql[1024];
+	PGresult *res;
+
+	if (q_ident(admin, name, qn, sizeof(qn), err, errlen) < 0)
+		return -1;
+	snprintf(sql, sizeof(sql), "CREATE DATABASE %s TEMPLATE template0", qn);
+	if (like_db && pg_quote_literal(admin, like_db, ql, sizeof(ql)) == 0) {
+		char q2[1024];
+		snprintf(q2, sizeof(q2),
+			 "SELECT pg_encoding_to_char(encoding), datcollate, datctype, "
+			 "pg_get_userbyid(datdba) FROM pg_database WHERE datname = %s", ql);
+		res = PQexec(admin, q2);
+		if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+			char e[100], c[300], t[300], o[300];
+			if (pg_quote_literal(admin, PQgetvalue(res, 0, 0), e, sizeof(e)) == 0 &&
+			    pg_quote_literal(admin, PQgetvalue(res, 0, 1), c, sizeof(c)) == 0 &&
+			    pg_quote_literal(admin, PQgetvalue(res, 0, 2), t, sizeof(t)) == 0 &&
+			    pg_quote_ident(admin, PQgetvalue(res, 0, 3), o, sizeof(o)) == 0)
+				snprintf(sql, sizeof(sql),
+					 "CREATE DATABASE %s TEMPLATE template0 ENCODING %s "
+					 "LC_COLLATE %s LC_CTYPE %s OWNER %s", qn, e, c, t, o);
+		}
+		PQclear(res);
+	}
+	return pg_exec(admin, sql, err, errlen);
+}
+
+int db_drop(PGconn *admin, const char *name, char *err, size_t errlen)
+{
+	char q[300], sql[400];
+
+	if (q_ident(admin, name, q, sizeof(q), err, errlen) < 0)
+		return -1;
+	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", q);
+	return pg_exec(admin, sql, err, errlen);
+}
+
+int db_drop_leftovers(PGconn *admin)
+{
+	PGresult *res = PQexec(admin, "SELECT datname FROM pg_database WHERE datname LIKE "
+				      "'pgwarden\\_tmp\\_%'");
+	char err[512];
+	int n = 0;
+
+	for (int i = 0; PQresultStatus(res) == PGRES_TUPLES_OK && i < PQntuples(res); i++) {
+		if (db_drop(admin, PQgetvalue(res, i, 0), err, sizeof(err)) == 0) {
+			log_warn("dropped '%s' left by an interrupted recovery",
+				 PQgetvalue(res, i, 0));
+			n++;
+		} else {
+			log_error("unable to drop '%s': %s", PQgetvalue(res, i, 0), err);
+		}
+	}
+	PQclear(res);
+	return n;
+}
+
+struct feed {
+	int fd;
+	volatile sig_atomic_t *stop;
+};
+
+static int feed_psql(void *arg, const void *data, size_t len)
+{
+	struct feed *f = arg;
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t n;
+		if (*f->stop)
+			return -1;
+		n = write(f->fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1; /* EPIPE: psql stopped, its exit says why */
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static void conninfo_db(const char *db, char *out, size_t cap)
+{
+	size_t o = (size_t)snprintf(out, cap, "dbname='");
+
+	for (; *db && o + 3 < cap; db++) {
+		if (*db == '\'' || *db == '\\')
+			out[o++] = '\\';
+		out[o++] = *db;
+	}
+	snprintf(out + o, cap - o, "'");
+}
+
+int restore_into(const struct restore_ctx *ctx, const char *file,
+		 const char *db, int on_error_stop, char *err, size_t errlen)
+{
+	char psql[PATH_MAX], conninfo[512], gzerr[256], cerr[512];
+	const char *argv[] = {psql, "-X", "-q", "--no-password", "-v",
+			      on_error_stop ? "ON_ERROR_STOP=1" : "ON_ERROR_STOP=0",
+			      on_error_stop ? "--single-transaction" : "-q", "-d", conninfo,
+			      NULL};
+	struct child c;
+	struct feed f = {-1, ctx->stop};
+	int pfd[2], in, rc;
+
+	if (pg_bin(ctx->cfg, "psql", psql, sizeof(psql)) < 0) {
+		snprintf(err, errlen, "psql not found");
+		return -1;
+	}
+	conninfo_db(db, conninfo, sizeof(conninfo));
+	in = fs_open_in_dir(ctx->cfg->backup_dir, file);
+	if (in < 0) {
+		snprintf(err, errlen, "unable to open '%s': %s", file, strerror(errno));
+		return -1;
+	}
+	if (pipe2(pfd, O_CLOEXEC) < 0 || child_start(&c, argv, pfd[0], -1) < 0) {
+		snprintf(err, errlen, "unable to start psql: %s", strerror(errno));
+		close(in);
+		return -1;
+	}
+	close(pfd[0]);
+	f.fd = pfd[1];
+	rc = gz_read_fd(in, feed_psql, &f, NULL, gzerr, sizeof(gzerr));
+	close(in);
+	close(pfd[1]);
+	if (child_finish(&c, cerr, sizeof(cerr)) < 0) {
+		snprintf(err, errlen, "restore of '%s' failed: %s", file, cerr);
+		return -1;
+	}
+	if (rc < 0) {
+		snprintf(err, errlen, "%s while reading '%s': %s",
+			 *ctx->stop ? "interrupted" : "error", file, gzerr);
+		return -1;
+	}
+	return 0;
+}
+
+int restore_verify(const struct restore_ctx *ctx, const char *db,
+		   const struct manifest *m, char *err, size_t errlen)
+{
+	char e[512], sql[1400];
+	PGconn *conn = pg_connect(db, 10, 0, e, sizeof(e));
+	int64_t n;
+	int rc = 0;
+
+	(void)ctx;
+	if (!conn) {
+		snprintf(err, errlen, "unable to connect to the restored database: %s", e);
+		return -1;
+	}
+	for (int i = 0; i < m->ntables && rc == 0; i++) {
+		/* the name is as pg_dump quoted it, so it is valid SQL as is */
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", m->table_rows[i].name);
+		if (pg_value_int64(conn, sql, &n, e, sizeof(e)) < 0) {
+			snprintf(err, errlen, "table %s: %s", m->table_rows[i].name, e);
+			rc = -1;
+		} else if (n != m->table_rows[i].rows) {
+			snprintf(err, errlen, "table %s has %lld rows, the backup had %lld",
+				 m->table_rows[i].name, (long long)n,
+				 (long long)m->table_rows[i].rows);
+			rc = -1;
+		}
+	}
+	if (rc == 0 &&
+	    pg_value_int64(conn,
+			   "SELECT count(*) FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace "
+			   "WHERE c.relkind IN ('r','p') AND s.nspname NOT IN ('pg_catalog','information_schema') "
+			   "AND s.nspname NOT LIKE 'pg\\_toast%'",
+			   &n, e, sizeof(e)) == 0 &&
+	    n < m->tables) {
+		snprintf(err, errlen, "%lld tables restored, the backup had %d", (long long)n,
+			 m->tables);
+		rc = -1;
+	}
+	PQfinish(conn);
+	return rc;
+}
+
+/* End every session on db; a few tries, as sessions may be mid-start. */
+static int terminate_sessions(PGconn *admin, const char *qlit, char *err, size_t errlen)
+{
+	char sql[600];
+	int64_t left = 1;
+
+	snprintf(sql, sizeof(sql),
+		 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+		 "WHERE datname = %s AND pid <> pg_backend_pid()", qlit);
+	for (int i = 0; i < 50 && left > 0; i++) {
+		if (pg_value_int64(admin, sql, &left, err, errlen) < 0)
+			return -1;
+		if (left > 0)
+			tm_sleep_ms(100);
+	}
+	return 0;
+}
+
+static int rename_db(PGconn *admin, const char *from, const char *to, char *err,
+		     size_t errlen)
+{
+	char qf[300], qt[300], sql[700];
+
+	if (q_ident(admin, from, qf, sizeof(qf), err, errlen) < 0 ||
+	    q_ident(admin, to, qt, sizeof(qt), err, errlen) < 0)
+		return -1;
+	snprintf(sql, sizeof(sql), "ALTER DATABASE %s RENAME TO %s", qf, qt);
+	return pg_exec(admin, sql, err, errlen);
+}
+
+static int allow_connections(PGconn *admin, const char *db, int allow, char *err,
+			     size_t errlen)
+{
+	char q[300], sql[400];
+
+	if (q_ident(admin, db, q, sizeof(q), err, errlen) < 0)
+		return -1;
+	snprintf(sql, sizeof(sql), "ALTER DATABASE %s ALLOW_CONNECTIONS %s", q,
+		 allow ? "true" : "false");
+	return pg_exec(admin, sql, err, errlen);
+}
+
+int db_swap(PGconn *admin, const char *target, const char *tmp, char *aside,
+	    size_t asidecap, char *err, size_t errlen)
+{
+	char stamp[32], ql[300];
+	int exists = db_exists(admin, target), rc = -1;
+
+	aside[0] = '\0';
+	if (exists < 0) {
+		snprintf(err, errlen, "unable to look up database '%s'", target);
+		return -1;
+	}
+	if (exists) {
+		/* <db>_damaged_YYYYMMDD_HHMMSS must fit in 63 bytes */
+		snprintf(aside, asidecap, "%.39s_damaged_%s", target, tm_stamp(tm_now(), stamp));
+		if (pg_quote_literal(admin, target, ql, sizeof(ql)) < 0 ||
+		    allow_connections(admin, target, 0, err, errlen) < 0)
+			return -1;
+		for (int i = 0; i < 20 && rc < 0; i++) {
+			if (terminate_sessions(admin, ql, err, errlen) < 0)
+				break;
+			rc = rename_db(admin, target, aside, err, errlen);
+		}
+		if (rc < 0) {
+			allow_connections(admin, target, 1, err + strlen(err), 0);
+			return -1;
+		}
+		log_info("damaged database '%s' kept as '%s'", target, aside);
+		allow_connections(admin, aside, 1, err, errlen);
+	}
+	if (rename_db(admin, tmp, target, err, errlen) < 0)
+		return -1;
+	return allow_connections(admin, target, 1, err, errlen);
+}

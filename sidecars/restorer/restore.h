@@ -1,0 +1,52 @@
+/*
+ * restore.h - the restorer's building blocks, each safe to fail halfway:
+ *  - restore_into(): stream-decompress a backup (zlib, in-process) into
+ *    psql -v ON_ERROR_STOP=1 --single-transaction on a pipe;
+ *  - restore_verify(): the restored database against the manifest (every
+ *    table present with its row count, the table count);
+ *  - db_swap(): block connections to the damaged database, end its
+ *    sessions, rename it aside (<db>_damaged_<stamp>), rename the verified
+ *    temporary database into place. The damaged database is never dropped.
+ * Temporary databases are named pgwarden_tmp_<stamp> so a restart can
+ * recognise and drop leftovers.
+ */
+#ifndef PGW_RESTORE_H
+#define PGW_RESTORE_H
+
+#include <libpq-fe.h>
+#include <signal.h>
+#include <stddef.h>
+
+#include "cfg.h"
+#include "manifest.h"
+
+#define TMP_DB_PREFIX "pgwarden_tmp_"
+/* Maintenance connections use template1, so that even "postgres" can be
+ * swapped. */
+#define ADMIN_DB "template1"
+
+struct restore_ctx {
+	const struct pgw_config *cfg;
+	volatile sig_atomic_t *stop;
+};
+
+/* CREATE DATABASE name with the encoding/locale/owner of like_db when it
+ * exists. 0 or -1. */
+int db_create_like(PGconn *admin, const char *name, const char *like_db,
+		   char *err, size_t errlen);
+int db_drop(PGconn *admin, const char *name, char *err, size_t errlen);
+int db_exists(PGconn *admin, const char *name);
+/* Drop every pgwarden_tmp_% database (after a crash). Returns the count. */
+int db_drop_leftovers(PGconn *admin);
+
+/* Restore backup file into database db. on_error_stop = 0 for globals. */
+int restore_into(const struct restore_ctx *ctx, const char *file,
+		 const char *db, int on_error_stop, char *err, size_t errlen);
+int restore_verify(const struct restore_ctx *ctx, const char *db,
+		   const struct manifest *m, char *err, size_t errlen);
+/* Swap tmp into target; aside receives the damaged database's new name
+ * ("" when there was none). */
+int db_swap(PGconn *admin, const char *target, const char *tmp, char *aside,
+	    size_t asidecap, char *err, size_t errlen);
+
+#endif

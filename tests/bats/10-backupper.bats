@@ -1,0 +1,238 @@
+#!/usr/bin/env bats
+# backupper: on-demand and scheduled backups, verification, manifests,
+# retention, and every failure leaving no file under a final name.
+
+load helpers
+
+setup_file() {
+	cluster_up
+	pg_sql "CREATE DATABASE app"
+	PGDATABASE=app pg_sql "
+		CREATE TABLE items (id int PRIMARY KEY, name text, doc jsonb);
+		INSERT INTO items SELECT g, 'item ' || g, jsonb_build_object('g', g) FROM generate_series(1, 5000) g;
+		CREATE TABLE \"Odd; name#\" (a int);
+		INSERT INTO \"Odd; name#\" VALUES (1), (2), (3);"
+}
+teardown_file() { cluster_down; }
+setup() {
+	backups_fresh
+	export PGWARDEN_BACKUP_SCHEDULE=off PGWARDEN_BACKUP_DATABASES=app
+}
+teardown() { backups_cleanup; }
+
+final_backups() { find "$BACKUPS" -maxdepth 1 -name 'backup_*.sql.gz' | wc -l; }
+no_partials() { [ -z "$(find "$BACKUPS" -maxdepth 1 -name '*.partial')" ]; }
+mkey() { sed -n "s/^$2 = //p" "$1" | head -1; }
+
+@test "a touched request produces a verified backup, manifest and SUCCESS alert" {
+	start_sidecar backupper
+	touch "$BACKUPS/request-backup"
+	wait_for "[ \$(ls $BACKUPS/globals_*.sql.gz.manifest 2>/dev/null | wc -l) -eq 1 ]" 20
+	f=$(ls "$BACKUPS"/backup_*_app.sql.gz)
+	m=$f.manifest
+	[ "$(mkey "$m" status)" = valid ]
+	[ "$(mkey "$m" sha256)" = "$(sha256sum "$f" | cut -d' ' -f1)" ]
+	[ "$(mkey "$m" size)" = "$(stat -c %s "$f")" ]
+	[ "$(mkey "$m" tables)" = 2 ]
+	[ "$(mkey "$m" rows_total)" = 5003 ]
+	grep -q "= 5000 public.items$" "$m"
+	grep -q "= 3 public.%22Odd%3B name%23%22$" "$m"
+	[ "$(mkey "$m" database)" = app ]
+	gzip -t "$f"
+	zcat "$f" | grep -q "PostgreSQL database dump complete"
+	[ "$(stat -c %a "$f")" = 600 ]
+	a=$(ls "$BACKUPS"/alert-*-SUCCESS-backup)
+	grep -q "File: $(basename "$f")" "$a"
+	grep -q "Tables: 2" "$a"
+	grep -q "Compression: " "$a"
+	no_partials
+}
+
+@test "a backup restores with psql to the same rows" {
+	start_sidecar backupper
+	touch "$BACKUPS/request-backup"
+	wait_for "ls $BACKUPS/backup_*_app.sql.gz.manifest" 20
+	pg_sql "CREATE DATABASE app_copy"
+	zcat "$BACKUPS"/backup_*_app.sql.gz | "$PG_BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -d app_copy >/dev/null
+	[ "$(PGDATABASE=app_copy pg_sql 'SELECT count(*), sum(id) FROM items')" = "$(PGDATABASE=app pg_sql 'SELECT count(*), sum(id) FROM items')" ]
+	pg_sql "DROP DATABASE app_copy"
+}
+
+@test "garbage in the request file: ERROR alert, no backup, next request succeeds" {
+	start_sidecar backupper
+	printf 'rm -rf / \x01\x02' >"$BACKUPS/request-backup"
+	wait_for "ls $BACKUPS/alert-*-ERROR-request-rejected" 10
+	[ "$(final_backups)" -eq 0 ]
+	echo "reason=after garbage" >"$BACKUPS/request-backup"
+	wait_for "ls $BACKUPS/backup_*_app.sql.gz.manifest" 20
+	grep -q "backup starting (requested: after garbage)" "$BACKUPS/backup.log"
+}
+
+@test "database unreachable: ERROR alert, nothing under a final name, then success" {
+	start_sidecar backupper
+	pg_stop "$PGW_CLUSTER"
+	touch "$BACKUPS/request-backup"
+	wait_for "ls $BACKUPS/alert-*-ERROR-backup-failed" 20
+	grep -q "unreachable" "$BACKUPS"/alert-*-ERROR-backup-failed
+	[ "$(final_backups)" -eq 0 ]
+	no_partials
+	pg_start "$PGW_CLUSTER"
+	touch "$BACKUPS/request-backup"
+	wait_for "ls $BACKUPS/backup_*_app.sql.gz.manifest" 20
+	kill -0 "$SIDECAR_PID"
+}
+
+@test "wrong password: clear error, the password appears nowhere" {
+	pg_sql "CREATE ROLE pwuser LOGIN PASSWORD 'right-pass-123' SUPERUSER"
+	sed -i '1i local all pwuser scram-sha-256' "$PGW_CLUSTER/data/pg_hba.conf"
+	pg_sql "SELECT pg_reload_conf()" >/dev/null
+	PGUSER=pwuser PGPASSWORD=wrong-pass-456 start_sidecar backupper
+	touch "$BACKUPS/request-backup"
+	wait_for "ls $BACKUPS/alert-*-ERROR-backup-failed" 20
+	grep -q "password authentication failed" "$BACKUPS/backup.log"
+	! grep -r "wrong-pass-456" "$BACKUPS" "$BACKUPS".*.stderr
+	[ "$(final_backups)" -eq 0 ]
+	sed -i '1d' "$PGW_CLUSTER/data/pg_hba.conf"
+	pg_sql "SELECT pg_reload_conf()" >/dev/null
+}
+
+@test "pg_dump missing: ERROR alert naming it, sidecar keeps running" {
+	PG_BINDIR=/nonexistent/bin start_sidecar backupper
+	touch "$BACKUPS/request-backup"
+	wait_for "ls $BACKUPS/alert-*-ERROR-backup-failed" 20
+	grep -q "pg_dump" "$BACKUPS"/alert-*-ERROR-backup-failed
+	[ "$(final_backups)" -eq 0 ]
+	kill -0 "$SIDECAR_PID"
+}
+
+make_big() {
+	PGDATABASE=app pg_sql "CREATE TABLE IF NOT EXISTS big AS SELECT g AS id, md5(g::text) || md5((g*7)::text) AS v FROM generate_series(1, 1500000) g"
+}
+
+@test "pg_dump killed mid-stream: ERROR alert, no final file, no partial; next succeeds" {
+	make_big
+	PGWARDEN_COMPRESSION_LEVEL=9 PGWARDEN_COMPRESS_THREADS=1 start_sidecar backupper
+	touch "$BACKUPS/request-backup"
+	wait_for "ls $BACKUPS/*.partial" 20
+	sleep 0.5
+	pkill -9 -f "pg_dump --no-password --snapshot"
+	wait_for "ls $BACKUPS/alert-*-ERROR-backup-failed" 20
+	grep -q "pg_dump was killed by signal 9" "$BACKUPS/backup.log"
+	[ "$(final_backups)" -eq 0 ]
+	no_partials
+	PGDATABASE=app pg_sql "DROP TABLE big"
+	touch "$BACKUPS/request-backup"
+	wait_for "ls $BACKUPS/backup_*_app.sql.gz.manifest" 30
+}
+
+@test "backupper killed with SIGKILL mid-backup: restart cleans the partial and the lock, next backup succeeds" {
+	make_big
+	PGWARDEN_COMPRESSION_LEVEL=9 PGWARDEN_COMPRESS_THREADS=1 start_sidecar backupper
+	touch "$BACKUPS/request-backup"
+	wait_for "ls $BACKUPS/*.partial" 20
+	kill -9 "$SIDECAR_PID"
+	pkill -9 -f "pg_dump --no-password --snapshot" || true
+	[ -n "$(find "$BACKUPS" -name '*.partial')" ]
+	PIDS=()
+	PGDATABASE=app pg_sql "DROP TABLE big"
+	start_sidecar backupper
+	grep -q "removing '.*partial' left by an interrupted backup" "$BACKUPS/backup.log"
+	no_partials
+	touch "$BACKUPS/request-backup"
+	wait_for "ls $BACKUPS/backup_*_app.sql.gz.manifest" 30
+}
+
+@test "a file size limit (disk full): ERROR alert, no final file; lifted, the next backup succeeds" {
+	(ulimit -f 40; exec "$BIN/pgwarden-backupper" 2>>"$BACKUPS.backupper.stderr") &
+	SIDECAR_PID=$!
+	PIDS+=("$SIDECAR_PID")
+	wait_for "grep -q started $BACKUPS/backup.log" 10
+	touch "$BACKUPS/request-backup"
+	wait_for "ls $BACKUPS/alert-*-ERROR-backup-failed" 20
+	grep -q "File too large" "$BACKUPS/backup.log"
+	[ "$(final_backups)" -eq 0 ]
+	no_partials
+	prlimit --pid "$SIDECAR_PID" --fsize=unlimited
+	touch "$BACKUPS/request-backup"
+	wait_for "ls $BACKUPS/backup_*_app.sql.gz.manifest" 20
+}
+
+@test "backups directory becomes read-only: ERROR alert from a non-root backupper, then success" {
+	chown postgres "$BACKUPS"
+	runuser -u postgres --preserve-environment -- "$BIN/pgwarden-backupper" 2>>"$BACKUPS.backupper.stderr" &
+	SIDECAR_PID=$!
+	PIDS+=("$SIDECAR_PID")
+	wait_for "grep -q started $BACKUPS/backup.log" 10
+	chmod 500 "$BACKUPS"
+	touch "$BACKUPS/request-backup" || true
+	# the request cannot be created by a non-root writer either; root can:
+	[ -e "$BACKUPS/request-backup" ]
+	wait_for "grep -q 'unable to create' $BACKUPS.backupper.stderr" 20
+	[ "$(final_backups)" -eq 0 ]
+	chmod 700 "$BACKUPS"
+	touch "$BACKUPS/request-backup"
+	wait_for "ls $BACKUPS/backup_*_app.sql.gz.manifest" 20
+	kill -0 "$SIDECAR_PID"
+}
+
+@test "requests during a running backup are coalesced into exactly one follow-up" {
+	make_big
+	PGWARDEN_COMPRESSION_LEVEL=9 PGWARDEN_COMPRESS_THREADS=1 start_sidecar backupper
+	touch "$BACKUPS/request-backup"
+	wait_for "ls $BACKUPS/*.partial" 20
+	for i in 1 2 3 4 5; do touch "$BACKUPS/request-backup"; sleep 0.3; done
+	wait_for "[ \$(grep -c 'backup starting' $BACKUPS/backup.log) -eq 2 ]" 60
+	wait_for "[ \$(ls $BACKUPS/globals_*.manifest | wc -l) -eq 2 ]" 60
+	sleep 2
+	[ "$(grep -c 'backup starting' "$BACKUPS/backup.log")" -eq 2 ]
+	PGDATABASE=app pg_sql "DROP TABLE big"
+}
+
+@test "a schedule runs backups by itself (UTC, @every)" {
+	PGWARDEN_BACKUP_SCHEDULE="@every 2s" start_sidecar backupper
+	wait_for "[ \$(grep -c 'backup starting (scheduled)' $BACKUPS/backup.log) -ge 2 ]" 20
+}
+
+@test "retention keeps the newest valid backup and the minimum count, deletes the rest, logs each" {
+	start_sidecar backupper
+	touch "$BACKUPS/request-backup"
+	wait_for "ls $BACKUPS/backup_*_app.sql.gz.manifest" 20
+	stop_sidecars
+	real=$(ls "$BACKUPS"/backup_*_app.sql.gz)
+	for d in 20200101_060000 20200102_060000 20200103_060000; do
+		cp "$real" "$BACKUPS/backup_${d}_app.sql.gz"
+		sed "s/^file = .*/file = backup_${d}_app.sql.gz/" "$real.manifest" >"$BACKUPS/backup_${d}_app.sql.gz.manifest"
+	done
+	PGWARDEN_MIN_BACKUPS=2 start_sidecar backupper
+	touch "$BACKUPS/request-backup"
+	wait_for "grep -q 'retention done' $BACKUPS/retention.log" 20
+	[ ! -e "$BACKUPS/backup_20200101_060000_app.sql.gz" ]
+	[ ! -e "$BACKUPS/backup_20200101_060000_app.sql.gz.manifest" ]
+	[ ! -e "$BACKUPS/backup_20200102_060000_app.sql.gz" ]
+	[ ! -e "$BACKUPS/backup_20200103_060000_app.sql.gz" ]
+	[ "$(grep -c "deleted backup 'backup_2020" "$BACKUPS/retention.log")" -eq 3 ]
+	[ "$(final_backups)" -eq 2 ]
+}
+
+@test "retention never deletes the only valid backup even when it is old" {
+	start_sidecar backupper
+	touch "$BACKUPS/request-backup"
+	wait_for "ls $BACKUPS/backup_*_app.sql.gz.manifest" 20
+	stop_sidecars
+	real=$(ls "$BACKUPS"/backup_*_app.sql.gz)
+	mv "$real" "$BACKUPS/backup_20200101_060000_app.sql.gz"
+	sed "s/^file = .*/file = backup_20200101_060000_app.sql.gz/" "$real.manifest" >"$BACKUPS/backup_20200101_060000_app.sql.gz.manifest"
+	rm "$real.manifest"
+	for d in 20200201_060000 20200301_060000; do
+		echo broken | gzip >"$BACKUPS/backup_${d}_app.sql.gz"
+	done
+	PGWARDEN_MIN_BACKUPS=1 PGWARDEN_BACKUP_DATABASES=nosuchdb start_sidecar backupper
+	touch "$BACKUPS/request-backup"
+	wait_for "grep -q 'backup starting' $BACKUPS/backup.log" 20
+	PGWARDEN_RETENTION_SCHEDULE="@every 1s" true
+	stop_sidecars
+	PGWARDEN_MIN_BACKUPS=1 PGWARDEN_RETENTION_SCHEDULE="@every 1s" start_sidecar backupper
+	wait_for "grep -q 'retention done' $BACKUPS/retention.log" 20
+	[ -e "$BACKUPS/backup_20200101_060000_app.sql.gz" ]
+	[ ! -e "$BACKUPS/backup_20200201_060000_app.sql.gz" ]
+}
