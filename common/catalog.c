@@ -23,7 +23,8 @@ static void catalog_fill(const char *dir, struct catalog_entry *e)
 	char err[256];
 
 	e->size = fs_size(dir, e->file);
-	e->has_manifest = manifest_read(dir, e->file, &m, err, sizeof(err)) == 0;
+	e->has_manifest =
+		manifest_read(dir, e->file, &m, err, sizeof(err)) == 0;
 	if (e->has_manifest) {
 		snprintf(e->status, sizeof(e->status), "%s", m.status);
 		manifest_free(&m);

@@ -10,7 +10,7 @@
 #include <zlib.h>
 
 #define GZ_BLOCK (128 * 1024)
-#define GZ_DICT (32 * 1024)
+#define GZ_DICT	 (32 * 1024)
 
 struct gz_job {
 	unsigned char in[GZ_BLOCK];
@@ -95,8 +95,8 @@ static void *gz_worker(void *p)
 
 static int gzw_header(struct gzw *w)
 {
-	static const unsigned char hdr[10] = {0x1f, 0x8b, 8, 0, 0, 0,
-					      0,    0,    0, 3};
+	static const unsigned char hdr[10] = {0x1f, 0x8b, 8, 0, 0,
+					      0,    0,	  0, 0, 3};
 	return w->sink(w->arg, hdr, sizeof(hdr));
 }
 
@@ -184,8 +184,8 @@ static int gz_drain(struct gzw *w, bool block)
 static int gz_submit(struct gzw *w, bool last)
 {
 	struct gz_job *j = &w->jobs[w->head % w->nslots];
-	struct gz_job *prev = w->head > 0 ? &w->jobs[(w->head - 1) % w->nslots]
-					  : NULL;
+	struct gz_job *prev =
+		w->head > 0 ? &w->jobs[(w->head - 1) % w->nslots] : NULL;
 
 	j->dict_len = 0;
 	if (prev && w->head - 1 >= w->tail) { /* previous input still here */
@@ -201,7 +201,8 @@ static int gz_submit(struct gzw *w, bool last)
 	w->head++;
 	pthread_cond_signal(&w->work);
 	pthread_mutex_unlock(&w->mu);
-	/* keep one free slot to fill: wait for the oldest when the ring is full */
+	/* keep one free slot to fill: wait for the oldest when the ring is full
+	 */
 	if (w->head - w->tail >= w->nslots - 1)
 		return gz_drain(w, true);
 	return gz_drain(w, false);
@@ -307,13 +308,15 @@ int gz_read_fd_raw(int fd, gz_chunk_fn fn, gz_chunk_fn raw_fn, void *arg,
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n < 0) {
-				snprintf(err, errlen, "read error: %s", strerror(errno));
+				snprintf(err, errlen, "read error: %s",
+					 strerror(errno));
 				goto fail;
 			}
 			if (n == 0)
 				break;
 			if (raw_fn && raw_fn(arg, in, (size_t)n) < 0) {
-				snprintf(err, errlen, "stopped by the consumer");
+				snprintf(err, errlen,
+					 "stopped by the consumer");
 				goto fail;
 			}
 			zs.next_in = in;
@@ -336,14 +339,16 @@ int gz_read_fd_raw(int fd, gz_chunk_fn fn, gz_chunk_fn raw_fn, void *arg,
 			size_t got = sizeof(out) - zs.avail_out;
 			total += got;
 			if (fn && fn(arg, out, got) < 0) {
-				snprintf(err, errlen, "stopped by the consumer");
+				snprintf(err, errlen,
+					 "stopped by the consumer");
 				goto fail;
 			}
 		}
 	}
 	inflateEnd(&zs);
 	if (!any || rc != Z_STREAM_END) {
-		snprintf(err, errlen, "truncated gzip data (stream ends early)");
+		snprintf(err, errlen,
+			 "truncated gzip data (stream ends early)");
 		return -1;
 	}
 	if (out_bytes)

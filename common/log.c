@@ -156,7 +156,8 @@ static void log_follow_rotation(void)
 		if (stat(log_paths[i], &b) < 0 || a.st_ino != b.st_ino ||
 		    a.st_dev != b.st_dev) {
 			int fd = open(log_paths[i],
-				      O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+				      O_WRONLY | O_APPEND | O_CREAT |
+					      O_CLOEXEC | O_NOFOLLOW,
 				      0600);
 			if (fd >= 0) {
 				close(log_fds[i]);

@@ -17,11 +17,12 @@ static void esc(const char *in, char *out, size_t cap)
 {
 	size_t o = 0;
 
-	for (const unsigned char *p = (const unsigned char *)in; *p && o + 4 < cap;
-	     p++) {
+	for (const unsigned char *p = (const unsigned char *)in;
+	     *p && o + 4 < cap; p++) {
 		bool edge = p == (const unsigned char *)in || p[1] == '\0';
-		if (*p < 0x20 || (*p == ' ' && edge) || *p == '%' || *p == '"' ||
-		    *p == ';' || *p == '#' || *p == '\\' || *p == 0x7f)
+		if (*p < 0x20 || (*p == ' ' && edge) || *p == '%' ||
+		    *p == '"' || *p == ';' || *p == '#' || *p == '\\' ||
+		    *p == 0x7f)
 			o += (size_t)snprintf(out + o, cap - o, "%%%02X", *p);
 		else
 			out[o++] = (char)*p;
@@ -72,7 +73,8 @@ void manifest_free(struct manifest *m)
 	m->ntables = 0;
 }
 
-#define PUT(...) (o += (size_t)snprintf(buf + o, cap > o ? cap - o : 0, __VA_ARGS__))
+#define PUT(...)                                                               \
+	(o += (size_t)snprintf(buf + o, cap > o ? cap - o : 0, __VA_ARGS__))
 
 int manifest_write(const char *dir, const struct manifest *m)
 {
@@ -87,16 +89,17 @@ int manifest_write(const char *dir, const struct manifest *m)
 	PUT("file = %s\nkind = %s\nstatus = %s\nformat = %s\n", e, m->kind,
 	    m->status, m->format);
 	PUT("size = %" PRId64 "\nsha256 = %s\n", m->size, m->sha256);
-	PUT("started = %s\nfinished = %s\nduration_ms = %" PRId64 "\n", m->started,
-	    m->finished, m->duration_ms);
+	PUT("started = %s\nfinished = %s\nduration_ms = %" PRId64 "\n",
+	    m->started, m->finished, m->duration_ms);
 	esc(m->database, e, sizeof(e));
-	PUT("database = %s\ndatabase_size = %" PRId64 "\n", e, m->database_size);
+	PUT("database = %s\ndatabase_size = %" PRId64 "\n", e,
+	    m->database_size);
 	esc(m->server_version, e, sizeof(e));
 	PUT("server_version = %s\n", e);
 	esc(m->pg_dump_version, e, sizeof(e));
 	PUT("pg_dump_version = %s\n", e);
-	PUT("tables = %d\nrows_total = %" PRId64 "\nuncompressed_size = %" PRId64
-	    "\ncompression_pct = %.1f\n",
+	PUT("tables = %d\nrows_total = %" PRId64
+	    "\nuncompressed_size = %" PRId64 "\ncompression_pct = %.1f\n",
 	    m->tables, m->rows_total, m->uncompressed_size, m->compression_pct);
 	PUT("verified_at = %s\nrestore_ms = %" PRId64 "\n", m->verified_at,
 	    m->restore_ms);
@@ -104,7 +107,8 @@ int manifest_write(const char *dir, const struct manifest *m)
 	PUT("reason = %s\n\n[tables]\n", e);
 	for (int i = 0; i < m->ntables; i++) {
 		esc(m->table_rows[i].name, e, sizeof(e));
-		PUT("t%05d = %" PRId64 " %s\n", i + 1, m->table_rows[i].rows, e);
+		PUT("t%05d = %" PRId64 " %s\n", i + 1, m->table_rows[i].rows,
+		    e);
 	}
 	proto_manifest_name(m->file, name, sizeof(name));
 	rc = o < cap ? fs_write_atomic(dir, name, buf, o) : -1;
@@ -156,8 +160,8 @@ static int manifest_quiet(const char *fmt, ...)
 	return 0;
 }
 
-int manifest_read(const char *dir, const char *backup_file,
-		  struct manifest *m, char *err, size_t errlen)
+int manifest_read(const char *dir, const char *backup_file, struct manifest *m,
+		  char *err, size_t errlen)
 {
 	char name[NAME_MAX + 1], path[PATH_MAX];
 	dictionary *d;
@@ -174,7 +178,8 @@ int manifest_read(const char *dir, const char *backup_file,
 	iniparser_set_error_callback(manifest_quiet);
 	d = iniparser_load(fs_join(path, dir, name));
 	if (!d || iniparser_find_entry(d, "backup") == 0) {
-		snprintf(err, errlen, "manifest '%s' is not a valid manifest", name);
+		snprintf(err, errlen, "manifest '%s' is not a valid manifest",
+			 name);
 		if (d)
 			iniparser_freedict(d);
 		return -1;
@@ -197,8 +202,10 @@ int manifest_read(const char *dir, const char *backup_file,
 	m->tables = (int)get_i64(d, "backup:tables");
 	m->rows_total = get_i64(d, "backup:rows_total");
 	m->uncompressed_size = get_i64(d, "backup:uncompressed_size");
-	m->compression_pct = iniparser_getdouble(d, "backup:compression_pct", 0);
-	get_str(d, "backup:verified_at", m->verified_at, sizeof(m->verified_at));
+	m->compression_pct =
+		iniparser_getdouble(d, "backup:compression_pct", 0);
+	get_str(d, "backup:verified_at", m->verified_at,
+		sizeof(m->verified_at));
 	m->restore_ms = get_i64(d, "backup:restore_ms");
 	get_str(d, "backup:reason", m->reason, sizeof(m->reason));
 	if (read_tables(d, m) < 0) {
@@ -209,8 +216,8 @@ int manifest_read(const char *dir, const char *backup_file,
 	}
 	iniparser_freedict(d);
 	if (strcmp(m->file, backup_file) != 0 || strlen(m->sha256) != 64) {
-		snprintf(err, errlen, "manifest '%s' does not describe '%s'", name,
-			 backup_file);
+		snprintf(err, errlen, "manifest '%s' does not describe '%s'",
+			 name, backup_file);
 		manifest_free(m);
 		return -1;
 	}
@@ -219,7 +226,8 @@ int manifest_read(const char *dir, const char *backup_file,
 
 bool manifest_usable_status(const struct manifest *m)
 {
-	return strcmp(m->status, "valid") == 0 || strcmp(m->status, "verified") == 0;
+	return strcmp(m->status, "valid") == 0 ||
+	       strcmp(m->status, "verified") == 0;
 }
 
 int manifest_check(const char *dir, const struct manifest *m, char *err,
@@ -243,7 +251,8 @@ int manifest_check(const char *dir, const struct manifest *m, char *err,
 		return -1;
 	}
 	if (strcmp(hex, m->sha256) != 0) {
-		snprintf(err, errlen, "SHA-256 mismatch (file %.12s..., manifest %.12s...)",
+		snprintf(err, errlen,
+			 "SHA-256 mismatch (file %.12s..., manifest %.12s...)",
 			 hex, m->sha256);
 		return -1;
 	}

@@ -26,7 +26,7 @@ struct manifest_table {
 
 struct manifest {
 	char file[256];
-	char kind[16];   /* database | globals */
+	char kind[16];	 /* database | globals */
 	char status[16]; /* valid | failed | verified */
 	char format[32];
 	int64_t size;
@@ -51,8 +51,8 @@ struct manifest {
 
 int manifest_write(const char *dir, const struct manifest *m);
 /* Read <backup_file>.manifest. -1 with a reason when missing/malformed. */
-int manifest_read(const char *dir, const char *backup_file,
-		  struct manifest *m, char *err, size_t errlen);
+int manifest_read(const char *dir, const char *backup_file, struct manifest *m,
+		  char *err, size_t errlen);
 void manifest_free(struct manifest *m);
 int manifest_add_table(struct manifest *m, const char *name, int64_t rows);
 bool manifest_usable_status(const struct manifest *m);

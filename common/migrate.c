@@ -13,7 +13,7 @@
 #include "pg.h"
 
 #define MIGRATE_MAX_FILES 1024
-#define MIGRATE_MAX_SQL (16 * 1024 * 1024)
+#define MIGRATE_MAX_SQL	  (16 * 1024 * 1024)
 
 static int cmp_names(const void *a, const void *b)
 {
@@ -72,7 +72,8 @@ static int run_in_tx(PGconn *conn, const char *dir, const char *name,
 	if (pg_exec(conn, "BEGIN", err, errlen) == 0) {
 		if (pg_exec(conn, sql, e2, sizeof(e2)) < 0)
 			snprintf(err, errlen, "'%s' failed: %s", name, e2);
-		else if (record_sql && pg_exec(conn, record_sql, err, errlen) < 0)
+		else if (record_sql &&
+			 pg_exec(conn, record_sql, err, errlen) < 0)
 			;
 		else
 			rc = pg_exec(conn, "COMMIT", err, errlen);
@@ -110,7 +111,8 @@ static int ensure_table(PGconn *conn, const char *qtable, char *err,
 
 	snprintf(sql, sizeof(sql),
 		 "CREATE TABLE IF NOT EXISTS %s (version text PRIMARY KEY, "
-		 "name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
+		 "name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT "
+		 "now())",
 		 qtable);
 	return pg_exec(conn, sql, err, errlen);
 }
@@ -124,7 +126,8 @@ static int apply_one(PGconn *conn, const char *dir, const char *name,
 	snprintf(version, sizeof(version), "%.*s", (int)vlen, name);
 	if (pg_quote_literal(conn, version, qv, sizeof(qv)) < 0 ||
 	    pg_quote_literal(conn, name, qn, sizeof(qn)) < 0) {
-		snprintf(err, errlen, "unable to quote migration name '%s'", name);
+		snprintf(err, errlen, "unable to quote migration name '%s'",
+			 name);
 		return -1;
 	}
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s WHERE version = %s",
@@ -133,8 +136,9 @@ static int apply_one(PGconn *conn, const char *dir, const char *name,
 		return -1;
 	if (strcmp(found, "0") != 0)
 		return 0;
-	snprintf(sql, sizeof(sql), "INSERT INTO %s (version, name) VALUES (%s, %s)",
-		 qtable, qv, qn);
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO %s (version, name) VALUES (%s, %s)", qtable, qv,
+		 qn);
 	if (run_in_tx(conn, dir, name, sql, err, errlen) < 0)
 		return -1;
 	log_info("migration '%s' applied", name);
@@ -152,8 +156,9 @@ int migrate_apply(PGconn *conn, const char *dir, const char *table, char *err,
 		return -1;
 	n = list_sql(dir, true, names, MIGRATE_MAX_FILES);
 	if (n < 0) {
-		snprintf(err, errlen, "unable to open migrations directory '%s': %s",
-			 dir, strerror(errno));
+		snprintf(err, errlen,
+			 "unable to open migrations directory '%s': %s", dir,
+			 strerror(errno));
 		return -1;
 	}
 	for (int i = 0; i < n && rc >= 0; i++) {

@@ -3,7 +3,8 @@
  * normal deployment (pgwarden migrate), by the restorer's fresh reset and
  * checked by the monitor.
  *
- *  - init scripts: every .sql file of init_dir in name order, each in one transaction.
+ *  - init scripts: every .sql file of init_dir in name order, each in one
+ * transaction.
  *  - migrations: <migrations_dir>/NNNN_<name>.sql in version order, each in
  *    one transaction together with its row in the migrations table
  *    (version text primary key, name, applied_at), so a migration is either

@@ -56,12 +56,14 @@ static void progress(const struct backup_ctx *ctx, struct stream *st,
 	int64_t now = tm_mono_ms();
 	double secs;
 
-	if (now - st->last_progress_ms < (int64_t)ctx->cfg->progress_interval * 1000)
+	if (now - st->last_progress_ms <
+	    (int64_t)ctx->cfg->progress_interval * 1000)
 		return;
 	st->last_progress_ms = now;
 	secs = (double)(now - st->t0_ms) / 1000.0;
 	log_info("%s: %.1f MiB dumped, %.1f MiB written, %.1f MiB/s", file,
-		 (double)st->in_bytes / 1048576.0, (double)st->out_bytes / 1048576.0,
+		 (double)st->in_bytes / 1048576.0,
+		 (double)st->out_bytes / 1048576.0,
 		 secs > 0 ? (double)st->in_bytes / 1048576.0 / secs : 0.0);
 }
 
@@ -84,7 +86,8 @@ static int pump(const struct backup_ctx *ctx, int in_fd, struct gzw *w,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			snprintf(why, whylen, "read from pg_dump: %s", strerror(errno));
+			snprintf(why, whylen, "read from pg_dump: %s",
+				 strerror(errno));
 			break;
 		}
 		if (n == 0) {
@@ -135,11 +138,14 @@ static int verify_written(const char *dir, const char *partial,
 	close(fd);
 	hash_final(h, hex);
 	if (rc < 0) {
-		snprintf(why, whylen, "written file does not decompress: %s", err);
+		snprintf(why, whylen, "written file does not decompress: %s",
+			 err);
 		return -1;
 	}
 	if ((int64_t)n != st->in_bytes) {
-		snprintf(why, whylen, "written file decompresses to %llu bytes, dump was %lld",
+		snprintf(why, whylen,
+			 "written file decompresses to %llu bytes, dump was "
+			 "%lld",
 			 (unsigned long long)n, (long long)st->in_bytes);
 		return -1;
 	}
@@ -160,11 +166,14 @@ struct db_facts {
 };
 
 static const char *const count_tables_sql =
-	"SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+	"SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = "
+	"c.relnamespace "
 	"WHERE c.relkind IN ('r', 'p') "
 	"AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
-	"AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%' "
-	"AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass "
+	"AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE "
+	"'pg\\_temp\\_%' "
+	"AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = "
+	"'pg_class'::regclass "
 	"AND d.objid = c.oid AND d.deptype = 'e')";
 
 static int facts_open(const char *db, struct db_facts *f, char *why,
@@ -178,13 +187,14 @@ static int facts_open(const char *db, struct db_facts *f, char *why,
 		snprintf(why, whylen, "unable to connect to '%s': %s", db, err);
 		return -1;
 	}
-	if (pg_exec(f->conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", err,
-		    sizeof(err)) < 0 ||
+	if (pg_exec(f->conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+		    err, sizeof(err)) < 0 ||
 	    pg_value(f->conn, "SELECT pg_export_snapshot()", f->snapshot,
 		     sizeof(f->snapshot), err, sizeof(err)) < 0 ||
 	    pg_value(f->conn, "SHOW server_version", f->version,
 		     sizeof(f->version), err, sizeof(err)) < 0 ||
-	    pg_value_int64(f->conn, "SELECT pg_database_size(current_database())",
+	    pg_value_int64(f->conn,
+			   "SELECT pg_database_size(current_database())",
 			   &f->size, err, sizeof(err)) < 0) {
 		snprintf(why, whylen, "unable to read '%s': %s", db, err);
 		PQfinish(f->conn);
@@ -192,8 +202,10 @@ static int facts_open(const char *db, struct db_facts *f, char *why,
 		return -1;
 	}
 	int64_t t = 0;
-	if (pg_value_int64(f->conn, count_tables_sql, &t, err, sizeof(err)) < 0) {
-		snprintf(why, whylen, "unable to count tables of '%s': %s", db, err);
+	if (pg_value_int64(f->conn, count_tables_sql, &t, err, sizeof(err)) <
+	    0) {
+		snprintf(why, whylen, "unable to count tables of '%s': %s", db,
+			 err);
 		PQfinish(f->conn);
 		f->conn = NULL;
 		return -1;
@@ -259,15 +271,18 @@ static int stream_tool(struct job *j, const char *const argv[], char *why,
 		return -1;
 	}
 	if (child_start(&c, argv, -1, pfd[1]) < 0) {
-		snprintf(why, whylen, "unable to start %s: %s", argv[0], strerror(errno));
+		snprintf(why, whylen, "unable to start %s: %s", argv[0],
+			 strerror(errno));
 		close(pfd[0]);
 		close(pfd[1]);
 		return -1;
 	}
 	close(pfd[1]);
-	w = gzw_open(cfg->compression_level, cfg->compress_threads, sink_write, &j->st);
+	w = gzw_open(cfg->compression_level, cfg->compress_threads, sink_write,
+		     &j->st);
 	if (!w) {
-		snprintf(why, whylen, "unable to start compression: %s", strerror(errno));
+		snprintf(why, whylen, "unable to start compression: %s",
+			 strerror(errno));
 		close(pfd[0]);
 		child_kill(&c, 2000);
 		return -1;
@@ -280,7 +295,8 @@ static int stream_tool(struct job *j, const char *const argv[], char *why,
 		return -1;
 	}
 	if (gzw_close(w) < 0) {
-		snprintf(why, whylen, "unable to write '%s': %s", j->partial, strerror(errno));
+		snprintf(why, whylen, "unable to write '%s': %s", j->partial,
+			 strerror(errno));
 		child_finish(&c, cwhy, sizeof(cwhy));
 		return -1;
 	}
@@ -299,14 +315,17 @@ static int job_open(struct job *j, const struct backup_ctx *ctx,
 	memset(j, 0, sizeof(*j));
 	j->ctx = ctx;
 	j->file = file;
-	snprintf(j->partial, sizeof(j->partial), "%s%s", file, PROTO_PARTIAL_SUFFIX);
+	snprintf(j->partial, sizeof(j->partial), "%s%s", file,
+		 PROTO_PARTIAL_SUFFIX);
 	fs_join(path, ctx->cfg->backup_dir, j->partial);
 	unlink(path);
-	j->st.out_fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-			    0600);
+	j->st.out_fd =
+		open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+		     0600);
 	j->st.hash = hash_new();
 	if (j->st.out_fd < 0 || !j->st.hash) {
-		snprintf(why, whylen, "unable to create '%s': %s", path, strerror(errno));
+		snprintf(why, whylen, "unable to create '%s': %s", path,
+			 strerror(errno));
 		return -1;
 	}
 	j->st.t0_ms = j->st.last_progress_ms = tm_mono_ms();
@@ -326,32 +345,41 @@ static int job_commit(struct job *j, char *why, size_t whylen)
 
 	if (fsync(j->st.out_fd) < 0 || close(j->st.out_fd) < 0) {
 		j->st.out_fd = -1;
-		snprintf(why, whylen, "unable to flush '%s': %s", j->partial, strerror(errno));
+		snprintf(why, whylen, "unable to flush '%s': %s", j->partial,
+			 strerror(errno));
 		return -1;
 	}
 	j->st.out_fd = -1;
 	hash_final(j->st.hash, j->m.sha256);
 	j->st.hash = NULL;
-	if (verify_written(dir, j->partial, &j->st, j->m.sha256, why, whylen) < 0)
+	if (verify_written(dir, j->partial, &j->st, j->m.sha256, why, whylen) <
+	    0)
 		return -1;
 	j->m.size = j->st.out_bytes;
 	j->m.uncompressed_size = j->st.in_bytes;
-	j->m.compression_pct = j->st.in_bytes > 0
-		? 100.0 * (1.0 - (double)j->st.out_bytes / (double)j->st.in_bytes) : 0;
+	j->m.compression_pct =
+		j->st.in_bytes > 0
+			? 100.0 * (1.0 - (double)j->st.out_bytes /
+						 (double)j->st.in_bytes)
+			: 0;
 	j->m.duration_ms = tm_mono_ms() - j->st.t0_ms;
-	snprintf(j->m.started, sizeof(j->m.started), "%s", tm_iso(j->started, t));
-	snprintf(j->m.finished, sizeof(j->m.finished), "%s", tm_iso(tm_now(), t));
+	snprintf(j->m.started, sizeof(j->m.started), "%s",
+		 tm_iso(j->started, t));
+	snprintf(j->m.finished, sizeof(j->m.finished), "%s",
+		 tm_iso(tm_now(), t));
 	snprintf(j->m.status, sizeof(j->m.status), "valid");
 	for (int i = 0; i < j->m.ntables; i++)
 		j->m.rows_total += j->m.table_rows[i].rows;
 	if (manifest_write(dir, &j->m) < 0) {
-		snprintf(why, whylen, "unable to write the manifest of '%s': %s", j->file,
+		snprintf(why, whylen,
+			 "unable to write the manifest of '%s': %s", j->file,
 			 strerror(errno));
 		return -1;
 	}
 	if (fs_rename_durable(dir, j->partial, j->file) < 0) {
 		char mname[NAME_MAX + 1], path[PATH_MAX];
-		snprintf(why, whylen, "unable to rename '%s': %s", j->partial, strerror(errno));
+		snprintf(why, whylen, "unable to rename '%s': %s", j->partial,
+			 strerror(errno));
 		proto_manifest_name(j->file, mname, sizeof(mname));
 		unlink(fs_join(path, dir, mname));
 		return -1;
@@ -392,11 +420,14 @@ static int check_dump(const struct job *j, const struct db_facts *f, char *why,
 		return -1;
 	}
 	if (!j->st.scan.complete) {
-		snprintf(why, whylen, "the dump has no completion marker (pg_dump stopped early)");
+		snprintf(why, whylen,
+			 "the dump has no completion marker (pg_dump stopped "
+			 "early)");
 		return -1;
 	}
 	if (f && j->st.scan.tables != f->tables) {
-		snprintf(why, whylen, "the dump defines %d tables, the catalogue has %d",
+		snprintf(why, whylen,
+			 "the dump defines %d tables, the catalogue has %d",
 			 j->st.scan.tables, f->tables);
 		return -1;
 	}
@@ -408,7 +439,8 @@ int backup_database(const struct backup_ctx *ctx, const char *db,
 {
 	struct backup_name bn = {.kind = BACKUP_DATABASE};
 	char file[NAME_MAX + 1], pgdump[PATH_MAX], conninfo[512], snap[160];
-	const char *argv[] = {pgdump, "--no-password", snap, "-d", conninfo, NULL};
+	const char *argv[] = {pgdump, "--no-password", snap,
+			      "-d",   conninfo,	       NULL};
 	struct db_facts f;
 	struct job j;
 	int rc = -1;
@@ -417,12 +449,14 @@ int backup_database(const struct backup_ctx *ctx, const char *db,
 	snprintf(bn.stamp, sizeof(bn.stamp), "%s", stamp);
 	snprintf(bn.database, sizeof(bn.database), "%s", db);
 	if (proto_backup_filename(&bn, file, sizeof(file)) < 0) {
-		snprintf(r->error, sizeof(r->error), "database name '%s' is too long", db);
+		snprintf(r->error, sizeof(r->error),
+			 "database name '%s' is too long", db);
 		return -1;
 	}
 	snprintf(r->file, sizeof(r->file), "%s", file);
 	if (pg_bin(ctx->cfg, "pg_dump", pgdump, sizeof(pgdump)) < 0) {
-		snprintf(r->error, sizeof(r->error), "pg_dump not found: %s", strerror(errno));
+		snprintf(r->error, sizeof(r->error), "pg_dump not found: %s",
+			 strerror(errno));
 		return -1;
 	}
 	if (facts_open(db, &f, r->error, sizeof(r->error)) < 0)
@@ -432,13 +466,16 @@ int backup_database(const struct backup_ctx *ctx, const char *db,
 	if (job_open(&j, ctx, file, r->error, sizeof(r->error)) == 0) {
 		snprintf(j.m.kind, sizeof(j.m.kind), "database");
 		snprintf(j.m.database, sizeof(j.m.database), "%s", db);
-		snprintf(j.m.server_version, sizeof(j.m.server_version), "%s", f.version);
-		tool_version(ctx->cfg, "pg_dump", j.m.pg_dump_version, sizeof(j.m.pg_dump_version));
+		snprintf(j.m.server_version, sizeof(j.m.server_version), "%s",
+			 f.version);
+		tool_version(ctx->cfg, "pg_dump", j.m.pg_dump_version,
+			     sizeof(j.m.pg_dump_version));
 		j.m.database_size = f.size;
 		if (stream_tool(&j, argv, r->error, sizeof(r->error)) == 0) {
 			dumpscan_finish(&j.st.scan);
 			j.m.tables = j.st.scan.tables;
-			if (check_dump(&j, &f, r->error, sizeof(r->error)) == 0 &&
+			if (check_dump(&j, &f, r->error, sizeof(r->error)) ==
+				    0 &&
 			    job_commit(&j, r->error, sizeof(r->error)) == 0)
 				rc = 0;
 		}
@@ -472,7 +509,8 @@ int backup_globals(const struct backup_ctx *ctx, const char *stamp,
 			     sizeof(j.m.pg_dump_version));
 		if (stream_tool(&j, argv, r->error, sizeof(r->error)) == 0) {
 			dumpscan_finish(&j.st.scan);
-			if (check_dump(&j, NULL, r->error, sizeof(r->error)) == 0 &&
+			if (check_dump(&j, NULL, r->error, sizeof(r->error)) ==
+				    0 &&
 			    job_commit(&j, r->error, sizeof(r->error)) == 0)
 				rc = 0;
 		}
@@ -487,19 +525,26 @@ void backup_cleanup_stale(const char *dir)
 	DIR *d = opendir(dir);
 	struct dirent *e;
 	char path[PATH_MAX], backup[NAME_MAX + 1];
-	size_t n, ps = strlen(PROTO_PARTIAL_SUFFIX), ms = strlen(PROTO_MANIFEST_SUFFIX);
+	size_t n, ps = strlen(PROTO_PARTIAL_SUFFIX),
+		  ms = strlen(PROTO_MANIFEST_SUFFIX);
 
 	if (!d)
 		return;
 	while ((e = readdir(d)) != NULL) {
 		n = strlen(e->d_name);
-		if (n > ps && strcmp(e->d_name + n - ps, PROTO_PARTIAL_SUFFIX) == 0) {
-			log_warn("removing '%s' left by an interrupted backup", e->d_name);
+		if (n > ps &&
+		    strcmp(e->d_name + n - ps, PROTO_PARTIAL_SUFFIX) == 0) {
+			log_warn("removing '%s' left by an interrupted backup",
+				 e->d_name);
 			unlink(fs_join(path, dir, e->d_name));
-		} else if (n > ms && strcmp(e->d_name + n - ms, PROTO_MANIFEST_SUFFIX) == 0) {
-			snprintf(backup, sizeof(backup), "%.*s", (int)(n - ms), e->d_name);
+		} else if (n > ms && strcmp(e->d_name + n - ms,
+					    PROTO_MANIFEST_SUFFIX) == 0) {
+			snprintf(backup, sizeof(backup), "%.*s", (int)(n - ms),
+				 e->d_name);
 			if (fs_size(dir, backup) < 0) {
-				log_warn("removing manifest '%s': its backup does not exist", e->d_name);
+				log_warn("removing manifest '%s': its backup "
+					 "does not exist",
+					 e->d_name);
 				unlink(fs_join(path, dir, e->d_name));
 			}
 		}

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #define COMPLETE_MARK "-- PostgreSQL database dump complete"
-#define GLOBALS_MARK "-- PostgreSQL database cluster dump complete"
+#define GLOBALS_MARK  "-- PostgreSQL database cluster dump complete"
 
 void dumpscan_init(struct dumpscan *s, struct manifest *out)
 {
@@ -41,7 +41,8 @@ static void copy_begin(struct dumpscan *s, const char *line, size_t len)
 
 static void scan_line(struct dumpscan *s)
 {
-	size_t len = s->line_len, have = len < DUMPSCAN_LINE - 1 ? len : DUMPSCAN_LINE - 1;
+	size_t len = s->line_len,
+	       have = len < DUMPSCAN_LINE - 1 ? len : DUMPSCAN_LINE - 1;
 	const char *line = s->line;
 
 	s->line[have] = '\0';
@@ -59,9 +60,11 @@ static void scan_line(struct dumpscan *s)
 	if (starts(line, have, "COPY ") && have > 12 &&
 	    strcmp(line + have - 11, "FROM stdin;") == 0)
 		copy_begin(s, line, have);
-	else if (starts(line, have, "-- Name: ") && strstr(line, "; Type: TABLE; Schema: "))
+	else if (starts(line, have, "-- Name: ") &&
+		 strstr(line, "; Type: TABLE; Schema: "))
 		s->tables++;
-	else if (strcmp(line, COMPLETE_MARK) == 0 || strcmp(line, GLOBALS_MARK) == 0)
+	else if (strcmp(line, COMPLETE_MARK) == 0 ||
+		 strcmp(line, GLOBALS_MARK) == 0)
 		s->complete = true;
 }
 
@@ -74,7 +77,8 @@ void dumpscan_feed(struct dumpscan *s, const char *data, size_t len)
 		size_t keep = s->in_copy ? 3 : DUMPSCAN_LINE - 1;
 		if (s->line_len < keep) {
 			size_t room = keep - s->line_len;
-			memcpy(s->line + s->line_len, data, n < room ? n : room);
+			memcpy(s->line + s->line_len, data,
+			       n < room ? n : room);
 		}
 		s->line_len += n;
 		if (!nl)

@@ -17,12 +17,12 @@
 
 struct dumpscan {
 	char line[DUMPSCAN_LINE]; /* the start of the current line */
-	size_t line_len;          /* its full length (may exceed the buffer) */
+	size_t line_len;	  /* its full length (may exceed the buffer) */
 	bool in_copy;
 	char copy_table[DUMPSCAN_LINE];
 	int64_t copy_rows;
-	int tables;     /* "-- Name: x; Type: TABLE; ..." headers */
-	bool complete;  /* "-- PostgreSQL database dump complete" seen */
+	int tables;    /* "-- Name: x; Type: TABLE; ..." headers */
+	bool complete; /* "-- PostgreSQL database dump complete" seen */
 	bool oom;
 	struct manifest *out; /* receives one table row count per COPY block */
 };

@@ -46,17 +46,20 @@ static void on_request(struct backup_ctx *ctx, const char *content)
 	struct request_kv kv[8];
 	char err[256], reason[300];
 	const char *r;
-	int n = proto_request_parse(content, keys, NULL, kv, 8, err, sizeof(err));
+	int n = proto_request_parse(content, keys, NULL, kv, 8, err,
+				    sizeof(err));
 
 	if (n < 0) {
 		log_error("ignoring backup request: %s", err);
 		alert_emit(ALERT_ERROR, "request-rejected", "Backup Request",
-			   "Backup request refused: the request file holds unexpected content",
+			   "Backup request refused: the request file holds "
+			   "unexpected content",
 			   err);
 		return;
 	}
 	r = proto_request_get(kv, n, "reason");
-	snprintf(reason, sizeof(reason), "requested%s%s", r ? ": " : "", r ? r : "");
+	snprintf(reason, sizeof(reason), "requested%s%s", r ? ": " : "",
+		 r ? r : "");
 	backup_run(ctx, reason);
 }
 
@@ -89,7 +92,8 @@ int main(int argc, char **argv)
 			ctx.next_run = t.backup_t.due;
 			backup_run(&ctx, "scheduled");
 		}
-		if (!sig_stop && sched_due(&t.retention_t, &t.retention, tm_now()))
+		if (!sig_stop &&
+		    sched_due(&t.retention_t, &t.retention, tm_now()))
 			retention_run(&d.cfg, true);
 		wake = wake_for(&t.backup_t, wake_for(&t.retention_t, wake));
 		daemon_wait(&d, wake);

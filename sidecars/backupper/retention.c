@@ -15,8 +15,8 @@
 #include "proto.h"
 #include "tm.h"
 
-static const char *const rotated_logs[] = {LOG_BACKUP, LOG_HEALTH, LOG_VERIFICATION,
-					   LOG_RETENTION, LOG_SERVER};
+static const char *const rotated_logs[] = {
+	LOG_BACKUP, LOG_HEALTH, LOG_VERIFICATION, LOG_RETENTION, LOG_SERVER};
 
 static int remove_backup(const char *dir, const struct catalog_entry *e,
 			 const char *why)
@@ -31,7 +31,8 @@ static int remove_backup(const char *dir, const struct catalog_entry *e,
 	return 1;
 }
 
-static bool same_series(const struct catalog_entry *a, const struct catalog_entry *b)
+static bool same_series(const struct catalog_entry *a,
+			const struct catalog_entry *b)
 {
 	return a->name.kind == b->name.kind &&
 	       strcmp(a->name.database, b->name.database) == 0;
@@ -63,7 +64,8 @@ static int prune_backups(const struct pgw_config *cfg)
 				newest_valid_kept |= valid;
 				continue;
 			}
-			removed += remove_backup(cfg->backup_dir, e, "older than retention");
+			removed += remove_backup(cfg->backup_dir, e,
+						 "older than retention");
 		}
 	}
 	free(seen);
@@ -90,8 +92,9 @@ static int prune_old_files(const char *dir, const char *prefix, int days,
 			continue;
 		if (unlink(path) == 0) {
 			removed++;
-			log_msg(LOG_AUX, LOG_INFO, "deleted %s '%s' (older than %d days)",
-				what, e->d_name, days);
+			log_msg(LOG_AUX, LOG_INFO,
+				"deleted %s '%s' (older than %d days)", what,
+				e->d_name, days);
 		}
 	}
 	closedir(d);
@@ -106,19 +109,22 @@ static int rotate_logs(const struct pgw_config *cfg)
 
 	tm_stamp(tm_now(), today);
 	today[8] = '\0';
-	for (size_t i = 0; i < sizeof(rotated_logs) / sizeof(rotated_logs[0]); i++) {
+	for (size_t i = 0; i < sizeof(rotated_logs) / sizeof(rotated_logs[0]);
+	     i++) {
 		struct stat st;
 		char rotated[NAME_MAX + 1];
 		fs_join(from, cfg->backup_dir, rotated_logs[i]);
-		snprintf(rotated, sizeof(rotated), "%s.%s", rotated_logs[i], today);
-		if (lstat(from, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+		snprintf(rotated, sizeof(rotated), "%s.%s", rotated_logs[i],
+			 today);
+		if (lstat(from, &st) == 0 && S_ISREG(st.st_mode) &&
+		    st.st_size > 0 &&
 		    access(fs_join(to, cfg->backup_dir, rotated), F_OK) < 0 &&
 		    rename(from, to) == 0)
-			log_msg(LOG_AUX, LOG_INFO, "rotated '%s' to '%s'", rotated_logs[i],
-				rotated);
+			log_msg(LOG_AUX, LOG_INFO, "rotated '%s' to '%s'",
+				rotated_logs[i], rotated);
 		snprintf(prefix, sizeof(prefix), "%s.", rotated_logs[i]);
-		removed += prune_old_files(cfg->backup_dir, prefix, cfg->log_retention_days,
-					   "log");
+		removed += prune_old_files(cfg->backup_dir, prefix,
+					   cfg->log_retention_days, "log");
 	}
 	return removed;
 }
@@ -135,20 +141,27 @@ static int prune_damaged_databases(const struct pgw_config *cfg)
 		return 0; /* the server being down is the monitor's business */
 	tm_stamp(tm_now() - (time_t)cfg->damaged_keep_days * 86400, cutoff);
 	snprintf(sql, sizeof(sql),
-		 "SELECT datname FROM pg_database WHERE datname ~ '_damaged_[0-9]{8}_[0-9]{6}$' "
-		 "AND right(datname, 15) < '%s'", cutoff);
+		 "SELECT datname FROM pg_database WHERE datname ~ "
+		 "'_damaged_[0-9]{8}_[0-9]{6}$' "
+		 "AND right(datname, 15) < '%s'",
+		 cutoff);
 	res = PQexec(conn, sql);
-	for (int i = 0; PQresultStatus(res) == PGRES_TUPLES_OK && i < PQntuples(res); i++) {
+	for (int i = 0;
+	     PQresultStatus(res) == PGRES_TUPLES_OK && i < PQntuples(res);
+	     i++) {
 		const char *db = PQgetvalue(res, i, 0);
 		if (pg_quote_ident(conn, db, q, sizeof(q)) < 0)
 			continue;
 		snprintf(sql, sizeof(sql), "DROP DATABASE %s", q);
 		if (pg_exec(conn, sql, err, sizeof(err)) == 0) {
 			removed++;
-			log_msg(LOG_AUX, LOG_INFO, "dropped database '%s' (kept %d days after a recovery)",
+			log_msg(LOG_AUX, LOG_INFO,
+				"dropped database '%s' (kept %d days after a "
+				"recovery)",
 				db, cfg->damaged_keep_days);
 		} else {
-			log_msg(LOG_AUX, LOG_WARNING, "unable to drop '%s': %s", db, err);
+			log_msg(LOG_AUX, LOG_WARNING, "unable to drop '%s': %s",
+				db, err);
 		}
 	}
 	PQclear(res);

@@ -1,4 +1,5 @@
 /* backup_run(): the seed's six steps around backup_database(). */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,20 +26,28 @@ static int list_databases(const struct pgw_config *cfg, char names[][128],
 	PGresult *res;
 	int n = 0;
 
+	if (pg_ping("postgres", 10) != PQPING_OK) {
+		snprintf(why, whylen,
+			 "the server does not answer (ping to '%s')",
+			 getenv("PGHOST") ? getenv("PGHOST") : "default host");
+		return -1;
+	}
 	if (strcmp(cfg->databases, "all") != 0) {
 		char buf[CFG_STR_MAX], *save = NULL;
 		snprintf(buf, sizeof(buf), "%s", cfg->databases);
-		for (char *t = strtok_r(buf, ", ", &save); t && n < MAX_DATABASES;
-		     t = strtok_r(NULL, ", ", &save))
+		for (char *t = strtok_r(buf, ", ", &save);
+		     t && n < MAX_DATABASES; t = strtok_r(NULL, ", ", &save))
 			snprintf(names[n++], 128, "%s", t);
 		return n;
 	}
 	conn = pg_connect("postgres", 10, 30, why, whylen);
 	if (!conn)
 		return -1;
-	res = PQexec(conn, "SELECT datname FROM pg_database WHERE NOT datistemplate "
-			   "AND datallowconn AND datname !~ '_damaged_[0-9]{8}_[0-9]{6}$' "
-			   "AND datname NOT LIKE 'pgwarden\\_%' ORDER BY datname");
+	res = PQexec(
+		conn,
+		"SELECT datname FROM pg_database WHERE NOT datistemplate "
+		"AND datallowconn AND datname !~ '_damaged_[0-9]{8}_[0-9]{6}$' "
+		"AND datname NOT LIKE 'pgwarden\\_%' ORDER BY datname");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		snprintf(why, whylen, "%s", PQerrorMessage(conn));
 		why[strcspn(why, "\n")] = '\0';
@@ -78,19 +87,25 @@ static bool stamp_in_use(const char *dir, const char *stamp)
 static int check_space(const struct backup_ctx *ctx, char *why, size_t whylen)
 {
 	const struct pgw_config *cfg = ctx->cfg;
-	int64_t need = last_set_size(cfg->backup_dir) * cfg->space_margin_pct / 100;
+	int64_t need =
+		last_set_size(cfg->backup_dir) * cfg->space_margin_pct / 100;
 	int64_t free_b = fs_free_bytes(cfg->backup_dir);
 
 	if (need == 0 || free_b >= need)
 		return 0;
-	log_warn("only %lld MiB free on '%s', the last backup needed %lld MiB: running retention first",
-		 (long long)(free_b >> 20), cfg->backup_dir, (long long)(need >> 20));
+	log_warn("only %lld MiB free on '%s', the last backup needed %lld MiB: "
+		 "running retention first",
+		 (long long)(free_b >> 20), cfg->backup_dir,
+		 (long long)(need >> 20));
 	retention_run(cfg, false);
 	free_b = fs_free_bytes(cfg->backup_dir);
 	if (free_b >= need)
 		return 0;
-	snprintf(why, whylen, "not enough space on '%s': %lld MiB free, about %lld MiB needed",
-		 cfg->backup_dir, (long long)(free_b >> 20), (long long)(need >> 20));
+	snprintf(why, whylen,
+		 "not enough space on '%s': %lld MiB free, about %lld MiB "
+		 "needed",
+		 cfg->backup_dir, (long long)(free_b >> 20),
+		 (long long)(need >> 20));
 	return -1;
 }
 
@@ -102,16 +117,19 @@ static void alert_success(const struct backup_ctx *ctx,
 
 	o += (size_t)snprintf(details, sizeof(details), "📊 Backup Details:\n");
 	for (int i = 0; i < n && o < sizeof(details); i++)
-		o += (size_t)snprintf(details + o, sizeof(details) - o,
-				      "• File: %s\n• Size: %.1fMiB\n• Tables: %d\n"
-				      "• Database Size: %lld MB\n• Compression: %.0f%%\n",
-				      rs[i].file, (double)rs[i].size / 1048576.0,
-				      rs[i].tables, (long long)(rs[i].database_size / 1000000),
-				      rs[i].compression_pct);
+		o += (size_t)snprintf(
+			details + o, sizeof(details) - o,
+			"• File: %s\n• Size: %.1fMiB\n• Tables: %d\n"
+			"• Database Size: %lld MB\n• Compression: %.0f%%\n",
+			rs[i].file, (double)rs[i].size / 1048576.0,
+			rs[i].tables,
+			(long long)(rs[i].database_size / 1000000),
+			rs[i].compression_pct);
 	if (o < sizeof(details))
 		snprintf(details + o, sizeof(details) - o,
 			 "\n📅 Schedule: Next backup at %s (%s)\n",
-			 ctx->next_run > 0 ? tm_human(ctx->next_run, next) : "no schedule",
+			 ctx->next_run > 0 ? tm_human(ctx->next_run, next)
+					   : "no schedule",
 			 ctx->cfg->schedule);
 	alert_emit(ALERT_SUCCESS, "backup", "Database Backup",
 		   "Database backup completed successfully!", details);
@@ -127,24 +145,29 @@ static int run_all(const struct backup_ctx *ctx, char names[][128], int ndb,
 		return -1;
 	for (int i = 0; i < ndb && !*ctx->stop; i++) {
 		if (backup_database(ctx, names[i], stamp, &rs[good]) == 0) {
-			log_info("backup '%s' done: %.1f MiB, %d tables, %.0f%% saved, %.1f s",
-				 rs[good].file, (double)rs[good].size / 1048576.0,
+			log_info("backup '%s' done: %.1f MiB, %d tables, "
+				 "%.0f%% saved, %.1f s",
+				 rs[good].file,
+				 (double)rs[good].size / 1048576.0,
 				 rs[good].tables, rs[good].compression_pct,
 				 (double)rs[good].duration_ms / 1000.0);
 			good++;
 			continue;
 		}
 		failed++;
-		log_error("backup of '%s' failed: %s", names[i], rs[good].error);
+		log_error("backup of '%s' failed: %s", names[i],
+			  rs[good].error);
 		if (!*ctx->stop)
-			alert_emit(ALERT_ERROR, "backup-failed", "Database Backup",
-				   "Database backup failed", rs[good].error);
+			alert_emit(ALERT_ERROR, "backup-failed",
+				   "Database Backup", "Database backup failed",
+				   rs[good].error);
 	}
 	if (!*ctx->stop && backup_globals(ctx, stamp, &g) < 0) {
 		failed++;
 		log_error("backup of the globals failed: %s", g.error);
 		alert_emit(ALERT_ERROR, "backup-failed", "Database Backup",
-			   "Backup of roles and tablespaces (globals) failed", g.error);
+			   "Backup of roles and tablespaces (globals) failed",
+			   g.error);
 	}
 	if (good > 0)
 		alert_success(ctx, rs, good);
@@ -155,30 +178,39 @@ static int run_all(const struct backup_ctx *ctx, char names[][128], int ndb,
 int backup_run(const struct backup_ctx *ctx, const char *reason)
 {
 	const struct pgw_config *cfg = ctx->cfg;
-	char (*names)[128] = calloc(MAX_DATABASES, 128);
+	char(*names)[128] = calloc(MAX_DATABASES, 128);
 	char why[512], stamp[32];
 	int lock, ndb, rc = -1;
 
 	if (!names)
 		return -1;
 	log_info("backup starting (%s)", reason);
-	lock = fs_lock(cfg->backup_dir, PROTO_LOCK_JOBS, -1, (volatile const int *)ctx->stop);
+	lock = fs_lock(cfg->backup_dir, PROTO_LOCK_JOBS, -1,
+		       (volatile const int *)ctx->stop);
 	if (lock < 0) {
+		if (!*ctx->stop)
+			log_error("unable to take the jobs lock in '%s': %s",
+				  cfg->backup_dir, strerror(errno));
 		free(names);
 		return -1;
 	}
 	ndb = list_databases(cfg, names, why, sizeof(why));
 	if (ndb < 0) {
 		log_error("database connectivity check failed: %s", why);
-		alert_emit(ALERT_ERROR, "backup-failed", "Database Backup",
-			   "Database backup failed: the database is unreachable", why);
+		alert_emit(
+			ALERT_ERROR, "backup-failed", "Database Backup",
+			"Database backup failed: the database is unreachable",
+			why);
 	} else if (check_space(ctx, why, sizeof(why)) < 0) {
 		log_error("%s", why);
 		alert_emit(ALERT_ERROR, "backup-failed", "Database Backup",
-			   "Database backup failed: not enough free space", why);
+			   "Database backup failed: not enough free space",
+			   why);
 	} else {
-		/* one run per second at most, so a stamp never names two sets */
-		while (tm_stamp(tm_now(), stamp) && stamp_in_use(cfg->backup_dir, stamp))
+		/* one run per second at most, so a stamp never names two sets
+		 */
+		while (tm_stamp(tm_now(), stamp) &&
+		       stamp_in_use(cfg->backup_dir, stamp))
 			tm_sleep_ms(200);
 		rc = run_all(ctx, names, ndb, stamp);
 		if (rc == 0)

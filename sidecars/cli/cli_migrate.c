@@ -18,17 +18,21 @@ int cli_migrate(int argc, char **argv)
 		if (strcmp(argv[i], "--init") == 0) {
 			init = 1;
 		} else {
-			fprintf(stderr, "pgwarden migrate: unknown option '%s'\n", argv[i]);
+			fprintf(stderr,
+				"pgwarden migrate: unknown option '%s'\n",
+				argv[i]);
 			return PGW_EXIT_USAGE;
 		}
 	}
 	conn = pg_connect(pg_target_db(&c), 10, 0, err, sizeof(err));
 	if (!conn) {
-		fprintf(stderr, "pgwarden migrate: unable to connect: %s\n", err);
+		fprintf(stderr, "pgwarden migrate: unable to connect: %s\n",
+			err);
 		pg_auth_cleanup();
 		return PGW_EXIT_DATABASE;
 	}
-	if (init && (n = migrate_run_init(conn, c.init_dir, err, sizeof(err))) < 0) {
+	if (init &&
+	    (n = migrate_run_init(conn, c.init_dir, err, sizeof(err))) < 0) {
 		fprintf(stderr, "pgwarden migrate: %s\n", err);
 		PQfinish(conn);
 		pg_auth_cleanup();
@@ -42,7 +46,7 @@ int cli_migrate(int argc, char **argv)
 		fprintf(stderr, "pgwarden migrate: %s\n", err);
 		return PGW_EXIT_FAILURE;
 	}
-	printf("%d init script(s), %d migration(s) applied to '%s'\n", n, applied,
-	       pg_target_db(&c));
+	printf("%d init script(s), %d migration(s) applied to '%s'\n", n,
+	       applied, pg_target_db(&c));
 	return PGW_EXIT_OK;
 }

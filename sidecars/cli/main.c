@@ -7,8 +7,14 @@
 #include "log.h"
 
 static const struct cli_command commands[] = {
-	{"migrate", "[--init]  apply init scripts (--init) and pending migrations",
+	{"migrate",
+	 "[--init]  apply init scripts (--init) and pending migrations",
 	 cli_migrate},
+	{"list-backups", "          list backups with their manifest status",
+	 cli_list_backups},
+	{"restore",
+	 "[--backup FILE] [--dry-run]  check, then request a recovery",
+	 cli_restore},
 };
 
 static void usage(FILE *f)

@@ -26,7 +26,8 @@ void server_init(struct server *s, const struct daemon *d)
 	s->proc.pid = -1;
 	snprintf(s->state, sizeof(s->state), "stopped");
 	if (d->cfg.server_log[0])
-		snprintf(s->log_path, sizeof(s->log_path), "%s", d->cfg.server_log);
+		snprintf(s->log_path, sizeof(s->log_path), "%s",
+			 d->cfg.server_log);
 	else
 		fs_join(s->log_path, d->cfg.backup_dir, PROTO_SERVER_LOG);
 }
@@ -39,9 +40,11 @@ static void server_start(struct server *s, const struct daemon *d)
 
 	if (pg_bin(&d->cfg, "postgres", postgres, sizeof(postgres)) < 0)
 		return;
-	logfd = open(s->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	logfd = open(s->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+		     0600);
 	if (logfd < 0) {
-		log_error("unable to open '%s': %s", s->log_path, strerror(errno));
+		log_error("unable to open '%s': %s", s->log_path,
+			  strerror(errno));
 		return;
 	}
 	if (child_start_io(&s->proc, argv, -1, logfd, logfd) < 0) {
@@ -74,7 +77,9 @@ static void server_exited(struct server *s, const struct daemon *d)
 		if (strcmp(s->state, "failed") != 0)
 			alert_emit(ALERT_CRITICAL, "server-failed",
 				   "Database Server - CRITICAL",
-				   "PostgreSQL fails to start; the restorer can re-initialise the cluster from the newest valid backup",
+				   "PostgreSQL fails to start; the restorer "
+				   "can re-initialise the cluster from the "
+				   "newest valid backup",
 				   NULL);
 		snprintf(s->state, sizeof(s->state), "failed");
 		s->next_start_ms = tm_mono_ms() + 30000;
@@ -130,7 +135,8 @@ static void copy_conf(const char *from_dir, const char *to_dir)
 		if (!data)
 			continue; /* unreadable or damaged: keep initdb's */
 		if (fs_write_atomic(to_dir, files[i], data, len) == 0)
-			log_info("kept '%s' from the old data directory", files[i]);
+			log_info("kept '%s' from the old data directory",
+				 files[i]);
 		free(data);
 	}
 }
@@ -154,8 +160,10 @@ static int run_initdb(const struct daemon *d, char *why, size_t whylen)
 	     t = strtok_r(NULL, " \t", &save))
 		argv[n++] = t;
 	if (d->cfg.password_file[0]) {
-		/* initdb reads the password from the file: it is never in argv */
-		snprintf(pwfile, sizeof(pwfile), "--pwfile=%s", d->cfg.password_file);
+		/* initdb reads the password from the file: it is never in argv
+		 */
+		snprintf(pwfile, sizeof(pwfile), "--pwfile=%s",
+			 d->cfg.password_file);
 		argv[n++] = pwfile;
 	}
 	argv[n] = NULL;
@@ -173,18 +181,20 @@ int server_reinit(struct server *s, const struct daemon *d, const char *why)
 	snprintf(aside, sizeof(aside), "%s.damaged-%s", d->cfg.pgdata,
 		 tm_stamp(tm_now(), stamp));
 	if (rename(d->cfg.pgdata, aside) < 0 && errno != ENOENT) {
-		snprintf(msg, sizeof(msg), "unable to move '%s' aside to '%s': %s",
-			 d->cfg.pgdata, aside, strerror(errno));
-		alert_emit(ALERT_CRITICAL, "reinit-failed", "Cluster Re-init - CRITICAL",
-			   msg, NULL);
+		snprintf(msg, sizeof(msg),
+			 "unable to move '%s' aside to '%s': %s", d->cfg.pgdata,
+			 aside, strerror(errno));
+		alert_emit(ALERT_CRITICAL, "reinit-failed",
+			   "Cluster Re-init - CRITICAL", msg, NULL);
 		return -1;
 	}
 	log_info("damaged data directory kept as '%s'", aside);
 	if (run_initdb(d, err, sizeof(err)) < 0) {
-		snprintf(msg, sizeof(msg), "initdb failed: %s (damaged data kept in '%s')",
-			 err, aside);
-		alert_emit(ALERT_CRITICAL, "reinit-failed", "Cluster Re-init - CRITICAL",
-			   msg, NULL);
+		snprintf(msg, sizeof(msg),
+			 "initdb failed: %s (damaged data kept in '%s')", err,
+			 aside);
+		alert_emit(ALERT_CRITICAL, "reinit-failed",
+			   "Cluster Re-init - CRITICAL", msg, NULL);
 		return -1;
 	}
 	copy_conf(aside, d->cfg.pgdata);
@@ -194,10 +204,11 @@ int server_reinit(struct server *s, const struct daemon *d, const char *why)
 	s->next_start_ms = 0;
 	s->last_reinit = tm_now();
 	snprintf(msg, sizeof(msg),
-		 "Cluster re-initialised (%s). The damaged data directory is kept as '%s'.",
+		 "Cluster re-initialised (%s). The damaged data directory is "
+		 "kept as '%s'.",
 		 why, aside);
-	alert_emit(ALERT_WARNING, "cluster-reinit", "Cluster Re-init - WARNING", msg,
-		   NULL);
+	alert_emit(ALERT_WARNING, "cluster-reinit", "Cluster Re-init - WARNING",
+		   msg, NULL);
 	server_start(s, d);
 	return 0;
 }
@@ -215,5 +226,6 @@ void server_write_status(const struct server *s, const struct daemon *d)
 		 s->start_failures, s->generation,
 		 s->last_reinit ? tm_iso(s->last_reinit, reinit) : "never",
 		 s->damaged_dir, tm_iso(tm_now(), now));
-	fs_write_atomic(d->cfg.backup_dir, PROTO_SERVER_STATUS, buf, strlen(buf));
+	fs_write_atomic(d->cfg.backup_dir, PROTO_SERVER_STATUS, buf,
+			strlen(buf));
 }

@@ -17,7 +17,8 @@ static void on_request(const struct restore_ctx *ctx, const char *content)
 	struct request_kv kv[8];
 	char err[512], reason[300];
 	const char *backup, *why;
-	int n = proto_request_parse(content, keys, "backup", kv, 8, err, sizeof(err));
+	int n = proto_request_parse(content, keys, "backup", kv, 8, err,
+				    sizeof(err));
 
 	if (n < 0) {
 		log_error("ignoring restore request: %s", err);
@@ -29,7 +30,8 @@ static void on_request(const struct restore_ctx *ctx, const char *content)
 	why = proto_request_get(kv, n, "reason");
 	if (backup && !*backup)
 		backup = NULL;
-	if (backup && recover_check_named(ctx->cfg->backup_dir, backup, err, sizeof(err)) < 0) {
+	if (backup && recover_check_named(ctx->cfg->backup_dir, backup, err,
+					  sizeof(err)) < 0) {
 		log_error("restore request refused: %s", err);
 		alert_emit(ALERT_ERROR, "request-rejected", "Database Recovery",
 			   "Restore request refused; nothing was touched", err);

@@ -27,19 +27,23 @@ struct recovery {
 	PGconn *admin;
 };
 
-static void marker_update(struct recovery *r, const char *phase, const char *backup)
+static void marker_update(struct recovery *r, const char *phase,
+			  const char *backup)
 {
 	char buf[1024], t[TM_ISO_LEN];
 
 	snprintf(buf, sizeof(buf),
-		 "pid = %d\nstarted = %s\nreason = %s\ndatabase = %s\nbackup = %s\nphase = %s\n",
+		 "pid = %d\nstarted = %s\nreason = %s\ndatabase = %s\nbackup = "
+		 "%s\nphase = %s\n",
 		 (int)getpid(), tm_iso(tm_now(), t), r->reason, r->target,
 		 backup ? backup : "", phase);
 	proto_recovery_update(r->marker, buf);
-	log_info("recovery phase: %s%s%s", phase, backup ? " " : "", backup ? backup : "");
+	log_info("recovery phase: %s%s%s", phase, backup ? " " : "",
+		 backup ? backup : "");
 }
 
-int recover_check_named(const char *dir, const char *file, char *err, size_t errlen)
+int recover_check_named(const char *dir, const char *file, char *err,
+			size_t errlen)
 {
 	struct backup_name bn;
 	struct manifest m;
@@ -47,14 +51,17 @@ int recover_check_named(const char *dir, const char *file, char *err, size_t err
 
 	if (!fs_safe_name(file) || proto_backup_parse(file, &bn) < 0 ||
 	    bn.kind != BACKUP_DATABASE) {
-		snprintf(err, errlen, "'%s' is not a backup file name of this directory", file);
+		snprintf(err, errlen,
+			 "'%s' is not a backup file name of this directory",
+			 file);
 		return -1;
 	}
 	fd = fs_open_in_dir(dir, file);
 	if (fd < 0) {
 		snprintf(err, errlen, "'%s': %s", file,
-			 errno == ELOOP ? "is a symlink" : errno == EINVAL ? "is not a regular file"
-								: strerror(errno));
+			 errno == ELOOP	   ? "is a symlink"
+			 : errno == EINVAL ? "is not a regular file"
+					   : strerror(errno));
 		return -1;
 	}
 	close(fd);
@@ -75,7 +82,8 @@ static int try_backup(struct recovery *r, const struct manifest *m, char *err,
 {
 	char aside[128], stamp[32];
 
-	snprintf(r->tmp, sizeof(r->tmp), "%s%s", TMP_DB_PREFIX, tm_stamp(tm_now(), stamp));
+	snprintf(r->tmp, sizeof(r->tmp), "%s%s", TMP_DB_PREFIX,
+		 tm_stamp(tm_now(), stamp));
 	marker_update(r, "restoring", m->file);
 	if (db_drop(r->admin, r->tmp, err, errlen) < 0 ||
 	    db_create_like(r->admin, r->tmp, r->target, err, errlen) < 0)
@@ -88,7 +96,8 @@ static int try_backup(struct recovery *r, const struct manifest *m, char *err,
 		return -1;
 	}
 	marker_update(r, "swapping", m->file);
-	if (db_swap(r->admin, r->target, r->tmp, aside, sizeof(aside), err, errlen) < 0)
+	if (db_swap(r->admin, r->target, r->tmp, aside, sizeof(aside), err,
+		    errlen) < 0)
 		return -1;
 	return 0;
 }
@@ -102,16 +111,20 @@ static void alert_restored(struct recovery *r, const struct manifest *m)
 
 	if (proto_backup_parse(m->file, &bn) == 0)
 		age = (long)(tm_now() - bn.when);
-	snprintf(msg, sizeof(msg), "Database '%s' restored from backup %s", r->target, m->file);
+	snprintf(msg, sizeof(msg), "Database '%s' restored from backup %s",
+		 r->target, m->file);
 	snprintf(details, sizeof(details),
 		 "Recovery Details:\n• Reason: %s\n• Backup: %s (taken %s)\n"
-		 "• Data age (RPO): %ldh %02ldm %02lds\n• Duration (RTO): %.1f s\n"
+		 "• Data age (RPO): %ldh %02ldm %02lds\n• Duration (RTO): %.1f "
+		 "s\n"
 		 "• Tables verified: %d, rows: %lld\n",
-		 r->reason, m->file, tm_human(bn.when, h), age / 3600, age / 60 % 60, age % 60,
-		 rto, m->tables, (long long)m->rows_total);
-	alert_emit(ALERT_SUCCESS, "recovery", "Database Recovery", msg, details);
-	log_info("recovery done: '%s' from '%s', RPO %ld s, RTO %.1f s", r->target, m->file,
-		 age, rto);
+		 r->reason, m->file, tm_human(bn.when, h), age / 3600,
+		 age / 60 % 60, age % 60, rto, m->tables,
+		 (long long)m->rows_total);
+	alert_emit(ALERT_SUCCESS, "recovery", "Database Recovery", msg,
+		   details);
+	log_info("recovery done: '%s' from '%s', RPO %ld s, RTO %.1f s",
+		 r->target, m->file, age, rto);
 }
 
 /* Newest first: every backup of the target whose manifest and checksum
@@ -128,13 +141,18 @@ static int restore_newest(struct recovery *r, const char *only)
 		    strcmp(list[i].name.database, r->target) != 0 ||
 		    (only && strcmp(list[i].file, only) != 0))
 			continue;
-		if (manifest_read(r->ctx->cfg->backup_dir, list[i].file, &m, err, sizeof(err)) < 0 ||
-		    manifest_check(r->ctx->cfg->backup_dir, &m, err, sizeof(err)) < 0) {
+		if (manifest_read(r->ctx->cfg->backup_dir, list[i].file, &m,
+				  err, sizeof(err)) < 0 ||
+		    manifest_check(r->ctx->cfg->backup_dir, &m, err,
+				   sizeof(err)) < 0) {
 			if (m.file[0])
 				manifest_free(&m);
 			log_warn("skipping backup '%s': %s", list[i].file, err);
-			alert_emit(ALERT_WARNING, "backup-skipped", "Database Recovery",
-				   "A backup was skipped because it is not valid", err);
+			alert_emit(
+				ALERT_WARNING, "backup-skipped",
+				"Database Recovery",
+				"A backup was skipped because it is not valid",
+				err);
 			continue;
 		}
 		if (try_backup(r, &m, err, sizeof(err)) == 0) {
@@ -142,8 +160,11 @@ static int restore_newest(struct recovery *r, const char *only)
 			done = 0;
 		} else if (!*r->ctx->stop) {
 			log_error("restore from '%s' failed: %s", m.file, err);
-			alert_emit(ALERT_ERROR, "restore-failed", "Database Recovery",
-				   "Restoring a backup failed; trying the next older one", err);
+			alert_emit(ALERT_ERROR, "restore-failed",
+				   "Database Recovery",
+				   "Restoring a backup failed; trying the next "
+				   "older one",
+				   err);
 		}
 		manifest_free(&m);
 	}
@@ -159,40 +180,52 @@ static int fresh_reset(struct recovery *r)
 	int rc = -1;
 
 	marker_update(r, "fresh-reset", NULL);
-	snprintf(r->tmp, sizeof(r->tmp), "%s%s", TMP_DB_PREFIX, tm_stamp(tm_now(), stamp));
+	snprintf(r->tmp, sizeof(r->tmp), "%s%s", TMP_DB_PREFIX,
+		 tm_stamp(tm_now(), stamp));
 	if (db_create_like(r->admin, r->tmp, r->target, err, sizeof(err)) < 0) {
 		log_error("fresh reset failed: %s", err);
 		return -1;
 	}
 	conn = pg_connect(r->tmp, 10, 0, err, sizeof(err));
-	if (conn && migrate_run_init(conn, r->ctx->cfg->init_dir, err, sizeof(err)) >= 0 &&
-	    migrate_apply(conn, r->ctx->cfg->migrations_dir, r->ctx->cfg->migrations_table, err,
-			  sizeof(err)) >= 0)
+	if (conn &&
+	    migrate_run_init(conn, r->ctx->cfg->init_dir, err, sizeof(err)) >=
+		    0 &&
+	    migrate_apply(conn, r->ctx->cfg->migrations_dir,
+			  r->ctx->cfg->migrations_table, err, sizeof(err)) >= 0)
 		rc = 0;
 	if (conn)
 		PQfinish(conn);
 	if (rc == 0)
-		rc = db_swap(r->admin, r->target, r->tmp, aside, sizeof(aside), err, sizeof(err));
+		rc = db_swap(r->admin, r->target, r->tmp, aside, sizeof(aside),
+			     err, sizeof(err));
 	if (rc < 0) {
 		char e2[256];
 		log_error("fresh reset failed: %s", err);
 		db_drop(r->admin, r->tmp, e2, sizeof(e2));
-		alert_emit(ALERT_CRITICAL, "recovery-failed", "Database Recovery",
-			   "Recovery failed: no valid backup and the fresh reset failed", err);
+		alert_emit(ALERT_CRITICAL, "recovery-failed",
+			   "Database Recovery",
+			   "Recovery failed: no valid backup and the fresh "
+			   "reset failed",
+			   err);
 		return -1;
 	}
-	migrate_expected_version(r->ctx->cfg->migrations_dir, expected, sizeof(expected));
+	migrate_expected_version(r->ctx->cfg->migrations_dir, expected,
+				 sizeof(expected));
 	snprintf(err, sizeof(err),
-		 "No valid backup of '%s' was found: the database was reset to a fresh schema "
-		 "(init scripts + migrations up to %s). Data could not be recovered.%s%s",
-		 r->target, expected[0] ? expected : "none", aside[0] ? " The damaged database is kept as " : "",
-		 aside);
-	alert_emit(ALERT_CRITICAL, "fresh-reset", "Database Recovery", err, NULL);
+		 "No valid backup of '%s' was found: the database was reset to "
+		 "a fresh schema "
+		 "(init scripts + migrations up to %s). Data could not be "
+		 "recovered.%s%s",
+		 r->target, expected[0] ? expected : "none",
+		 aside[0] ? " The damaged database is kept as " : "", aside);
+	alert_emit(ALERT_CRITICAL, "fresh-reset", "Database Recovery", err,
+		   NULL);
 	return 0;
 }
 
 /* Server state from pgwarden-db's heartbeat; "" without one. */
-static void server_state(const char *dir, char *state, size_t cap, int *generation)
+static void server_state(const char *dir, char *state, size_t cap,
+			 int *generation)
 {
 	char path[PATH_MAX];
 	dictionary *d;
@@ -215,7 +248,8 @@ static void server_state(const char *dir, char *state, size_t cap, int *generati
 static int ensure_server(struct recovery *r)
 {
 	const char *dir = r->ctx->cfg->backup_dir;
-	int64_t deadline = tm_mono_ms() + (int64_t)r->ctx->cfg->server_wait * 1000;
+	int64_t deadline =
+		tm_mono_ms() + (int64_t)r->ctx->cfg->server_wait * 1000;
 	char state[32];
 	int gen, gen0 = -2;
 	bool asked = false;
@@ -226,13 +260,20 @@ static int ensure_server(struct recovery *r)
 		server_state(dir, state, sizeof(state), &gen);
 		if (!asked && strcmp(state, "failed") == 0) {
 			marker_update(r, "cluster-reinit", NULL);
-			log_warn("the server cannot start: asking pgwarden-db to re-initialise the cluster");
-			proto_request_write(dir, PROTO_REQ_REINIT, "reason=restorer: server cannot start\n");
+			log_warn("the server cannot start: asking pgwarden-db "
+				 "to re-initialise the cluster");
+			proto_request_write(
+				dir, PROTO_REQ_REINIT,
+				"reason=restorer: server cannot start\n");
 			asked = true;
 			gen0 = gen;
-			deadline = tm_mono_ms() + (int64_t)r->ctx->cfg->server_wait * 1000;
+			deadline = tm_mono_ms() +
+				   (int64_t)r->ctx->cfg->server_wait * 1000;
 		}
-		tm_sleep_ms(asked && gen != gen0 && strcmp(state, "running") == 0 ? 100 : 500);
+		tm_sleep_ms(asked && gen != gen0 &&
+					    strcmp(state, "running") == 0
+				    ? 100
+				    : 500);
 	}
 	return -1;
 }
@@ -246,10 +287,13 @@ static int restore_globals(struct recovery *r)
 	for (int i = 0; i < n && rc < 0; i++) {
 		struct manifest m;
 		if (list[i].name.kind != BACKUP_GLOBALS ||
-		    manifest_read(r->ctx->cfg->backup_dir, list[i].file, &m, err, sizeof(err)) < 0)
+		    manifest_read(r->ctx->cfg->backup_dir, list[i].file, &m,
+				  err, sizeof(err)) < 0)
 			continue;
-		if (manifest_check(r->ctx->cfg->backup_dir, &m, err, sizeof(err)) == 0 &&
-		    restore_into(r->ctx, m.file, ADMIN_DB, 0, err, sizeof(err)) == 0) {
+		if (manifest_check(r->ctx->cfg->backup_dir, &m, err,
+				   sizeof(err)) == 0 &&
+		    restore_into(r->ctx, m.file, ADMIN_DB, 0, err,
+				 sizeof(err)) == 0) {
 			log_info("globals restored from '%s'", m.file);
 			rc = 0;
 		}
@@ -268,16 +312,20 @@ static void restore_other_databases(struct recovery *r)
 
 	for (int i = 0; i < n; i++) {
 		bool first = true;
-		if (list[i].name.kind != BACKUP_DATABASE || strcmp(list[i].name.database, target) == 0)
+		if (list[i].name.kind != BACKUP_DATABASE ||
+		    strcmp(list[i].name.database, target) == 0)
 			continue;
 		for (int k = 0; k < i; k++)
-			if (strcmp(list[k].name.database, list[i].name.database) == 0)
+			if (strcmp(list[k].name.database,
+				   list[i].name.database) == 0)
 				first = false;
 		if (!first)
 			continue;
 		r->target = list[i].name.database;
 		if (restore_newest(r, NULL) < 0)
-			log_error("database '%s' could not be restored after the re-init", r->target);
+			log_error("database '%s' could not be restored after "
+				  "the re-init",
+				  r->target);
 	}
 	r->target = target;
 	free(list);
@@ -289,27 +337,33 @@ static int recover_body(struct recovery *r, const char *backup)
 	int reinit = ensure_server(r), rc;
 
 	if (reinit < 0) {
-		alert_emit(ALERT_CRITICAL, "recovery-failed", "Database Recovery",
-			   "Recovery failed: the server is down and could not be re-initialised "
+		alert_emit(ALERT_CRITICAL, "recovery-failed",
+			   "Database Recovery",
+			   "Recovery failed: the server is down and could not "
+			   "be re-initialised "
 			   "(is pgwarden-db the db container's entrypoint?)",
 			   NULL);
 		return -1;
 	}
 	r->admin = pg_connect(ADMIN_DB, 10, 0, err, sizeof(err));
 	if (!r->admin) {
-		alert_emit(ALERT_CRITICAL, "recovery-failed", "Database Recovery",
+		alert_emit(ALERT_CRITICAL, "recovery-failed",
+			   "Database Recovery",
 			   "Recovery failed: unable to connect", err);
 		return -1;
 	}
 	db_drop_leftovers(r->admin);
 	if (reinit == 1 && restore_globals(r) < 0)
-		log_warn("no valid globals backup: roles other than the superuser are missing");
+		log_warn("no valid globals backup: roles other than the "
+			 "superuser are missing");
 	rc = restore_newest(r, backup);
 	if (rc < 0 && !*r->ctx->stop && !backup)
 		rc = fresh_reset(r);
 	else if (rc < 0 && backup)
 		alert_emit(ALERT_ERROR, "recovery-failed", "Database Recovery",
-			   "Recovery from the requested backup failed; nothing was changed", backup);
+			   "Recovery from the requested backup failed; nothing "
+			   "was changed",
+			   backup);
 	if (reinit == 1)
 		restore_other_databases(r);
 	PQfinish(r->admin);
@@ -317,35 +371,51 @@ static int recover_body(struct recovery *r, const char *backup)
 	return rc;
 }
 
-int recover_run(const struct restore_ctx *ctx, const char *backup, const char *reason)
+int recover_run(const struct restore_ctx *ctx, const char *backup,
+		const char *reason)
 {
-	struct recovery r = {.ctx = ctx, .target = pg_target_db(ctx->cfg), .t0_ms = tm_mono_ms()};
+	struct recovery r = {.ctx = ctx,
+			     .target = pg_target_db(ctx->cfg),
+			     .t0_ms = tm_mono_ms()};
 	char stale[PROTO_REQUEST_MAX], content[512];
 	int lock, rc;
 
 	snprintf(r.reason, sizeof(r.reason), "%s", reason);
-	snprintf(content, sizeof(content), "pid = %d\nreason = %s\nphase = starting\n",
-		 (int)getpid(), reason);
-	r.marker = proto_recovery_begin(ctx->cfg->backup_dir, content, stale, sizeof(stale));
+	snprintf(content, sizeof(content),
+		 "pid = %d\nreason = %s\nphase = starting\n", (int)getpid(),
+		 reason);
+	r.marker = proto_recovery_begin(ctx->cfg->backup_dir, content, stale,
+					sizeof(stale));
 	if (r.marker == -2) {
-		alert_emit(ALERT_WARNING, "recovery-refused", "Database Recovery",
-			   "A recovery is already in progress; this request was refused", reason);
+		alert_emit(ALERT_WARNING, "recovery-refused",
+			   "Database Recovery",
+			   "A recovery is already in progress; this request "
+			   "was refused",
+			   reason);
 		return -1;
 	}
 	if (r.marker < 0) {
-		log_error("unable to create '%s': %s", PROTO_RECOVERY, strerror(errno));
+		log_error("unable to create '%s': %s", PROTO_RECOVERY,
+			  strerror(errno));
 		return -1;
 	}
 	log_info("recovery of '%s' starting (%s)", r.target, reason);
-	lock = fs_lock(ctx->cfg->backup_dir, PROTO_LOCK_JOBS, -1, (volatile const int *)ctx->stop);
+	lock = fs_lock(ctx->cfg->backup_dir, PROTO_LOCK_JOBS, -1,
+		       (volatile const int *)ctx->stop);
+	if (lock < 0 && !*ctx->stop)
+		log_error("unable to take the jobs lock in '%s': %s",
+			  ctx->cfg->backup_dir, strerror(errno));
 	rc = lock < 0 ? -1 : recover_body(&r, backup);
 	fs_unlock(lock);
 	if (*ctx->stop) {
-		/* abandoned by a shutdown: the request comes back at the next start */
-		snprintf(content, sizeof(content), "%s%s\nreason=%s\n", backup ? "backup=" : "",
-			 backup ? backup : "", reason);
-		proto_request_write(ctx->cfg->backup_dir, PROTO_REQ_RESTORE, content);
-		log_warn("recovery abandoned by shutdown; request queued again");
+		/* abandoned by a shutdown: the request comes back at the next
+		 * start */
+		snprintf(content, sizeof(content), "%s%s\nreason=%s\n",
+			 backup ? "backup=" : "", backup ? backup : "", reason);
+		proto_request_write(ctx->cfg->backup_dir, PROTO_REQ_RESTORE,
+				    content);
+		log_warn(
+			"recovery abandoned by shutdown; request queued again");
 	}
 	proto_recovery_end(ctx->cfg->backup_dir, r.marker);
 	return rc;
@@ -354,7 +424,8 @@ int recover_run(const struct restore_ctx *ctx, const char *backup, const char *r
 void recover_resume_stale(const struct restore_ctx *ctx)
 {
 	char stale[PROTO_REQUEST_MAX];
-	int fd = proto_recovery_begin(ctx->cfg->backup_dir, "probe\n", stale, sizeof(stale));
+	int fd = proto_recovery_begin(ctx->cfg->backup_dir, "probe\n", stale,
+				      sizeof(stale));
 
 	if (fd >= 0) {
 		proto_recovery_end(ctx->cfg->backup_dir, fd);
@@ -368,5 +439,7 @@ void recover_resume_stale(const struct restore_ctx *ctx)
 	proto_request_write(ctx->cfg->backup_dir, PROTO_REQ_RESTORE,
 			    "reason=resumed after an interrupted recovery\n");
 	alert_emit(ALERT_WARNING, "recovery-resumed", "Database Recovery",
-		   "A recovery was interrupted (restorer died); it is being run again", stale);
+		   "A recovery was interrupted (restorer died); it is being "
+		   "run again",
+		   stale);
 }

@@ -30,7 +30,8 @@ int db_exists(PGconn *admin, const char *name)
 
 	if (pg_quote_literal(admin, name, q, sizeof(q)) < 0)
 		return -1;
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM pg_database WHERE datname = %s", q);
+	snprintf(sql, sizeof(sql),
+		 "SELECT count(*) FROM pg_database WHERE datname = %s", q);
 	if (pg_value(admin, sql, v, sizeof(v), err, sizeof(err)) < 0)
 		return -1;
 	return strcmp(v, "0") != 0;
@@ -48,18 +49,28 @@ int db_create_like(PGconn *admin, const char *name, const char *like_db,
 	if (like_db && pg_quote_literal(admin, like_db, ql, sizeof(ql)) == 0) {
 		char q2[1024];
 		snprintf(q2, sizeof(q2),
-			 "SELECT pg_encoding_to_char(encoding), datcollate, datctype, "
-			 "pg_get_userbyid(datdba) FROM pg_database WHERE datname = %s", ql);
+			 "SELECT pg_encoding_to_char(encoding), datcollate, "
+			 "datctype, "
+			 "pg_get_userbyid(datdba) FROM pg_database WHERE "
+			 "datname = %s",
+			 ql);
 		res = PQexec(admin, q2);
-		if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+		if (PQresultStatus(res) == PGRES_TUPLES_OK &&
+		    PQntuples(res) == 1) {
 			char e[100], c[300], t[300], o[300];
-			if (pg_quote_literal(admin, PQgetvalue(res, 0, 0), e, sizeof(e)) == 0 &&
-			    pg_quote_literal(admin, PQgetvalue(res, 0, 1), c, sizeof(c)) == 0 &&
-			    pg_quote_literal(admin, PQgetvalue(res, 0, 2), t, sizeof(t)) == 0 &&
-			    pg_quote_ident(admin, PQgetvalue(res, 0, 3), o, sizeof(o)) == 0)
+			if (pg_quote_literal(admin, PQgetvalue(res, 0, 0), e,
+					     sizeof(e)) == 0 &&
+			    pg_quote_literal(admin, PQgetvalue(res, 0, 1), c,
+					     sizeof(c)) == 0 &&
+			    pg_quote_literal(admin, PQgetvalue(res, 0, 2), t,
+					     sizeof(t)) == 0 &&
+			    pg_quote_ident(admin, PQgetvalue(res, 0, 3), o,
+					   sizeof(o)) == 0)
 				snprintf(sql, sizeof(sql),
-					 "CREATE DATABASE %s TEMPLATE template0 ENCODING %s "
-					 "LC_COLLATE %s LC_CTYPE %s OWNER %s", qn, e, c, t, o);
+					 "CREATE DATABASE %s TEMPLATE "
+					 "template0 ENCODING %s "
+					 "LC_COLLATE %s LC_CTYPE %s OWNER %s",
+					 qn, e, c, t, o);
 		}
 		PQclear(res);
 	}
@@ -72,24 +83,30 @@ int db_drop(PGconn *admin, const char *name, char *err, size_t errlen)
 
 	if (q_ident(admin, name, q, sizeof(q), err, errlen) < 0)
 		return -1;
-	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", q);
+	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)",
+		 q);
 	return pg_exec(admin, sql, err, errlen);
 }
 
 int db_drop_leftovers(PGconn *admin)
 {
-	PGresult *res = PQexec(admin, "SELECT datname FROM pg_database WHERE datname LIKE "
-				      "'pgwarden\\_tmp\\_%'");
+	PGresult *res = PQexec(
+		admin, "SELECT datname FROM pg_database WHERE datname LIKE "
+		       "'pgwarden\\_tmp\\_%'");
 	char err[512];
 	int n = 0;
 
-	for (int i = 0; PQresultStatus(res) == PGRES_TUPLES_OK && i < PQntuples(res); i++) {
-		if (db_drop(admin, PQgetvalue(res, i, 0), err, sizeof(err)) == 0) {
+	for (int i = 0;
+	     PQresultStatus(res) == PGRES_TUPLES_OK && i < PQntuples(res);
+	     i++) {
+		if (db_drop(admin, PQgetvalue(res, i, 0), err, sizeof(err)) ==
+		    0) {
 			log_warn("dropped '%s' left by an interrupted recovery",
 				 PQgetvalue(res, i, 0));
 			n++;
 		} else {
-			log_error("unable to drop '%s': %s", PQgetvalue(res, i, 0), err);
+			log_error("unable to drop '%s': %s",
+				  PQgetvalue(res, i, 0), err);
 		}
 	}
 	PQclear(res);
@@ -137,9 +154,16 @@ int restore_into(const struct restore_ctx *ctx, const char *file,
 		 const char *db, int on_error_stop, char *err, size_t errlen)
 {
 	char psql[PATH_MAX], conninfo[512], gzerr[256], cerr[512];
-	const char *argv[] = {psql, "-X", "-q", "--no-password", "-v",
-			      on_error_stop ? "ON_ERROR_STOP=1" : "ON_ERROR_STOP=0",
-			      on_error_stop ? "--single-transaction" : "-q", "-d", conninfo,
+	const char *argv[] = {psql,
+			      "-X",
+			      "-q",
+			      "--no-password",
+			      "-v",
+			      on_error_stop ? "ON_ERROR_STOP=1"
+					    : "ON_ERROR_STOP=0",
+			      on_error_stop ? "--single-transaction" : "-q",
+			      "-d",
+			      conninfo,
 			      NULL};
 	struct child c;
 	struct feed f = {-1, ctx->stop};
@@ -152,11 +176,14 @@ int restore_into(const struct restore_ctx *ctx, const char *file,
 	conninfo_db(db, conninfo, sizeof(conninfo));
 	in = fs_open_in_dir(ctx->cfg->backup_dir, file);
 	if (in < 0) {
-		snprintf(err, errlen, "unable to open '%s': %s", file, strerror(errno));
+		snprintf(err, errlen, "unable to open '%s': %s", file,
+			 strerror(errno));
 		return -1;
 	}
-	if (pipe2(pfd, O_CLOEXEC) < 0 || child_start(&c, argv, pfd[0], -1) < 0) {
-		snprintf(err, errlen, "unable to start psql: %s", strerror(errno));
+	if (pipe2(pfd, O_CLOEXEC) < 0 ||
+	    child_start(&c, argv, pfd[0], -1) < 0) {
+		snprintf(err, errlen, "unable to start psql: %s",
+			 strerror(errno));
 		close(in);
 		return -1;
 	}
@@ -187,17 +214,21 @@ int restore_verify(const struct restore_ctx *ctx, const char *db,
 
 	(void)ctx;
 	if (!conn) {
-		snprintf(err, errlen, "unable to connect to the restored database: %s", e);
+		snprintf(err, errlen,
+			 "unable to connect to the restored database: %s", e);
 		return -1;
 	}
 	for (int i = 0; i < m->ntables && rc == 0; i++) {
 		/* the name is as pg_dump quoted it, so it is valid SQL as is */
-		snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", m->table_rows[i].name);
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s",
+			 m->table_rows[i].name);
 		if (pg_value_int64(conn, sql, &n, e, sizeof(e)) < 0) {
-			snprintf(err, errlen, "table %s: %s", m->table_rows[i].name, e);
+			snprintf(err, errlen, "table %s: %s",
+				 m->table_rows[i].name, e);
 			rc = -1;
 		} else if (n != m->table_rows[i].rows) {
-			snprintf(err, errlen, "table %s has %lld rows, the backup had %lld",
+			snprintf(err, errlen,
+				 "table %s has %lld rows, the backup had %lld",
 				 m->table_rows[i].name, (long long)n,
 				 (long long)m->table_rows[i].rows);
 			rc = -1;
@@ -205,13 +236,15 @@ int restore_verify(const struct restore_ctx *ctx, const char *db,
 	}
 	if (rc == 0 &&
 	    pg_value_int64(conn,
-			   "SELECT count(*) FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace "
-			   "WHERE c.relkind IN ('r','p') AND s.nspname NOT IN ('pg_catalog','information_schema') "
+			   "SELECT count(*) FROM pg_class c JOIN pg_namespace "
+			   "s ON s.oid = c.relnamespace "
+			   "WHERE c.relkind IN ('r','p') AND s.nspname NOT IN "
+			   "('pg_catalog','information_schema') "
 			   "AND s.nspname NOT LIKE 'pg\\_toast%'",
 			   &n, e, sizeof(e)) == 0 &&
 	    n < m->tables) {
-		snprintf(err, errlen, "%lld tables restored, the backup had %d", (long long)n,
-			 m->tables);
+		snprintf(err, errlen, "%lld tables restored, the backup had %d",
+			 (long long)n, m->tables);
 		rc = -1;
 	}
 	PQfinish(conn);
@@ -219,14 +252,17 @@ int restore_verify(const struct restore_ctx *ctx, const char *db,
 }
 
 /* End every session on db; a few tries, as sessions may be mid-start. */
-static int terminate_sessions(PGconn *admin, const char *qlit, char *err, size_t errlen)
+static int terminate_sessions(PGconn *admin, const char *qlit, char *err,
+			      size_t errlen)
 {
 	char sql[600];
 	int64_t left = 1;
 
-	snprintf(sql, sizeof(sql),
-		 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-		 "WHERE datname = %s AND pid <> pg_backend_pid()", qlit);
+	snprintf(
+		sql, sizeof(sql),
+		"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+		"WHERE datname = %s AND pid <> pg_backend_pid()",
+		qlit);
 	for (int i = 0; i < 50 && left > 0; i++) {
 		if (pg_value_int64(admin, sql, &left, err, errlen) < 0)
 			return -1;
@@ -248,8 +284,8 @@ static int rename_db(PGconn *admin, const char *from, const char *to, char *err,
 	return pg_exec(admin, sql, err, errlen);
 }
 
-static int allow_connections(PGconn *admin, const char *db, int allow, char *err,
-			     size_t errlen)
+static int allow_connections(PGconn *admin, const char *db, int allow,
+			     char *err, size_t errlen)
 {
 	char q[300], sql[400];
 
@@ -268,12 +304,14 @@ int db_swap(PGconn *admin, const char *target, const char *tmp, char *aside,
 
 	aside[0] = '\0';
 	if (exists < 0) {
-		snprintf(err, errlen, "unable to look up database '%s'", target);
+		snprintf(err, errlen, "unable to look up database '%s'",
+			 target);
 		return -1;
 	}
 	if (exists) {
 		/* <db>_damaged_YYYYMMDD_HHMMSS must fit in 63 bytes */
-		snprintf(aside, asidecap, "%.39s_damaged_%s", target, tm_stamp(tm_now(), stamp));
+		snprintf(aside, asidecap, "%.39s_damaged_%s", target,
+			 tm_stamp(tm_now(), stamp));
 		if (pg_quote_literal(admin, target, ql, sizeof(ql)) < 0 ||
 		    allow_connections(admin, target, 0, err, errlen) < 0)
 			return -1;
@@ -283,7 +321,8 @@ int db_swap(PGconn *admin, const char *target, const char *tmp, char *aside,
 			rc = rename_db(admin, target, aside, err, errlen);
 		}
 		if (rc < 0) {
-			allow_connections(admin, target, 1, err + strlen(err), 0);
+			allow_connections(admin, target, 1, err + strlen(err),
+					  0);
 			return -1;
 		}
 		log_info("damaged database '%s' kept as '%s'", target, aside);

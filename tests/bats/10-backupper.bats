@@ -136,14 +136,14 @@ make_big() {
 	PIDS=()
 	PGDATABASE=app pg_sql "DROP TABLE big"
 	start_sidecar backupper
-	grep -q "removing '.*partial' left by an interrupted backup" "$BACKUPS/backup.log"
+	wait_for "grep -q \"removing '.*partial' left by an interrupted backup\" $BACKUPS/backup.log" 10
 	no_partials
 	touch "$BACKUPS/request-backup"
 	wait_for "ls $BACKUPS/backup_*_app.sql.gz.manifest" 30
 }
 
 @test "a file size limit (disk full): ERROR alert, no final file; lifted, the next backup succeeds" {
-	(ulimit -f 40; exec "$BIN/pgwarden-backupper" 2>>"$BACKUPS.backupper.stderr") &
+	(ulimit -S -f 4; exec "$BIN/pgwarden-backupper" 2>>"$BACKUPS.backupper.stderr") &
 	SIDECAR_PID=$!
 	PIDS+=("$SIDECAR_PID")
 	wait_for "grep -q started $BACKUPS/backup.log" 10
@@ -157,20 +157,17 @@ make_big() {
 	wait_for "ls $BACKUPS/backup_*_app.sql.gz.manifest" 20
 }
 
-@test "backups directory becomes read-only: ERROR alert from a non-root backupper, then success" {
+@test "backups directory becomes read-only: a non-root backupper logs the error, nothing under a final name, then succeeds" {
 	chown postgres "$BACKUPS"
-	runuser -u postgres --preserve-environment -- "$BIN/pgwarden-backupper" 2>>"$BACKUPS.backupper.stderr" &
+	PGWARDEN_BACKUP_SCHEDULE="@every 2s" runuser -u postgres --preserve-environment -- "$BIN/pgwarden-backupper" 2>>"$BACKUPS.backupper.stderr" &
 	SIDECAR_PID=$!
 	PIDS+=("$SIDECAR_PID")
-	wait_for "grep -q started $BACKUPS/backup.log" 10
+	wait_for "grep -q started $BACKUPS.backupper.stderr" 10
 	chmod 500 "$BACKUPS"
-	touch "$BACKUPS/request-backup" || true
-	# the request cannot be created by a non-root writer either; root can:
-	[ -e "$BACKUPS/request-backup" ]
-	wait_for "grep -q 'unable to create' $BACKUPS.backupper.stderr" 20
+	wait_for "grep -q 'unable to .*Permission denied' $BACKUPS.backupper.stderr" 20
 	[ "$(final_backups)" -eq 0 ]
+	no_partials
 	chmod 700 "$BACKUPS"
-	touch "$BACKUPS/request-backup"
 	wait_for "ls $BACKUPS/backup_*_app.sql.gz.manifest" 20
 	kill -0 "$SIDECAR_PID"
 }
@@ -226,13 +223,9 @@ make_big() {
 	for d in 20200201_060000 20200301_060000; do
 		echo broken | gzip >"$BACKUPS/backup_${d}_app.sql.gz"
 	done
-	PGWARDEN_MIN_BACKUPS=1 PGWARDEN_BACKUP_DATABASES=nosuchdb start_sidecar backupper
-	touch "$BACKUPS/request-backup"
-	wait_for "grep -q 'backup starting' $BACKUPS/backup.log" 20
-	PGWARDEN_RETENTION_SCHEDULE="@every 1s" true
-	stop_sidecars
+	rm -f "$BACKUPS/retention.log"
 	PGWARDEN_MIN_BACKUPS=1 PGWARDEN_RETENTION_SCHEDULE="@every 1s" start_sidecar backupper
-	wait_for "grep -q 'retention done' $BACKUPS/retention.log" 20
+	wait_for "grep -q 'retention done' $BACKUPS/retention.log*" 20
 	[ -e "$BACKUPS/backup_20200101_060000_app.sql.gz" ]
 	[ ! -e "$BACKUPS/backup_20200201_060000_app.sql.gz" ]
 }

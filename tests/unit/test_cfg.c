@@ -25,7 +25,8 @@ int main(void)
 	CHECK(c.max_failure_count == 3, "default threshold is 3");
 	CHECK(c.recovery_cooldown == 3600, "default cooldown is 1 h");
 	CHECK(c.retention_days == 30, "default retention is 30 days");
-	CHECK_STR(c.schedule, "06:00,18:00", "default schedule 06:00 and 18:00");
+	CHECK_STR(c.schedule, "06:00,18:00",
+		  "default schedule 06:00 and 18:00");
 	CHECK_STR(c.backup_dir, "/backups", "default backups dir");
 
 	CHECK(cfg_parse_duration("90") == 90, "plain seconds");
@@ -47,9 +48,11 @@ int main(void)
 	      "non-integer refused");
 	CHECK(strstr(err, "max_failure_count") && strstr(err, "t.ini"),
 	      "error names key and file");
-	CHECK(load_text("[monitor]\nbogus = 1\n", &c) < 0, "unknown key refused");
+	CHECK(load_text("[monitor]\nbogus = 1\n", &c) < 0,
+	      "unknown key refused");
 	CHECK(strstr(err, "unknown key 'bogus'") != NULL, "unknown key named");
-	CHECK(load_text("[nosuch]\nx = 1\n", &c) < 0, "unknown section refused");
+	CHECK(load_text("[nosuch]\nx = 1\n", &c) < 0,
+	      "unknown section refused");
 	CHECK(load_text("[backupper]\ncompression_level = 10\n", &c) < 0,
 	      "out of range refused");
 	CHECK(load_text("[general]\nbackup_dir = relative/path\n", &c) < 0,
@@ -62,7 +65,8 @@ int main(void)
 		      c.max_failure_count == 9,
 	      "environment overrides the file");
 	setenv("MAX_FAILURE_COUNT", "-1", 1);
-	CHECK(load_text("", &c) < 0 && strstr(err, "environment MAX_FAILURE_COUNT"),
+	CHECK(load_text("", &c) < 0 &&
+		      strstr(err, "environment MAX_FAILURE_COUNT"),
 	      "bad environment value names the variable");
 	unsetenv("MAX_FAILURE_COUNT");
 	return unit_done();

@@ -24,10 +24,13 @@ int main(void)
 	data = fs_read_small(dir, "a.txt", 100, &len);
 	CHECK(data && strcmp(data, "bye") == 0, "overwritten whole");
 	free(data);
-	CHECK(access(fs_join(path, dir, ".a.txt.tmp"), F_OK) < 0, "no temp left");
-	CHECK(fs_write_atomic("/nonexistent", "x", "y", 1) < 0, "missing dir fails");
+	CHECK(access(fs_join(path, dir, ".a.txt.tmp"), F_OK) < 0,
+	      "no temp left");
+	CHECK(fs_write_atomic("/nonexistent", "x", "y", 1) < 0,
+	      "missing dir fails");
 
-	CHECK(fs_safe_name("backup_20250613_180002_app.sql.gz"), "plain name ok");
+	CHECK(fs_safe_name("backup_20250613_180002_app.sql.gz"),
+	      "plain name ok");
 	CHECK(!fs_safe_name("../../etc/passwd"), "traversal refused");
 	CHECK(!fs_safe_name(".."), "dotdot refused");
 	CHECK(!fs_safe_name(".hidden"), "hidden refused");
@@ -60,7 +63,8 @@ int main(void)
 		      strstr(err, "world-writable"),
 	      "world-writable refused");
 	chmod(dir, 0700);
-	CHECK(fs_check_backup_dir(fs_join(path, dir, "a.txt"), err, sizeof(err)) < 0,
+	CHECK(fs_check_backup_dir(fs_join(path, dir, "a.txt"), err,
+				  sizeof(err)) < 0,
 	      "file refused as dir");
 	CHECK(fs_free_bytes(dir) > 0, "free bytes");
 	CHECK(fs_size(dir, "a.txt") == 3, "size");

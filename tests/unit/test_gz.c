@@ -80,7 +80,8 @@ int main(void)
 
 	/* ratio close to single-stream gzip -6 on repetitive text */
 	for (size_t i = 0; i < len; i++)
-		data[i] = (unsigned char)"COPY public.t (a, b) FROM stdin;\n1\tabc\n"[i % 40];
+		data[i] = (unsigned char)"COPY public.t (a, b) FROM "
+					 "stdin;\n1\tabc\n"[i % 40];
 	roundtrip(data, len, 2, path);
 	{
 		uLongf one = compressBound(len);
@@ -90,7 +91,8 @@ int main(void)
 		fd = open(path, O_RDONLY);
 		ours = lseek(fd, 0, SEEK_END);
 		close(fd);
-		CHECK(ours < (long)one * 103 / 100 + 4096, "size within 3% of one stream");
+		CHECK(ours < (long)one * 103 / 100 + 4096,
+		      "size within 3% of one stream");
 		free(z);
 	}
 

@@ -27,13 +27,16 @@ int main(void)
 	log_scrub(buf, sizeof(buf));
 	CHECK(strstr(buf, "AAHsecretTOKEN") == NULL, "telegram token scrubbed");
 
-	CHECK(log_open(LOG_MAIN, fs_join(path, dir, "x.log")) == 0, "log opens");
+	CHECK(log_open(LOG_MAIN, fs_join(path, dir, "x.log")) == 0,
+	      "log opens");
 	log_info("unable to open '%s': %s", "x", "No such file or directory");
 	log_error("the password is s3cr3t-pass");
 	data = fs_read_small(dir, "x.log", 4096, NULL);
-	CHECK(data && strstr(data, "INFO [unit] unable to open 'x'"), "line format");
+	CHECK(data && strstr(data, "INFO [unit] unable to open 'x'"),
+	      "line format");
 	CHECK(data && strstr(data, "s3cr3t-pass") == NULL, "no secret in file");
-	CHECK(data && data[4] == '-' && data[10] == 'T' && strstr(data, "Z INFO"),
+	CHECK(data && data[4] == '-' && data[10] == 'T' &&
+		      strstr(data, "Z INFO"),
 	      "ISO-8601 UTC timestamp");
 	free(data);
 	log_close_all();
@@ -43,9 +46,11 @@ int main(void)
 			 "Database backup completed successfully!",
 			 "File: b.sql.gz, token s3cr3t-pass") == 0,
 	      "alert written");
-	snprintf(cmd, sizeof(cmd), "ls %s | grep -c '^alert-.*-SUCCESS-backup$'", dir);
+	snprintf(cmd, sizeof(cmd),
+		 "ls %s | grep -c '^alert-.*-SUCCESS-backup$'", dir);
 	f = popen(cmd, "r");
-	CHECK(f && fgets(buf, sizeof(buf), f) && atoi(buf) == 1, "alert file named by protocol");
+	CHECK(f && fgets(buf, sizeof(buf), f) && atoi(buf) == 1,
+	      "alert file named by protocol");
 	if (f)
 		pclose(f);
 	snprintf(cmd, sizeof(cmd), "cat %s/alert-*", dir);

@@ -22,21 +22,24 @@ int main(void)
 	strcpy(b.database, "app");
 	CHECK(proto_backup_filename(&b, name, sizeof(name)) == 0, "name built");
 	CHECK_STR(name, "backup_20250613_180002_app.sql.gz", "seed-style name");
-	CHECK(proto_backup_parse(name, &p) == 0 && strcmp(p.database, "app") == 0 &&
+	CHECK(proto_backup_parse(name, &p) == 0 &&
+		      strcmp(p.database, "app") == 0 &&
 		      p.kind == BACKUP_DATABASE,
 	      "round trip");
 	strcpy(b.database, "my db/ü");
 	proto_backup_filename(&b, name, sizeof(name));
 	CHECK(strchr(name, '/') == NULL && strchr(name, ' ') == NULL,
 	      "odd db names encoded");
-	CHECK(proto_backup_parse(name, &p) == 0 && strcmp(p.database, "my db/ü") == 0,
+	CHECK(proto_backup_parse(name, &p) == 0 &&
+		      strcmp(p.database, "my db/ü") == 0,
 	      "odd db name decodes");
 	b.kind = BACKUP_GLOBALS;
 	proto_backup_filename(&b, name, sizeof(name));
 	CHECK_STR(name, "globals_20250613_180002.sql.gz", "globals name");
 	CHECK(proto_backup_parse(name, &p) == 0 && p.kind == BACKUP_GLOBALS,
 	      "globals parse");
-	CHECK(proto_backup_parse("backup_20250613_180002_app.sql.gz.partial", &p) < 0,
+	CHECK(proto_backup_parse("backup_20250613_180002_app.sql.gz.partial",
+				 &p) < 0,
 	      "partial is not a backup");
 	CHECK(proto_backup_parse("backup_20251313_180002_app.sql.gz", &p) < 0,
 	      "bad month refused");
@@ -55,17 +58,20 @@ int main(void)
 				  sizeof(content), &wait) == REQ_CLAIMED,
 	      "claimed");
 	CHECK_STR(content, "backup=x.sql.gz\n", "content read");
-	CHECK(access(fs_join(path, dir, "request-restore"), F_OK) < 0, "file consumed");
+	CHECK(access(fs_join(path, dir, "request-restore"), F_OK) < 0,
+	      "file consumed");
 	CHECK(proto_request_claim(dir, "request-restore", 0, content,
 				  sizeof(content), &wait) == REQ_NONE,
 	      "consumed exactly once");
-	n = proto_request_parse("backup=a.sql.gz\nreason=manual\n", keys, NULL, kv,
-				8, err, sizeof(err));
-	CHECK(n == 2 && strcmp(proto_request_get(kv, n, "reason"), "manual") == 0,
+	n = proto_request_parse("backup=a.sql.gz\nreason=manual\n", keys, NULL,
+				kv, 8, err, sizeof(err));
+	CHECK(n == 2 &&
+		      strcmp(proto_request_get(kv, n, "reason"), "manual") == 0,
 	      "key=value parsed");
 	n = proto_request_parse("backup_1.sql.gz\n", keys, "backup", kv, 8, err,
 				sizeof(err));
-	CHECK(n == 1 && strcmp(kv[0].value, "backup_1.sql.gz") == 0, "bare value");
+	CHECK(n == 1 && strcmp(kv[0].value, "backup_1.sql.gz") == 0,
+	      "bare value");
 	CHECK(proto_request_parse("rm -rf /\n", keys, NULL, kv, 8, err,
 				  sizeof(err)) < 0,
 	      "garbage refused");
@@ -83,10 +89,12 @@ int main(void)
 	proto_recovery_end(dir, fd);
 	CHECK(!proto_recovery_exists(dir), "marker removed");
 	fs_write_atomic(dir, "recovery-in-progress", "pid=999999\n", 11);
-	CHECK(proto_recovery_begin(dir, "pid=2\n", stale, sizeof(stale)) == -3 &&
+	CHECK(proto_recovery_begin(dir, "pid=2\n", stale, sizeof(stale)) ==
+			      -3 &&
 		      strstr(stale, "999999"),
 	      "stale marker detected");
-	CHECK(proto_recovery_clear_stale(dir) == 0 && !proto_recovery_exists(dir),
+	CHECK(proto_recovery_clear_stale(dir) == 0 &&
+		      !proto_recovery_exists(dir),
 	      "stale cleared");
 	return unit_done();
 }

@@ -16,7 +16,8 @@ int main(void)
 	struct sched_timer tt;
 	char err[256], buf[TM_ISO_LEN];
 
-	CHECK(sched_parse("06:00,18:00", &s, err, sizeof(err)) == 0, "times list");
+	CHECK(sched_parse("06:00,18:00", &s, err, sizeof(err)) == 0,
+	      "times list");
 	CHECK_STR(tm_iso(sched_next(&s, at("2025-06-13T05:59:59Z")), buf),
 		  "2025-06-13T06:00:00Z", "next is 06:00");
 	CHECK_STR(tm_iso(sched_next(&s, at("2025-06-13T06:00:00Z")), buf),
@@ -24,20 +25,24 @@ int main(void)
 	CHECK_STR(tm_iso(sched_next(&s, at("2025-06-13T19:00:00Z")), buf),
 		  "2025-06-14T06:00:00Z", "wraps to next day");
 
-	CHECK(sched_parse("06:00,18:30", &s, err, sizeof(err)) == 0, "mixed minutes");
+	CHECK(sched_parse("06:00,18:30", &s, err, sizeof(err)) == 0,
+	      "mixed minutes");
 	CHECK_STR(tm_iso(sched_next(&s, at("2025-06-13T06:00:00Z")), buf),
 		  "2025-06-13T18:30:00Z", "no 06:30 cross product");
 
 	CHECK(sched_parse("0 6,18 * * *", &s, err, sizeof(err)) == 0, "cron");
 	CHECK_STR(tm_iso(sched_next(&s, at("2025-06-13T07:00:00Z")), buf),
 		  "2025-06-13T18:00:00Z", "cron next");
-	CHECK(sched_parse("30 2 * * 0", &s, err, sizeof(err)) == 0, "weekly cron");
+	CHECK(sched_parse("30 2 * * 0", &s, err, sizeof(err)) == 0,
+	      "weekly cron");
 	CHECK_STR(tm_iso(sched_next(&s, at("2025-06-13T07:00:00Z")), buf),
 		  "2025-06-15T02:30:00Z", "next Sunday 02:30");
 	CHECK(sched_parse("@every 10s", &s, err, sizeof(err)) == 0, "@every");
 	CHECK(sched_next(&s, 100) == 110, "every 10 s");
-	CHECK(sched_parse("25:00", &s, err, sizeof(err)) < 0, "bad hour refused");
-	CHECK(sched_parse("0 6 * *", &s, err, sizeof(err)) < 0, "4 fields refused");
+	CHECK(sched_parse("25:00", &s, err, sizeof(err)) < 0,
+	      "bad hour refused");
+	CHECK(sched_parse("0 6 * *", &s, err, sizeof(err)) < 0,
+	      "4 fields refused");
 	CHECK(sched_parse("61 * * * *", &s, err, sizeof(err)) < 0, "minute 61");
 	CHECK(sched_parse("off", &s, err, sizeof(err)) == 0 &&
 		      sched_next(&s, 0) == (time_t)-1,
@@ -47,11 +52,15 @@ int main(void)
 	sched_parse("06:00,18:00", &s, err, sizeof(err));
 	sched_timer_start(&tt, &s, at("2025-06-13T05:00:00Z"));
 	CHECK(!sched_due(&tt, &s, at("2025-06-13T05:30:00Z")), "not yet due");
-	CHECK(sched_due(&tt, &s, at("2025-06-15T07:00:00Z")), "missed slots: run once");
+	CHECK(sched_due(&tt, &s, at("2025-06-15T07:00:00Z")),
+	      "missed slots: run once");
 	CHECK(!sched_due(&tt, &s, at("2025-06-15T07:00:01Z")), "not twice");
-	CHECK_STR(tm_iso(tt.due, buf), "2025-06-15T18:00:00Z", "re-armed at next slot");
+	CHECK_STR(tm_iso(tt.due, buf), "2025-06-15T18:00:00Z",
+		  "re-armed at next slot");
 	/* clock jumps back a day: re-arm without running */
-	CHECK(!sched_due(&tt, &s, at("2025-06-14T19:00:00Z")), "backwards jump: no run");
-	CHECK_STR(tm_iso(tt.due, buf), "2025-06-15T06:00:00Z", "re-armed after jump back");
+	CHECK(!sched_due(&tt, &s, at("2025-06-14T19:00:00Z")),
+	      "backwards jump: no run");
+	CHECK_STR(tm_iso(tt.due, buf), "2025-06-15T06:00:00Z",
+		  "re-armed after jump back");
 	return unit_done();
 }

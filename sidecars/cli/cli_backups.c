@@ -1,0 +1,163 @@
+/* pgwarden list-backups / pgwarden restore: operator commands that only
+ * read the backups directory and write a request file; the restorer does
+ * the work. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "catalog.h"
+#include "cli.h"
+#include "exitcode.h"
+#include "fs.h"
+#include "manifest.h"
+#include "pg.h"
+#include "proto.h"
+#include "tm.h"
+
+int cli_list_backups(int argc, char **argv)
+{
+	struct pgw_config c;
+	struct catalog_entry *list;
+	char when[TM_ISO_LEN];
+	int n;
+
+	cli_load_config(&argc, argv, &c);
+	n = catalog_scan(c.backup_dir, &list);
+	if (n < 0) {
+		fprintf(stderr, "pgwarden: unable to read '%s': %s\n",
+			c.backup_dir, strerror(errno));
+		return PGW_EXIT_FAILURE;
+	}
+	printf("%-52s %-20s %-10s %10s %s\n", "FILE", "TAKEN (UTC)", "STATUS",
+	       "SIZE_MIB", "DATABASE");
+	for (int i = 0; i < n; i++)
+		printf("%-52s %-20s %-10s %10.1f %s\n", list[i].file,
+		       tm_iso(list[i].name.when, when),
+		       list[i].has_manifest ? list[i].status : "no-manifest",
+		       (double)list[i].size / 1048576.0,
+		       list[i].name.kind == BACKUP_GLOBALS
+			       ? "(globals)"
+			       : list[i].name.database);
+	free(list);
+	return PGW_EXIT_OK;
+}
+
+/* Use the same check as the restorer: a named file must be a backup of the
+ * directory, no symlink, manifest valid, SHA-256 matching. */
+static int check_named(const char *dir, const char *file, struct manifest *m,
+		       char *err, size_t errlen)
+{
+	struct backup_name bn;
+	int fd;
+
+	if (!fs_safe_name(file) || proto_backup_parse(file, &bn) < 0 ||
+	    bn.kind != BACKUP_DATABASE) {
+		snprintf(err, errlen,
+			 "'%s' is not a backup file name (a plain name inside "
+			 "%s)",
+			 file, dir);
+		return -1;
+	}
+	fd = fs_open_in_dir(dir, file);
+	if (fd < 0) {
+		snprintf(err, errlen, "'%s': %s", file,
+			 errno == ELOOP	   ? "is a symlink, refused"
+			 : errno == EINVAL ? "is not a regular file"
+					   : strerror(errno));
+		return -1;
+	}
+	close(fd);
+	if (manifest_read(dir, file, m, err, errlen) < 0)
+		return -1;
+	if (manifest_check(dir, m, err, errlen) < 0) {
+		manifest_free(m);
+		return -1;
+	}
+	return 0;
+}
+
+static const char *newest_valid(const struct pgw_config *c,
+				struct catalog_entry *list, int n,
+				struct manifest *m)
+{
+	char err[512];
+
+	for (int i = 0; i < n; i++)
+		if (list[i].name.kind == BACKUP_DATABASE &&
+		    strcmp(list[i].name.database, pg_target_db(c)) == 0 &&
+		    check_named(c->backup_dir, list[i].file, m, err,
+				sizeof(err)) == 0)
+			return list[i].file;
+	return NULL;
+}
+
+int cli_restore(int argc, char **argv)
+{
+	struct pgw_config c;
+	struct manifest m = {0};
+	struct catalog_entry *list = NULL;
+	const char *file = NULL;
+	char err[512], req[512];
+	int dry = 0, n;
+
+	cli_load_config(&argc, argv, &c);
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--dry-run") == 0)
+			dry = 1;
+		else if (strcmp(argv[i], "--backup") == 0 && i + 1 < argc)
+			file = argv[++i];
+		else {
+			fprintf(stderr,
+				"pgwarden restore: unknown option '%s'\n",
+				argv[i]);
+			return PGW_EXIT_USAGE;
+		}
+	}
+	if (file && check_named(c.backup_dir, file, &m, err, sizeof(err)) < 0) {
+		fprintf(stderr,
+			"pgwarden restore: refused: %s; nothing was touched\n",
+			err);
+		return PGW_EXIT_FAILURE;
+	}
+	if (!file) {
+		n = catalog_scan(c.backup_dir, &list);
+		file = n > 0 ? newest_valid(&c, list, n, &m) : NULL;
+	}
+	printf("plan: restore database '%s' from %s\n", pg_target_db(&c),
+	       file ? file
+		    : "(no valid backup: fresh schema from init scripts + "
+		      "migrations)");
+	if (file)
+		printf("  backup: %d tables, %lld rows, taken %s, sha256 "
+		       "%.16s... verified now\n",
+		       m.tables, (long long)m.rows_total, m.finished, m.sha256);
+	printf("  steps: recovery-in-progress, temporary database, restore, "
+	       "verify against the\n"
+	       "         manifest, rename '%s' aside (kept), swap in, "
+	       "re-enable connections\n",
+	       pg_target_db(&c));
+	if (dry) {
+		printf("dry run: nothing requested\n");
+	} else {
+		snprintf(req, sizeof(req),
+			 "%s%s%sreason=manual (pgwarden restore)\n",
+			 file ? "backup=" : "", file ? file : "",
+			 file ? "\n" : "");
+		if (proto_request_write(c.backup_dir, PROTO_REQ_RESTORE, req) <
+		    0) {
+			fprintf(stderr,
+				"pgwarden restore: unable to write the "
+				"request: %s\n",
+				strerror(errno));
+			manifest_free(&m);
+			free(list);
+			return PGW_EXIT_FAILURE;
+		}
+		printf("requested: follow %s/recovery.log\n", c.backup_dir);
+	}
+	manifest_free(&m);
+	free(list);
+	return PGW_EXIT_OK;
+}
