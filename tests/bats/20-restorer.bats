@@ -1,0 +1,153 @@
+#!/usr/bin/env bats
+# restorer: recovery from the newest valid backup, skipping bad ones, crash
+# safety, fresh reset, cluster re-init, manual requests checked first.
+
+load helpers
+
+setup_file() { cluster_up; }
+teardown_file() { cluster_down; }
+setup() {
+	backups_fresh
+	export PGWARDEN_BACKUP_SCHEDULE=off PGWARDEN_BACKUP_DATABASES=app PGWARDEN_DATABASE=app
+	export PGWARDEN_INIT_DIR=$ROOT/config/init PGWARDEN_MIGRATIONS_DIR=$ROOT/migrations
+	pg_sql "DROP DATABASE IF EXISTS app WITH (FORCE)"
+	for d in $(pg_sql "SELECT datname FROM pg_database WHERE datname LIKE 'app\_damaged\_%'"); do
+		pg_sql "DROP DATABASE \"$d\""
+	done
+	pg_sql "CREATE DATABASE app"
+	PGDATABASE=app pg_sql "
+		CREATE SCHEMA s1; CREATE SCHEMA s2;
+		CREATE TABLE s1.parent (id serial PRIMARY KEY, name text NOT NULL, tags text[], doc jsonb, raw bytea);
+		CREATE TABLE s2.child (id bigserial PRIMARY KEY, parent_id int REFERENCES s1.parent(id), note text);
+		INSERT INTO s1.parent (name, tags, doc, raw)
+		  SELECT 'näme ✓ ' || g, ARRAY['a', 'b' || g], jsonb_build_object('g', g, 'k', ARRAY[1,2]), decode(md5(g::text), 'hex')
+		  FROM generate_series(1, 2000) g;
+		INSERT INTO s2.child (parent_id, note) SELECT 1 + g % 2000, 'n' || g FROM generate_series(1, 3000) g;
+		CREATE VIEW s1.v AS SELECT p.name, count(c.*) FROM s1.parent p LEFT JOIN s2.child c ON c.parent_id = p.id GROUP BY 1;
+		CREATE FUNCTION s1.touch() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN NEW.note := coalesce(NEW.note, 'x'); RETURN NEW; END \$\$;
+		CREATE TRIGGER t BEFORE INSERT ON s2.child FOR EACH ROW EXECUTE FUNCTION s1.touch();
+		CREATE SEQUENCE s1.counter START 42;
+		SELECT lo_from_bytea(0, 'large object payload');"
+}
+teardown() { backups_cleanup; }
+
+take_backup() {
+	"$BIN/pgwarden-backupper" --once 2>/dev/null
+}
+
+fingerprint() {
+	"$PG_BINDIR/pg_dump" --schema-only -d app | grep -v '^--' | grep -v '^\\\(un\)\?restrict' | md5sum
+	PGDATABASE=app pg_sql "SELECT md5(string_agg(t::text, '|' ORDER BY id)) FROM s1.parent t"
+	PGDATABASE=app pg_sql "SELECT md5(string_agg(t::text, '|' ORDER BY id)) FROM s2.child t"
+	PGDATABASE=app pg_sql "SELECT count(*) FROM pg_largeobject_metadata"
+	PGDATABASE=app pg_sql "SELECT last_value FROM s1.counter"
+}
+
+@test "round trip: dropped table, request, data identical to the backup, damaged database kept aside" {
+	take_backup
+	before=$(fingerprint)
+	PGDATABASE=app pg_sql "DROP TABLE s2.child CASCADE"
+	start_sidecar restorer
+	touch "$BACKUPS/request-restore"
+	wait_for "ls $BACKUPS/alert-*-SUCCESS-recovery" 60
+	[ "$(fingerprint)" = "$before" ]
+	aside=$(pg_sql "SELECT datname FROM pg_database WHERE datname LIKE 'app\_damaged\_%'")
+	[ -n "$aside" ]
+	[ "$(PGDATABASE=$aside pg_sql "SELECT count(*) FROM s1.parent")" = 2000 ]
+	grep -q "Data age (RPO)" "$BACKUPS"/alert-*-SUCCESS-recovery
+	grep -q "Duration (RTO)" "$BACKUPS"/alert-*-SUCCESS-recovery
+	[ ! -e "$BACKUPS/recovery-in-progress" ]
+	grep -q "recovery done" "$BACKUPS/recovery.log"
+}
+
+@test "page corruption with data checksums: restore brings the data back" {
+	take_backup
+	before=$(fingerprint)
+	rel=$(PGDATABASE=app pg_sql "SELECT pg_relation_filepath('s1.parent')")
+	pg_stop "$PGW_CLUSTER"
+	printf 'CORRUPTCORRUPTCORRUPT' | dd of="$PGW_CLUSTER/data/$rel" bs=1 seek=4000 conv=notrunc status=none
+	pg_start "$PGW_CLUSTER"
+	! PGDATABASE=app pg_sql "SELECT count(*) FROM s1.parent" 2>/dev/null
+	start_sidecar restorer
+	touch "$BACKUPS/request-restore"
+	wait_for "ls $BACKUPS/alert-*-SUCCESS-recovery" 60
+	[ "$(fingerprint)" = "$before" ]
+}
+
+@test "the newest backup has a flipped byte: skipped with an alert, the previous one restored" {
+	take_backup
+	PGDATABASE=app pg_sql "INSERT INTO s1.parent (name) VALUES ('newer')"
+	sleep 1.1
+	take_backup
+	newest=$(ls "$BACKUPS"/backup_*_app.sql.gz | sort | tail -1)
+	size=$(stat -c %s "$newest")
+	printf '\xff' | dd of="$newest" bs=1 seek=$((size / 2)) conv=notrunc status=none
+	start_sidecar restorer
+	touch "$BACKUPS/request-restore"
+	wait_for "ls $BACKUPS/alert-*-SUCCESS-recovery" 60
+	grep -q "SHA-256 mismatch" "$BACKUPS"/alert-*-WARNING-backup-skipped
+	[ "$(PGDATABASE=app pg_sql "SELECT count(*) FROM s1.parent")" = 2000 ]
+}
+
+@test "restorer killed during restore: restart cleans up, resumes, succeeds; nothing lost" {
+	PGDATABASE=app pg_sql "CREATE TABLE s1.big AS SELECT g, md5(g::text) v FROM generate_series(1, 600000) g"
+	take_backup
+	start_sidecar restorer
+	touch "$BACKUPS/request-restore"
+	wait_for "grep -q 'recovery phase: restoring' $BACKUPS/recovery.log" 30
+	sleep 0.3
+	kill -9 "$SIDECAR_PID"
+	PIDS=()
+	[ -e "$BACKUPS/recovery-in-progress" ]
+	[ "$(PGDATABASE=app pg_sql "SELECT count(*) FROM s1.parent")" = 2000 ]
+	start_sidecar restorer
+	wait_for "ls $BACKUPS/alert-*-SUCCESS-recovery" 90
+	ls "$BACKUPS"/alert-*-WARNING-recovery-resumed
+	[ -z "$(pg_sql "SELECT datname FROM pg_database WHERE datname LIKE 'pgwarden\_tmp\_%'")" ]
+	[ "$(PGDATABASE=app pg_sql "SELECT count(*) FROM s1.big")" = 600000 ]
+	[ ! -e "$BACKUPS/recovery-in-progress" ]
+}
+
+@test "no backups at all: fresh reset with init scripts and migrations, CRITICAL alert" {
+	start_sidecar restorer
+	touch "$BACKUPS/request-restore"
+	wait_for "ls $BACKUPS/alert-*-CRITICAL-fresh-reset" 60
+	[ "$(PGDATABASE=app pg_sql "SELECT max(version) FROM schema_migrations")" = 0002 ]
+	PGDATABASE=app pg_sql "SELECT count(*) FROM app.orders" >/dev/null
+	[ -n "$(pg_sql "SELECT datname FROM pg_database WHERE datname LIKE 'app\_damaged\_%'")" ]
+}
+
+@test "manual restore of ../../etc/passwd, a symlink, a missing or truncated file is refused, nothing touched" {
+	take_backup
+	f=$(basename "$(ls "$BACKUPS"/backup_*_app.sql.gz)")
+	run "$BIN/pgwarden" restore --backup ../../etc/passwd
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"not a backup file name"* ]]
+	ln -s "$BACKUPS/$f" "$BACKUPS/backup_20200101_000000_app.sql.gz"
+	run "$BIN/pgwarden" restore --backup backup_20200101_000000_app.sql.gz
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"symlink"* ]]
+	run "$BIN/pgwarden" restore --backup backup_20300101_000000_app.sql.gz
+	[ "$status" -eq 1 ]
+	cp "$BACKUPS/$f" "$BACKUPS/t.gz"
+	head -c 1000 "$BACKUPS/t.gz" >"$BACKUPS/$f"
+	run "$BIN/pgwarden" restore --backup "$f"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"size is 1000 bytes"* ]]
+	[ ! -e "$BACKUPS/request-restore" ]
+	# the same file named in a request to the sidecar is refused too
+	start_sidecar restorer
+	echo "$f" >"$BACKUPS/request-restore"
+	wait_for "ls $BACKUPS/alert-*-ERROR-request-rejected" 20
+	[ -z "$(pg_sql "SELECT datname FROM pg_database WHERE datname LIKE 'app\_damaged\_%'")" ]
+}
+
+@test "pgwarden restore --dry-run prints the plan and requests nothing" {
+	take_backup
+	run "$BIN/pgwarden" restore --dry-run
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"plan: restore database 'app' from backup_"* ]]
+	[ ! -e "$BACKUPS/request-restore" ]
+	run "$BIN/pgwarden" list-backups
+	[[ "$output" == *"valid"* ]]
+}

@@ -1,0 +1,59 @@
+#!/usr/bin/env bats
+# The db container's supervisor (pgwarden-db): a crashed server is restarted
+# without any restore; a server that cannot start is re-initialised (data
+# directory moved aside, never deleted) and the restorer brings the data back.
+
+load helpers
+
+setup() {
+	PGW_CLUSTER=$(mktemp -d "${TMPDIR:-/tmp}/pgw-bats-XXXXXX")
+	pg_setup "$PGW_CLUSTER" >/dev/null
+	backups_fresh
+	chown postgres "$BACKUPS"
+	export PGWARDEN_BACKUP_SCHEDULE=off PGWARDEN_DATABASE=app PGWARDEN_BACKUP_DATABASES=app
+	export PGWARDEN_PGDATA=$PGW_CLUSTER/data PGWARDEN_SERVER_WAIT=60
+	export PGWARDEN_INITDB_OPTIONS="--data-checksums -U postgres -A trust -E UTF8 --locale=C.UTF-8"
+	runuser -u postgres --preserve-environment -- "$BIN/pgwarden-db" 2>>"$BACKUPS.db.stderr" &
+	PIDS+=($!)
+	wait_for "pg_sql 'SELECT 1' >/dev/null 2>&1" 30
+	pg_sql "CREATE DATABASE app"
+	PGDATABASE=app pg_sql "CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, 10000) g"
+	pg_sql "CREATE ROLE app_reader LOGIN"
+	PGDATABASE=app pg_sql "GRANT SELECT ON t TO app_reader"
+}
+
+teardown() {
+	backups_cleanup
+	pg_teardown "$PGW_CLUSTER"
+	rm -rf "$PGW_CLUSTER".damaged-* 2>/dev/null || true
+}
+
+postmaster_pid() { head -1 "$PGW_CLUSTER/data/postmaster.pid"; }
+
+@test "kill -9 of the server: pgwarden-db restarts it, crash recovery, data intact, no restore" {
+	start_sidecar restorer
+	old=$(postmaster_pid)
+	kill -9 "$old"
+	wait_for "[ -f $PGW_CLUSTER/data/postmaster.pid ] && [ \"\$(head -1 $PGW_CLUSTER/data/postmaster.pid)\" != $old ] && pg_sql 'SELECT 1' >/dev/null 2>&1" 30
+	[ "$(PGDATABASE=app pg_sql 'SELECT count(*) FROM t')" = 10000 ]
+	grep -q "postgres was killed by signal 9" "$BACKUPS/db-supervisor.log"
+	grep -q "restarts = 1" "$BACKUPS/server.status"
+	[ -z "$(ls "$BACKUPS"/alert-*recovery* 2>/dev/null)" ]
+}
+
+@test "a data directory that cannot start: re-init moves it aside, restorer restores globals and data" {
+	"$BIN/pgwarden-backupper" --once 2>/dev/null
+	start_sidecar restorer
+	# destroy the control file, then crash the server: it can never start again
+	dd if=/dev/urandom of="$PGW_CLUSTER/data/global/pg_control" bs=512 count=1 conv=notrunc status=none
+	kill -9 "$(postmaster_pid)"
+	wait_for "grep -q 'state = failed' $BACKUPS/server.status" 60
+	touch "$BACKUPS/request-restore"
+	wait_for "ls $BACKUPS/alert-*-SUCCESS-recovery" 120
+	[ "$(PGDATABASE=app pg_sql 'SELECT count(*) FROM t')" = 10000 ]
+	[ "$(pg_sql "SELECT count(*) FROM pg_roles WHERE rolname = 'app_reader'")" = 1 ]
+	aside=$(ls -d "$PGW_CLUSTER"/data.damaged-*)
+	[ -f "$aside/PG_VERSION" ]
+	[ "$(pg_sql 'SHOW data_checksums')" = on ]
+	ls "$BACKUPS"/alert-*-WARNING-cluster-reinit
+}
