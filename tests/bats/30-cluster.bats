@@ -8,7 +8,7 @@ load helpers
 setup() {
 	PGW_CLUSTER=$(mktemp -d "${TMPDIR:-/tmp}/pgw-bats-XXXXXX")
 	pg_setup "$PGW_CLUSTER" >/dev/null
-	backups_fresh
+	PGW_NO_AUTOSTART=1 backups_fresh
 	chown postgres "$BACKUPS"
 	export PGWARDEN_BACKUP_SCHEDULE=off PGWARDEN_DATABASE=app PGWARDEN_BACKUP_DATABASES=app
 	export PGWARDEN_PGDATA=$PGW_CLUSTER/data PGWARDEN_SERVER_WAIT=60
@@ -30,25 +30,35 @@ teardown() {
 
 postmaster_pid() { head -1 "$PGW_CLUSTER/data/postmaster.pid"; }
 
+# In a pod every pgwarden container runs as the same user (files are 0600);
+# here that user is postgres, as the server must not run as root.
+start_as_postgres() {
+	local name=$1
+	runuser -u postgres --preserve-environment -- "$BIN/pgwarden-$name" 2>>"$BACKUPS.$name.stderr" &
+	SIDECAR_PID=$!
+	PIDS+=("$SIDECAR_PID")
+	wait_for "grep -q started $BACKUPS.$name.stderr" 10
+}
+
 @test "kill -9 of the server: pgwarden-db restarts it, crash recovery, data intact, no restore" {
-	start_sidecar restorer
+	start_as_postgres restorer
 	old=$(postmaster_pid)
 	kill -9 "$old"
 	wait_for "[ -f $PGW_CLUSTER/data/postmaster.pid ] && [ \"\$(head -1 $PGW_CLUSTER/data/postmaster.pid)\" != $old ] && pg_sql 'SELECT 1' >/dev/null 2>&1" 30
 	[ "$(PGDATABASE=app pg_sql 'SELECT count(*) FROM t')" = 10000 ]
-	grep -q "postgres was killed by signal 9" "$BACKUPS/db-supervisor.log"
+	wait_for "grep -q 'postgres was killed by signal 9' $BACKUPS/db-supervisor.log" 10 || { cat $BACKUPS/db-supervisor.log $BACKUPS.db.stderr; false; }
 	grep -q "restarts = 1" "$BACKUPS/server.status"
 	[ -z "$(ls "$BACKUPS"/alert-*recovery* 2>/dev/null)" ]
 }
 
 @test "a data directory that cannot start: re-init moves it aside, restorer restores globals and data" {
-	"$BIN/pgwarden-backupper" --once 2>/dev/null
-	start_sidecar restorer
+	runuser -u postgres --preserve-environment -- "$BIN/pgwarden-backupper" --once 2>/dev/null
+	start_as_postgres restorer
 	# destroy the control file, then crash the server: it can never start again
 	dd if=/dev/urandom of="$PGW_CLUSTER/data/global/pg_control" bs=512 count=1 conv=notrunc status=none
 	kill -9 "$(postmaster_pid)"
 	wait_for "grep -q 'state = failed' $BACKUPS/server.status" 60
-	touch "$BACKUPS/request-restore"
+	runuser -u postgres -- touch "$BACKUPS/request-restore"
 	wait_for "ls $BACKUPS/alert-*-SUCCESS-recovery" 120
 	[ "$(PGDATABASE=app pg_sql 'SELECT count(*) FROM t')" = 10000 ]
 	[ "$(pg_sql "SELECT count(*) FROM pg_roles WHERE rolname = 'app_reader'")" = 1 ]

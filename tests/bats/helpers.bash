@@ -24,7 +24,7 @@ backups_fresh() {
 	export PGWARDEN_RESCAN_INTERVAL=${PGWARDEN_RESCAN_INTERVAL:-1}
 	pg_env "$PGW_CLUSTER"
 	# a test that stopped the server must not break the next one
-	pg_sql "SELECT 1" >/dev/null 2>&1 || pg_start "$PGW_CLUSTER"
+	[ -n "${PGW_NO_AUTOSTART:-}" ] || pg_sql "SELECT 1" >/dev/null 2>&1 || pg_start "$PGW_CLUSTER"
 	PIDS=()
 }
 
