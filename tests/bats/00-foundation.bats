@@ -71,20 +71,21 @@ teardown() { backups_cleanup; }
 }
 
 @test "touching a request file 50 times in a row is consumed once per burst, by each sidecar" {
+	export PGWARDEN_BACKUP_SCHEDULE=off PGWARDEN_DATABASE=foundation_scratch
+	export PGWARDEN_INIT_DIR=$ROOT/config/init PGWARDEN_MIGRATIONS_DIR=$ROOT/migrations
 	start_sidecar monitor
 	start_sidecar backupper
 	start_sidecar restorer
-	PGWARDEN_BACKUP_SCHEDULE=off
 	for req in request-backup request-restore; do
 		for i in $(seq 50); do touch "$BACKUPS/$req"; done
 	done
 	wait_for "[ ! -e '$BACKUPS/request-backup' ] && [ ! -e '$BACKUPS/request-restore' ]" 10
 	sleep 1
-	[ "$(grep -c 'backup requested' "$BACKUPS/backup.log")" -eq 1 ]
+	[ "$(grep -c 'backup starting' "$BACKUPS/backup.log")" -eq 1 ]
 	[ "$(grep -c 'restore requested' "$BACKUPS/recovery.log")" -eq 1 ]
 	# a second burst is a second request
 	for i in $(seq 50); do touch "$BACKUPS/request-backup"; done
-	wait_for "[ \$(grep -c 'backup requested' '$BACKUPS/backup.log') -eq 2 ]" 10
+	wait_for "[ \$(grep -c 'backup starting' '$BACKUPS/backup.log') -eq 2 ]" 10
 	for p in "${PIDS[@]}"; do kill -0 "$p"; done
 }
 

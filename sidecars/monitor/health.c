@@ -1,0 +1,266 @@
+#include "health.h"
+
+#include <iniparser/iniparser.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alert.h"
+#include "fs.h"
+#include "log.h"
+#include "migrate.h"
+#include "pg.h"
+#include "proto.h"
+#include "tm.h"
+
+static bool fail(struct check_result *r, const char *fmt, const char *detail)
+{
+	snprintf(r->what, sizeof(r->what), fmt, detail);
+	r->ok = false;
+	return false;
+}
+
+static bool check_sql(PGconn *conn, struct check_result *r)
+{
+	char err[512], ro[16];
+
+	if (pg_value(conn, "SELECT count(*) FROM pg_catalog.pg_class", ro,
+		     sizeof(ro), err, sizeof(err)) < 0)
+		return fail(r, "catalogue read failed: %s", err);
+	if (pg_value(conn, "SELECT current_setting('transaction_read_only')",
+		     ro, sizeof(ro), err, sizeof(err)) < 0)
+		return fail(r, "read-only check failed: %s", err);
+	if (strcmp(ro, "on") == 0)
+		return true; /* a standby or read-only server is not sick */
+	if (pg_exec(conn,
+		    "CREATE TABLE IF NOT EXISTS pgwarden_heartbeat (id int "
+		    "PRIMARY KEY, at timestamptz);"
+		    "INSERT INTO pgwarden_heartbeat VALUES (1, now()) "
+		    "ON CONFLICT (id) DO UPDATE SET at = excluded.at",
+		    err, sizeof(err)) < 0)
+		return fail(r, "heartbeat write failed: %s", err);
+	if (pg_value(conn, "SELECT at FROM pgwarden_heartbeat WHERE id = 1", ro,
+		     sizeof(ro), err, sizeof(err)) < 0)
+		return fail(r, "heartbeat read failed: %s", err);
+	return true;
+}
+
+static bool check_schema(const struct pgw_config *c, PGconn *conn,
+			 struct check_result *r)
+{
+	char expected[64], have[64] = "", sql[400], q[200], err[512];
+
+	if (migrate_expected_version(c->migrations_dir, expected,
+				     sizeof(expected)) <= 0)
+		return true; /* no migrations configured */
+	if (pg_quote_ident(conn, c->migrations_table, q, sizeof(q)) < 0)
+		return fail(r, "bad migrations table name %s",
+			    c->migrations_table);
+	snprintf(sql, sizeof(sql), "SELECT coalesce(max(version), '') FROM %s",
+		 q);
+	if (pg_value(conn, sql, have, sizeof(have), err, sizeof(err)) < 0)
+		return fail(r, "schema check failed: %s", err);
+	if (strtoll(have, NULL, 10) < strtoll(expected, NULL, 10)) {
+		char d[200];
+		snprintf(d, sizeof(d), "at version '%s', expected '%s'", have,
+			 expected);
+		return fail(r, "schema migrations are behind: %s", d);
+	}
+	return true;
+}
+
+static bool check_checksums(PGconn *conn, struct health_state *s,
+			    struct check_result *r)
+{
+	int64_t n;
+	char err[512];
+
+	if (pg_value_int64(conn,
+			   "SELECT coalesce(sum(checksum_failures), 0) FROM "
+			   "pg_stat_database",
+			   &n, err, sizeof(err)) < 0)
+		return true; /* not available: not a failure */
+	if (s->checksum_failures >= 0 && n > s->checksum_failures) {
+		char d[64];
+		snprintf(d, sizeof(d), "%lld",
+			 (long long)(n - s->checksum_failures));
+		s->checksum_failures = n;
+		return fail(r, "data checksum failures grew by %s", d);
+	}
+	s->checksum_failures = n;
+	return true;
+}
+
+void health_check(const struct pgw_config *c, struct health_state *s,
+		  struct check_result *r)
+{
+	char err[512];
+	PGconn *conn;
+
+	memset(r, 0, sizeof(*r));
+	r->ok = true;
+	if (pg_ping(pg_target_db(c), c->check_timeout) != PQPING_OK) {
+		fail(r, "%s", "connection failed (server not answering)");
+		return;
+	}
+	conn = pg_connect(pg_target_db(c), c->check_timeout, c->check_timeout,
+			  err, sizeof(err));
+	if (!conn) {
+		fail(r, "connection failed: %s", err);
+		return;
+	}
+	r->connected = true;
+	if (check_sql(conn, r) && check_schema(c, conn, r))
+		check_checksums(conn, s, r);
+	PQfinish(conn);
+}
+
+static void request_recovery(const struct pgw_config *c, struct health_state *s,
+			     const struct check_result *r)
+{
+	char msg[512], details[1024], last[TM_ISO_LEN], req[700];
+	time_t now = tm_now();
+
+	snprintf(details, sizeof(details),
+		 "Health Status:\n• Database Connection: %s\n• Failure Count: "
+		 "%d/%d\n"
+		 "• Last Recovery: %s\n• Last check: %s\n\nQuick Actions:\n"
+		 "kubectl logs deployment/db-health-monitor --tail=20\nkubectl "
+		 "get pods -l app=db\n",
+		 r->connected ? "✅ OK" : "❌ Failed", s->failures,
+		 c->max_failure_count,
+		 s->last_recovery ? tm_human(s->last_recovery, last) : "Never",
+		 r->what);
+	if (s->last_recovery && now - s->last_recovery < c->recovery_cooldown) {
+		snprintf(msg, sizeof(msg),
+			 "Database health check failed %d times, but automatic "
+			 "recovery is suppressed "
+			 "by the cooldown (%d s since the last recovery, "
+			 "cooldown %d s)",
+			 s->failures, (int)(now - s->last_recovery),
+			 c->recovery_cooldown);
+		alert_emit(ALERT_CRITICAL, "recovery-suppressed",
+			   "Database Alert", msg, details);
+		return;
+	}
+	snprintf(msg, sizeof(msg),
+		 "Database health check failed %d times, triggering automatic "
+		 "recovery",
+		 s->failures);
+	snprintf(req, sizeof(req),
+		 "reason=monitor: %d consecutive failed checks, last: %.400s\n",
+		 s->failures, r->what);
+	for (char *p = req + 7; *p && p[1]; p++)
+		if (*p == '\n')
+			*p = ' ';
+	if (proto_request_write(c->backup_dir, PROTO_REQ_RESTORE, req) == 0) {
+		s->last_recovery = now;
+		alert_emit(ALERT_CRITICAL, "recovery-requested",
+			   "Database Alert", msg, details);
+	}
+}
+
+void health_decide(const struct pgw_config *c, struct health_state *s,
+		   const struct check_result *r)
+{
+	bool recovering = proto_recovery_exists(c->backup_dir);
+
+	if (recovering) {
+		s->recovering = true;
+		s->failures = 0;
+		log_info("recovery in progress: failures are not counted");
+		return;
+	}
+	if (s->recovering) {
+		s->recovering = false;
+		if (r->ok)
+			alert_emit(ALERT_SUCCESS, "recovery-verified",
+				   "Database Alert",
+				   "Recovery finished and the database passes "
+				   "every check",
+				   NULL);
+		else
+			alert_emit(ALERT_CRITICAL, "recovery-unhealthy",
+				   "Database Alert",
+				   "Recovery finished but the database is "
+				   "still unhealthy",
+				   r->what);
+	}
+	if (r->ok) {
+		if (s->failures > 0)
+			log_info("database healthy again after %d failed "
+				 "check(s)",
+				 s->failures);
+		s->failures = 0;
+		return;
+	}
+	s->failures++;
+	log_warn("health check failed (%d/%d): %s", s->failures,
+		 c->max_failure_count, r->what);
+	/* at N failures, and again every N more while it stays down */
+	if (s->failures % c->max_failure_count == 0)
+		request_recovery(c, s, r);
+}
+
+int health_state_load(const char *dir, struct health_state *s)
+{
+	char path[PATH_MAX], *end;
+	dictionary *d;
+	const char *f, *lr;
+	int rc = 0;
+
+	memset(s, 0, sizeof(*s));
+	s->checksum_failures = -1;
+	if (fs_size(dir, PROTO_MONITOR_STATE) < 0)
+		return 0;
+	d = iniparser_load(fs_join(path, dir, PROTO_MONITOR_STATE));
+	f = d ? iniparser_getstring(d, "state:failures", NULL) : NULL;
+	lr = d ? iniparser_getstring(d, "state:last_recovery", NULL) : NULL;
+	if (!f || !lr || (s->failures = (int)strtol(f, &end, 10)) < 0 || *end ||
+	    (strcmp(lr, "never") != 0 &&
+	     tm_parse_iso(lr, &s->last_recovery) < 0)) {
+		memset(s, 0, sizeof(*s));
+		s->checksum_failures = -1;
+		rc = -1;
+	} else {
+		s->checksum_failures =
+			iniparser_getint(d, "state:checksum_failures", -1);
+		s->recovering = iniparser_getboolean(d, "state:recovering", 0);
+	}
+	if (d)
+		iniparser_freedict(d);
+	return rc;
+}
+
+void health_state_save(const char *dir, const struct health_state *s)
+{
+	char buf[512], t[TM_ISO_LEN];
+
+	snprintf(buf, sizeof(buf),
+		 "[state]\nfailures = %d\nlast_recovery = "
+		 "%s\nchecksum_failures = %lld\n"
+		 "recovering = %s\n",
+		 s->failures,
+		 s->last_recovery ? tm_iso(s->last_recovery, t) : "never",
+		 (long long)s->checksum_failures,
+		 s->recovering ? "true" : "false");
+	fs_write_atomic(dir, PROTO_MONITOR_STATE, buf, strlen(buf));
+}
+
+void health_status_write(const char *dir, const struct health_state *s,
+			 const struct check_result *r,
+			 const struct pgw_config *c)
+{
+	char buf[1024], t[TM_ISO_LEN], lr[TM_ISO_LEN];
+
+	snprintf(buf, sizeof(buf),
+		 "[monitor]\nhealth = %s\nlast_check = %s\nfailure_count = "
+		 "%d\nmax_failure_count = %d\n"
+		 "last_recovery = %s\nlast_error = %s\n",
+		 r->ok ? "healthy" : "unhealthy", tm_iso(tm_now(), t),
+		 s->failures, c->max_failure_count,
+		 s->last_recovery ? tm_iso(s->last_recovery, lr) : "never",
+		 r->ok ? "" : r->what);
+	fs_write_atomic(dir, PROTO_MONITOR_STATUS, buf, strlen(buf));
+}

@@ -1,0 +1,47 @@
+/*
+ * health.h - the monitor's checks and decision.
+ * Checks (one round per HEALTH_CHECK_INTERVAL): libpq ping; real SQL (a
+ * catalogue read and a write/read round trip in pgwarden_heartbeat, skipped
+ * on a read-only server); the migrations table at least at the version the
+ * migrations directory expects; pg_stat_database.checksum_failures not
+ * growing. Consecutive failures are counted; at MAX_FAILURE_COUNT a
+ * request-restore and a CRITICAL alert are written, unless the cooldown
+ * since the last recovery request has not passed (then a CRITICAL
+ * "suppressed by cooldown" alert). While recovery-in-progress exists,
+ * failures are not counted. State survives restarts in monitor.state.
+ */
+#ifndef PGW_HEALTH_H
+#define PGW_HEALTH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "cfg.h"
+
+struct health_state {
+	int failures;
+	time_t last_recovery;	   /* last recovery request, 0 never */
+	int64_t checksum_failures; /* last seen total, -1 unknown */
+	bool recovering;	   /* recovery-in-progress seen last round */
+};
+
+struct check_result {
+	bool ok;
+	bool connected;
+	char what[512]; /* the failing check and why */
+};
+
+void health_check(const struct pgw_config *c, struct health_state *s,
+		  struct check_result *r);
+/* Count, decide, alert, request. */
+void health_decide(const struct pgw_config *c, struct health_state *s,
+		   const struct check_result *r);
+/* monitor.state: -1 when malformed (reported, then reset). */
+int health_state_load(const char *dir, struct health_state *s);
+void health_state_save(const char *dir, const struct health_state *s);
+void health_status_write(const char *dir, const struct health_state *s,
+			 const struct check_result *r,
+			 const struct pgw_config *c);
+
+#endif
