@@ -31,6 +31,8 @@ struct gzw {
 	long head, tail; /* next to fill / next to write (job sequence) */
 	uLong crc;
 	uint64_t total_in;
+	unsigned char next_dict[GZ_DICT]; /* tail of the last submitted block */
+	size_t next_dict_len;
 	bool stopping, failed;
 	pthread_t *threads;
 	pthread_mutex_t mu;
@@ -184,17 +186,15 @@ static int gz_drain(struct gzw *w, bool block)
 static int gz_submit(struct gzw *w, bool last)
 {
 	struct gz_job *j = &w->jobs[w->head % w->nslots];
-	struct gz_job *prev =
-		w->head > 0 ? &w->jobs[(w->head - 1) % w->nslots] : NULL;
 
-	j->dict_len = 0;
-	if (prev && w->head - 1 >= w->tail) { /* previous input still here */
-		size_t n = prev->in_len < GZ_DICT ? prev->in_len : GZ_DICT;
-		memcpy(j->dict, prev->in + prev->in_len - n, n);
-		j->dict_len = n;
-	} else if (prev) {
-		j->dict_len = 0; /* already written: start without dictionary */
-	}
+	size_t n = j->in_len < GZ_DICT ? j->in_len : GZ_DICT;
+
+	/* the previous block's tail, kept here because its slot may already
+	 * have been written and reused */
+	memcpy(j->dict, w->next_dict, w->next_dict_len);
+	j->dict_len = w->next_dict_len;
+	memcpy(w->next_dict, j->in + j->in_len - n, n);
+	w->next_dict_len = n;
 	j->last = last;
 	pthread_mutex_lock(&w->mu);
 	j->state = 1;
