@@ -32,7 +32,7 @@ int fs_fsync_dir(const char *dir)
 	return rc;
 }
 
-static int write_all(int fd, const void *data, size_t len)
+int fs_write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
 
@@ -65,7 +65,7 @@ int fs_write_atomic(const char *dir, const char *name, const void *data,
 		errno = e;
 		return -1;
 	}
-	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+	if (fs_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
 		e = errno;
 		log_error("unable to write '%s': %s", tmp, strerror(e));
 		close(fd);

@@ -24,6 +24,8 @@
 
 int fs_write_atomic(const char *dir, const char *name, const void *data,
 		    size_t len);
+/* write() all of data, retrying on EINTR and short writes. 0 or -1. */
+int fs_write_all(int fd, const void *data, size_t len);
 /* fsync a directory so a rename/creation/unlink in it is durable. */
 int fs_fsync_dir(const char *dir);
 /* rename within dir and fsync dir. */

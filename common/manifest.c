@@ -1,6 +1,7 @@
 #include "manifest.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <iniparser/iniparser.h>
 #include <limits.h>
@@ -254,6 +255,37 @@ int manifest_check(const char *dir, const struct manifest *m, char *err,
 		snprintf(err, errlen,
 			 "SHA-256 mismatch (file %.12s..., manifest %.12s...)",
 			 hex, m->sha256);
+		return -1;
+	}
+	return 0;
+}
+
+int manifest_load_named(const char *dir, const char *file, struct manifest *m,
+			char *err, size_t errlen)
+{
+	struct backup_name bn;
+	int fd;
+
+	memset(m, 0, sizeof(*m));
+	if (!fs_safe_name(file) || proto_backup_parse(file, &bn) < 0 ||
+	    bn.kind != BACKUP_DATABASE) {
+		snprintf(err, errlen, "'%s' is not a backup file name of '%s'",
+			 file, dir);
+		return -1;
+	}
+	fd = fs_open_in_dir(dir, file);
+	if (fd < 0) {
+		snprintf(err, errlen, "'%s' %s", file,
+			 errno == ELOOP	   ? "is a symlink, refused"
+			 : errno == EINVAL ? "is not a regular file"
+					   : strerror(errno));
+		return -1;
+	}
+	close(fd);
+	if (manifest_read(dir, file, m, err, errlen) < 0)
+		return -1;
+	if (manifest_check(dir, m, err, errlen) < 0) {
+		manifest_free(m);
 		return -1;
 	}
 	return 0;

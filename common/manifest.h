@@ -60,4 +60,10 @@ bool manifest_usable_status(const struct manifest *m);
 int manifest_check(const char *dir, const struct manifest *m, char *err,
 		   size_t errlen);
 
+/* For a backup named from outside (request file, CLI): a plain name of a
+ * database backup, a regular file in dir (no symlink), a manifest that
+ * reads, and manifest_check() passing. On success m is filled (free it). */
+int manifest_load_named(const char *dir, const char *file, struct manifest *m,
+			char *err, size_t errlen);
+
 #endif

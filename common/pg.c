@@ -261,6 +261,18 @@ int pg_quote_literal(PGconn *conn, const char *lit, char *out, size_t cap)
 	return pg_quote(PQescapeLiteral(conn, lit, strlen(lit)), out, cap);
 }
 
+void pg_conninfo_dbname(const char *db, char *out, size_t cap)
+{
+	size_t o = (size_t)snprintf(out, cap, "dbname='");
+
+	for (; *db && o + 3 < cap; db++) {
+		if (*db == '\'' || *db == '\\')
+			out[o++] = '\\';
+		out[o++] = *db;
+	}
+	snprintf(out + o, cap - o, "'");
+}
+
 static int newest_lib_bindir(char *out, size_t cap)
 {
 	DIR *d = opendir("/usr/lib/postgresql");

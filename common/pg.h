@@ -45,6 +45,10 @@ int pg_value_int64(PGconn *conn, const char *sql, int64_t *out, char *err,
 int pg_quote_ident(PGconn *conn, const char *ident, char *out, size_t cap);
 int pg_quote_literal(PGconn *conn, const char *lit, char *out, size_t cap);
 
+/* "dbname='...'" for a tool's -d, quoted as libpq's conninfo parser
+ * expects, so a database name is never taken for a connection string. */
+void pg_conninfo_dbname(const char *db, char *out, size_t cap);
+
 /* Full path of a PostgreSQL program (pg_dump, psql, initdb, ...):
  * config pg_bindir / PG_BINDIR, else `pg_config --bindir`, else the newest
  * /usr/lib/postgresql/N/bin. -1 when not found. */

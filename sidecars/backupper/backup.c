@@ -34,19 +34,11 @@ struct stream {
 static int sink_write(void *arg, const void *data, size_t len)
 {
 	struct stream *st = arg;
-	const char *p = data;
 
 	hash_update(st->hash, data, len);
-	while (len > 0) {
-		ssize_t n = write(st->out_fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-		st->out_bytes += n;
-	}
+	if (fs_write_all(st->out_fd, data, len) < 0)
+		return -1;
+	st->out_bytes += (int64_t)len;
 	return 0;
 }
 
@@ -219,19 +211,6 @@ static void facts_close(struct db_facts *f)
 	if (f->conn)
 		PQfinish(f->conn);
 	f->conn = NULL;
-}
-
-/* dbname='...' with the quoting libpq's conninfo parser expects. */
-static void conninfo_db(const char *db, char *out, size_t cap)
-{
-	size_t o = (size_t)snprintf(out, cap, "dbname='");
-
-	for (; *db && o + 3 < cap; db++) {
-		if (*db == '\'' || *db == '\\')
-			out[o++] = '\\';
-		out[o++] = *db;
-	}
-	snprintf(out + o, cap - o, "'");
 }
 
 static void tool_version(const struct pgw_config *cfg, const char *tool,
@@ -462,7 +441,7 @@ int backup_database(const struct backup_ctx *ctx, const char *db,
 	if (facts_open(db, &f, r->error, sizeof(r->error)) < 0)
 		return -1;
 	snprintf(snap, sizeof(snap), "--snapshot=%s", f.snapshot);
-	conninfo_db(db, conninfo, sizeof(conninfo));
+	pg_conninfo_dbname(db, conninfo, sizeof(conninfo));
 	if (job_open(&j, ctx, file, r->error, sizeof(r->error)) == 0) {
 		snprintf(j.m.kind, sizeof(j.m.kind), "database");
 		snprintf(j.m.database, sizeof(j.m.database), "%s", db);

@@ -44,40 +44,6 @@ int cli_list_backups(int argc, char **argv)
 	return PGW_EXIT_OK;
 }
 
-/* Use the same check as the restorer: a named file must be a backup of the
- * directory, no symlink, manifest valid, SHA-256 matching. */
-static int check_named(const char *dir, const char *file, struct manifest *m,
-		       char *err, size_t errlen)
-{
-	struct backup_name bn;
-	int fd;
-
-	if (!fs_safe_name(file) || proto_backup_parse(file, &bn) < 0 ||
-	    bn.kind != BACKUP_DATABASE) {
-		snprintf(err, errlen,
-			 "'%s' is not a backup file name (a plain name inside "
-			 "%s)",
-			 file, dir);
-		return -1;
-	}
-	fd = fs_open_in_dir(dir, file);
-	if (fd < 0) {
-		snprintf(err, errlen, "'%s': %s", file,
-			 errno == ELOOP	   ? "is a symlink, refused"
-			 : errno == EINVAL ? "is not a regular file"
-					   : strerror(errno));
-		return -1;
-	}
-	close(fd);
-	if (manifest_read(dir, file, m, err, errlen) < 0)
-		return -1;
-	if (manifest_check(dir, m, err, errlen) < 0) {
-		manifest_free(m);
-		return -1;
-	}
-	return 0;
-}
-
 static const char *newest_valid(const struct pgw_config *c,
 				struct catalog_entry *list, int n,
 				struct manifest *m)
@@ -87,8 +53,8 @@ static const char *newest_valid(const struct pgw_config *c,
 	for (int i = 0; i < n; i++)
 		if (list[i].name.kind == BACKUP_DATABASE &&
 		    strcmp(list[i].name.database, pg_target_db(c)) == 0 &&
-		    check_named(c->backup_dir, list[i].file, m, err,
-				sizeof(err)) == 0)
+		    manifest_load_named(c->backup_dir, list[i].file, m, err,
+					sizeof(err)) == 0)
 			return list[i].file;
 	return NULL;
 }
@@ -115,7 +81,8 @@ int cli_restore(int argc, char **argv)
 			return PGW_EXIT_USAGE;
 		}
 	}
-	if (file && check_named(c.backup_dir, file, &m, err, sizeof(err)) < 0) {
+	if (file &&
+	    manifest_load_named(c.backup_dir, file, &m, err, sizeof(err)) < 0) {
 		fprintf(stderr,
 			"pgwarden restore: refused: %s; nothing was touched\n",
 			err);

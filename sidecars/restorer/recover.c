@@ -45,32 +45,10 @@ static void marker_update(struct recovery *r, const char *phase,
 int recover_check_named(const char *dir, const char *file, char *err,
 			size_t errlen)
 {
-	struct backup_name bn;
 	struct manifest m;
-	int fd;
 
-	if (!fs_safe_name(file) || proto_backup_parse(file, &bn) < 0 ||
-	    bn.kind != BACKUP_DATABASE) {
-		snprintf(err, errlen,
-			 "'%s' is not a backup file name of this directory",
-			 file);
+	if (manifest_load_named(dir, file, &m, err, errlen) < 0)
 		return -1;
-	}
-	fd = fs_open_in_dir(dir, file);
-	if (fd < 0) {
-		snprintf(err, errlen, "'%s': %s", file,
-			 errno == ELOOP	   ? "is a symlink"
-			 : errno == EINVAL ? "is not a regular file"
-					   : strerror(errno));
-		return -1;
-	}
-	close(fd);
-	if (manifest_read(dir, file, &m, err, errlen) < 0)
-		return -1;
-	if (manifest_check(dir, &m, err, errlen) < 0) {
-		manifest_free(&m);
-		return -1;
-	}
 	manifest_free(&m);
 	return 0;
 }

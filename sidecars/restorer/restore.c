@@ -138,18 +138,6 @@ static int feed_psql(void *arg, const void *data, size_t len)
 	return 0;
 }
 
-static void conninfo_db(const char *db, char *out, size_t cap)
-{
-	size_t o = (size_t)snprintf(out, cap, "dbname='");
-
-	for (; *db && o + 3 < cap; db++) {
-		if (*db == '\'' || *db == '\\')
-			out[o++] = '\\';
-		out[o++] = *db;
-	}
-	snprintf(out + o, cap - o, "'");
-}
-
 int restore_into(const struct restore_ctx *ctx, const char *file,
 		 const char *db, int on_error_stop, char *err, size_t errlen)
 {
@@ -173,7 +161,7 @@ int restore_into(const struct restore_ctx *ctx, const char *file,
 		snprintf(err, errlen, "psql not found");
 		return -1;
 	}
-	conninfo_db(db, conninfo, sizeof(conninfo));
+	pg_conninfo_dbname(db, conninfo, sizeof(conninfo));
 	in = fs_open_in_dir(ctx->cfg->backup_dir, file);
 	if (in < 0) {
 		snprintf(err, errlen, "unable to open '%s': %s", file,
@@ -321,8 +309,9 @@ int db_swap(PGconn *admin, const char *target, const char *tmp, char *aside,
 			rc = rename_db(admin, target, aside, err, errlen);
 		}
 		if (rc < 0) {
-			allow_connections(admin, target, 1, err + strlen(err),
-					  0);
+			char ignored[256]; /* err already says why */
+			allow_connections(admin, target, 1, ignored,
+					  sizeof(ignored));
 			return -1;
 		}
 		log_info("damaged database '%s' kept as '%s'", target, aside);
