@@ -284,12 +284,6 @@ void gzw_abort(struct gzw *w)
 int gz_read_fd(int fd, gz_chunk_fn fn, void *arg, uint64_t *out_bytes,
 	       char *err, size_t errlen)
 {
-	return gz_read_fd_raw(fd, fn, NULL, arg, out_bytes, err, errlen);
-}
-
-int gz_read_fd_raw(int fd, gz_chunk_fn fn, gz_chunk_fn raw_fn, void *arg,
-		   uint64_t *out_bytes, char *err, size_t errlen)
-{
 	unsigned char in[64 * 1024], out[256 * 1024];
 	z_stream zs;
 	int rc = Z_OK;
@@ -314,11 +308,6 @@ int gz_read_fd_raw(int fd, gz_chunk_fn fn, gz_chunk_fn raw_fn, void *arg,
 			}
 			if (n == 0)
 				break;
-			if (raw_fn && raw_fn(arg, in, (size_t)n) < 0) {
-				snprintf(err, errlen,
-					 "stopped by the consumer");
-				goto fail;
-			}
 			zs.next_in = in;
 			zs.avail_in = (uInt)n;
 		}
@@ -357,4 +346,76 @@ int gz_read_fd_raw(int fd, gz_chunk_fn fn, gz_chunk_fn raw_fn, void *arg,
 fail:
 	inflateEnd(&zs);
 	return -1;
+}
+
+struct gz_check {
+	z_stream zs;
+	unsigned char out[64 * 1024];
+	uint64_t total;
+	int rc;
+};
+
+struct gz_check *gz_check_new(void)
+{
+	struct gz_check *c = calloc(1, sizeof(*c));
+
+	if (c && inflateInit2(&c->zs, 15 + 16) != Z_OK) {
+		free(c);
+		return NULL;
+	}
+	if (c)
+		c->rc = Z_OK;
+	return c;
+}
+
+int gz_check_feed(struct gz_check *c, const void *data, size_t len, char *err,
+		  size_t errlen)
+{
+	c->zs.next_in = (unsigned char *)data;
+	c->zs.avail_in = (uInt)len;
+	while (c->zs.avail_in > 0) {
+		if (c->rc == Z_STREAM_END) {
+			snprintf(err, errlen,
+				 "data after the end of the gzip stream");
+			return -1;
+		}
+		c->zs.next_out = c->out;
+		c->zs.avail_out = sizeof(c->out);
+		c->rc = inflate(&c->zs, Z_NO_FLUSH);
+		if (c->rc != Z_OK && c->rc != Z_STREAM_END &&
+		    c->rc != Z_BUF_ERROR) {
+			snprintf(err, errlen, "corrupt gzip data: %s",
+				 c->zs.msg ? c->zs.msg : "inflate failed");
+			return -1;
+		}
+		c->total += sizeof(c->out) - c->zs.avail_out;
+	}
+	return 0;
+}
+
+int gz_check_end(struct gz_check *c, uint64_t *out_bytes, char *err,
+		 size_t errlen)
+{
+	int ended = c->rc == Z_STREAM_END;
+
+	/* drain output still held by zlib after the last input */
+	while (!ended && c->rc == Z_OK) {
+		c->zs.next_out = c->out;
+		c->zs.avail_out = sizeof(c->out);
+		c->rc = inflate(&c->zs, Z_NO_FLUSH);
+		c->total += sizeof(c->out) - c->zs.avail_out;
+		ended = c->rc == Z_STREAM_END;
+		if (c->zs.avail_out == sizeof(c->out))
+			break;
+	}
+	if (out_bytes)
+		*out_bytes = c->total;
+	inflateEnd(&c->zs);
+	free(c);
+	if (!ended) {
+		snprintf(err, errlen,
+			 "truncated gzip data (stream ends early)");
+		return -1;
+	}
+	return 0;
 }

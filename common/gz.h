@@ -40,9 +40,17 @@ void gzw_abort(struct gzw *w);
 typedef int (*gz_chunk_fn)(void *arg, const void *data, size_t len);
 int gz_read_fd(int fd, gz_chunk_fn fn, void *arg, uint64_t *out_bytes,
 	       char *err, size_t errlen);
-/* Same, also handing every compressed chunk read to raw_fn (e.g. to hash
- * the file in the same pass). */
-int gz_read_fd_raw(int fd, gz_chunk_fn fn, gz_chunk_fn raw_fn, void *arg,
-		   uint64_t *out_bytes, char *err, size_t errlen);
+
+/* Incremental check: feed a gzip stream in any pieces (e.g. as it is being
+ * written) and learn at the end whether it decompresses completely with a
+ * correct CRC and length. Decompressed bytes are counted, not kept. */
+struct gz_check;
+struct gz_check *gz_check_new(void);
+/* -1 with a reason when the data is corrupt. */
+int gz_check_feed(struct gz_check *c, const void *data, size_t len, char *err,
+		  size_t errlen);
+/* Frees c. 0 when one complete stream was seen; *out_bytes its length. */
+int gz_check_end(struct gz_check *c, uint64_t *out_bytes, char *err,
+		 size_t errlen);
 
 #endif

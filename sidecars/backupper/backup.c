@@ -26,6 +26,8 @@
 struct stream {
 	int out_fd;
 	struct hash_ctx *hash;
+	struct gz_check *check; /* decompresses what is written, as it goes */
+	char check_err[256];
 	int64_t out_bytes, in_bytes;
 	int64_t t0_ms, last_progress_ms;
 	struct dumpscan scan;
@@ -39,6 +41,11 @@ static int sink_write(void *arg, const void *data, size_t len)
 	if (fs_write_all(st->out_fd, data, len) < 0)
 		return -1;
 	st->out_bytes += (int64_t)len;
+	if (st->check && gz_check_feed(st->check, data, len, st->check_err,
+				       sizeof(st->check_err)) < 0) {
+		errno = EIO;
+		return -1;
+	}
 	return 0;
 }
 
@@ -57,6 +64,18 @@ static void progress(const struct backup_ctx *ctx, struct stream *st,
 		 (double)st->in_bytes / 1048576.0,
 		 (double)st->out_bytes / 1048576.0,
 		 secs > 0 ? (double)st->in_bytes / 1048576.0 / secs : 0.0);
+}
+
+static void write_error(const struct stream *st, const char *file, char *why,
+			size_t whylen)
+{
+	if (st->check_err[0])
+		snprintf(why, whylen,
+			 "data written to '%s' does not decompress: %s", file,
+			 st->check_err);
+	else
+		snprintf(why, whylen, "unable to write '%s': %s", file,
+			 strerror(errno));
 }
 
 /* Pump pg_dump's stdout through the scanner and the compressor. */
@@ -89,8 +108,7 @@ static int pump(const struct backup_ctx *ctx, int in_fd, struct gzw *w,
 		st->in_bytes += n;
 		dumpscan_feed(&st->scan, buf, (size_t)n);
 		if (gzw_write(w, buf, (size_t)n) < 0) {
-			snprintf(why, whylen, "unable to write '%s': %s", file,
-				 strerror(errno));
+			write_error(st, file, why, whylen);
 			break;
 		}
 		progress(ctx, st, file);
@@ -99,36 +117,18 @@ static int pump(const struct backup_ctx *ctx, int in_fd, struct gzw *w,
 	return -1;
 }
 
-static int hash_raw(void *arg, const void *data, size_t len)
-{
-	hash_update(arg, data, len);
-	return 0;
-}
-
-/* Re-read the written file: gzip must decompress end to end to the same
- * length, and its SHA-256 must equal the one computed while writing. */
+/* The stream written must decompress end to end to exactly what pg_dump
+ * produced (checked while writing, see sink_write), and the file on disk
+ * must hash to the SHA-256 computed on the way out. */
 static int verify_written(const char *dir, const char *partial,
-			  const struct stream *st, const char *sha, char *why,
+			  struct stream *st, const char *sha, char *why,
 			  size_t whylen)
 {
-	int fd = fs_open_in_dir(dir, partial);
-	struct hash_ctx *h = hash_new();
 	char hex[HASH_HEX_LEN], err[256];
 	uint64_t n = 0;
-	int rc;
+	int rc = gz_check_end(st->check, &n, err, sizeof(err));
 
-	if (fd < 0 || !h) {
-		snprintf(why, whylen, "unable to re-read '%s': %s", partial,
-			 strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		if (h)
-			hash_final(h, hex);
-		return -1;
-	}
-	rc = gz_read_fd_raw(fd, NULL, hash_raw, h, &n, err, sizeof(err));
-	close(fd);
-	hash_final(h, hex);
+	st->check = NULL;
 	if (rc < 0) {
 		snprintf(why, whylen, "written file does not decompress: %s",
 			 err);
@@ -139,6 +139,11 @@ static int verify_written(const char *dir, const char *partial,
 			 "written file decompresses to %llu bytes, dump was "
 			 "%lld",
 			 (unsigned long long)n, (long long)st->in_bytes);
+		return -1;
+	}
+	if (hash_file(dir, partial, hex, NULL) < 0) {
+		snprintf(why, whylen, "unable to re-read '%s': %s", partial,
+			 strerror(errno));
 		return -1;
 	}
 	if (strcmp(hex, sha) != 0) {
@@ -274,8 +279,7 @@ static int stream_tool(struct job *j, const char *const argv[], char *why,
 		return -1;
 	}
 	if (gzw_close(w) < 0) {
-		snprintf(why, whylen, "unable to write '%s': %s", j->partial,
-			 strerror(errno));
+		write_error(&j->st, j->partial, why, whylen);
 		child_finish(&c, cwhy, sizeof(cwhy));
 		return -1;
 	}
@@ -302,7 +306,8 @@ static int job_open(struct job *j, const struct backup_ctx *ctx,
 		open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
 		     0600);
 	j->st.hash = hash_new();
-	if (j->st.out_fd < 0 || !j->st.hash) {
+	j->st.check = gz_check_new();
+	if (j->st.out_fd < 0 || !j->st.hash || !j->st.check) {
 		snprintf(why, whylen, "unable to create '%s': %s", path,
 			 strerror(errno));
 		return -1;
@@ -374,6 +379,8 @@ static void job_close(struct job *j, bool ok)
 		close(j->st.out_fd);
 	if (j->st.hash)
 		hash_final(j->st.hash, hex);
+	if (j->st.check)
+		gz_check_end(j->st.check, NULL, hex, sizeof(hex));
 	if (!ok)
 		unlink(fs_join(path, j->ctx->cfg->backup_dir, j->partial));
 	manifest_free(&j->m);

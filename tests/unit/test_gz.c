@@ -111,6 +111,43 @@ int main(void)
 	      "flipped bytes refused");
 	close(fd);
 
+	/* incremental check of a stream fed in odd pieces */
+	{
+		unsigned char *z;
+		long zl;
+		struct gz_check *c = gz_check_new();
+		uint64_t out = 0;
+		int bad = 0;
+
+		roundtrip(data, len, 2, path);
+		fd = open(path, O_RDONLY);
+		zl = lseek(fd, 0, SEEK_END);
+		z = malloc((size_t)zl);
+		pread(fd, z, (size_t)zl, 0);
+		close(fd);
+		for (long off = 0; off < zl; off += 1000)
+			bad |= gz_check_feed(
+				c, z + off,
+				(size_t)(zl - off < 1000 ? zl - off : 1000),
+				err, sizeof(err));
+		CHECK(!bad && gz_check_end(c, &out, err, sizeof(err)) == 0 &&
+			      out == len,
+		      "incremental check accepts a good stream, exact length");
+		c = gz_check_new();
+		gz_check_feed(c, z, (size_t)zl / 2, err, sizeof(err));
+		CHECK(gz_check_end(c, &out, err, sizeof(err)) < 0 &&
+			      strstr(err, "truncated"),
+		      "incremental check refuses half a stream");
+		z[zl / 2] ^= 0xff;
+		c = gz_check_new();
+		bad = gz_check_feed(c, z, (size_t)zl, err, sizeof(err));
+		CHECK(bad < 0 || gz_check_end(c, &out, err, sizeof(err)) < 0,
+		      "incremental check refuses a flipped byte");
+		if (bad < 0)
+			gz_check_end(c, NULL, err, sizeof(err));
+		free(z);
+	}
+
 	{
 		struct gzw *w = gzw_open(6, 2, fail_sink, NULL);
 		CHECK(w == NULL, "sink failure on header reported");
