@@ -161,6 +161,35 @@ static void request_recovery(const struct pgw_config *c, struct health_state *s,
 	}
 }
 
+/* Straight to the threshold: request (or be refused by the cooldown). */
+static void trigger(const struct pgw_config *c, struct health_state *s,
+		    const struct check_result *r)
+{
+	s->failures = c->max_failure_count;
+	s->suspect = false;
+	request_recovery(c, s, r);
+}
+
+void health_indicator(const struct pgw_config *c, struct health_state *s,
+		      const char *line)
+{
+	struct check_result r = {.ok = false, .connected = s->last_ok};
+
+	if (strcmp(c->corruption_policy, "alert-only") == 0 ||
+	    proto_recovery_exists(c->backup_dir))
+		return;
+	snprintf(r.what, sizeof(r.what), "server log: %.480s", line);
+	if (strcmp(c->corruption_policy, "immediate") == 0 || !s->last_ok) {
+		log_warn("corruption indicator%s: asking for recovery",
+			 s->last_ok ? "" : " confirmed by the failing check");
+		trigger(c, s, &r);
+		return;
+	}
+	s->suspect = true;
+	log_warn("corruption indicator in the server log: waiting for a check "
+		 "to confirm it");
+}
+
 void health_decide(const struct pgw_config *c, struct health_state *s,
 		   const struct check_result *r)
 {
@@ -187,7 +216,19 @@ void health_decide(const struct pgw_config *c, struct health_state *s,
 				   "still unhealthy",
 				   r->what);
 	}
+	s->last_ok = r->ok;
+	if (s->suspect && !r->ok) {
+		log_warn(
+			"corruption indicator confirmed by a failing check: %s",
+			r->what);
+		trigger(c, s, r);
+		return;
+	}
 	if (r->ok) {
+		if (s->suspect)
+			log_info("corruption indicator not confirmed: the "
+				 "database passes every check");
+		s->suspect = false;
 		if (s->failures > 0)
 			log_info("database healthy again after %d failed "
 				 "check(s)",
@@ -212,6 +253,7 @@ int health_state_load(const char *dir, struct health_state *s)
 
 	memset(s, 0, sizeof(*s));
 	s->checksum_failures = -1;
+	s->last_ok = true;
 	if (fs_size(dir, PROTO_MONITOR_STATE) < 0)
 		return 0;
 	d = iniparser_load(fs_join(path, dir, PROTO_MONITOR_STATE));
@@ -222,6 +264,7 @@ int health_state_load(const char *dir, struct health_state *s)
 	     tm_parse_iso(lr, &s->last_recovery) < 0)) {
 		memset(s, 0, sizeof(*s));
 		s->checksum_failures = -1;
+		s->last_ok = true;
 		rc = -1;
 	} else {
 		s->checksum_failures =

@@ -24,6 +24,8 @@ struct health_state {
 	time_t last_recovery;	   /* last recovery request, 0 never */
 	int64_t checksum_failures; /* last seen total, -1 unknown */
 	bool recovering;	   /* recovery-in-progress seen last round */
+	bool last_ok;		   /* the last check passed */
+	bool suspect;		   /* a CRITICAL log line awaits confirmation */
 };
 
 struct check_result {
@@ -37,6 +39,12 @@ void health_check(const struct pgw_config *c, struct health_state *s,
 /* Count, decide, alert, request. */
 void health_decide(const struct pgw_config *c, struct health_state *s,
 		   const struct check_result *r);
+/* A corruption indicator from the server log (see corruption_policy):
+ * "immediate" asks for a recovery now; "confirm" does so when the last or
+ * the next check fails (a healthy check clears the suspicion); "alert-only"
+ * only alerts (the caller has alerted already). */
+void health_indicator(const struct pgw_config *c, struct health_state *s,
+		      const char *line);
 /* monitor.state: -1 when malformed (reported, then reset). */
 int health_state_load(const char *dir, struct health_state *s);
 void health_state_save(const char *dir, const struct health_state *s);

@@ -1,22 +1,97 @@
-/* pgwarden-monitor: health checks and recovery requests (health.h). */
+/* pgwarden-monitor: health checks (health.h), the server log (logtail.h),
+ * recovery requests. */
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
 #include "alert.h"
 #include "daemon.h"
 #include "exitcode.h"
+#include "fs.h"
 #include "health.h"
 #include "log.h"
+#include "logtail.h"
 #include "proto.h"
 #include "sig.h"
 #include "tm.h"
 
+/* At most one alert per pattern a minute; the next one says how many. */
+#define INDICATOR_ALERT_GAP 60
+
+struct monitor {
+	struct daemon d;
+	struct health_state s;
+	struct patterns pats;
+	struct logtail tail;
+};
+
+static void on_log_line(void *arg, const char *line)
+{
+	struct monitor *m = arg;
+	struct pattern *p = patterns_match(&m->pats, line);
+	char msg[512];
+	time_t now = tm_now();
+
+	if (!p)
+		return;
+	log_warn("server log matches '%s': %s", p->text, line);
+	if (now - p->last_alert >= INDICATOR_ALERT_GAP) {
+		snprintf(msg, sizeof(msg),
+			 "Corruption indicator in the PostgreSQL log (pattern "
+			 "'%s')%s",
+			 p->text, p->suppressed ? ", repeated" : "");
+		if (p->suppressed)
+			snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
+				 " %d more times since the last alert",
+				 p->suppressed);
+		alert_emit(p->severity, "corruption-indicator",
+			   "Database Alert", msg, line);
+		p->last_alert = now;
+		p->suppressed = 0;
+	} else {
+		p->suppressed++;
+	}
+	if (p->severity == ALERT_CRITICAL)
+		health_indicator(&m->d.cfg, &m->s, line);
+}
+
+static void load_patterns(struct monitor *m, bool at_start)
+{
+	struct patterns next;
+	char err[512];
+
+	if (patterns_load(m->d.cfg.patterns_file, &next, err, sizeof(err)) <
+	    0) {
+		if (at_start)
+			fatalx(PGW_EXIT_CONFIG, "configuration error: %s", err);
+		log_error("reload: keeping the old patterns: %s", err);
+		return;
+	}
+	patterns_free(&m->pats);
+	m->pats = next;
+}
+
+static void open_log(struct monitor *m)
+{
+	char path[PATH_MAX];
+
+	if (m->d.cfg.server_log[0])
+		snprintf(path, sizeof(path), "%s", m->d.cfg.server_log);
+	else
+		fs_join(path, m->d.cfg.backup_dir, PROTO_SERVER_LOG);
+	logtail_open(&m->tail, path, &m->d.watch);
+}
+
 int main(int argc, char **argv)
 {
-	struct daemon d = {.name = "monitor", .main_log = LOG_HEALTH};
-	struct health_state s;
+	static struct monitor m = {
+		.d = {.name = "monitor", .main_log = LOG_HEALTH}};
 	struct check_result r;
 	int64_t next = 0;
 
-	daemon_start(&d, argc, argv);
-	if (health_state_load(d.cfg.backup_dir, &s) < 0) {
+	daemon_start(&m.d, argc, argv);
+	load_patterns(&m, true);
+	if (health_state_load(m.d.cfg.backup_dir, &m.s) < 0) {
 		log_error("'%s' is malformed: ignored and reset",
 			  PROTO_MONITOR_STATE);
 		alert_emit(ALERT_WARNING, "state-reset", "Database Monitor",
@@ -24,19 +99,29 @@ int main(int argc, char **argv)
 			   "been reset",
 			   NULL);
 	}
+	open_log(&m);
 	while (!sig_stop) {
-		if (sig_reload)
-			daemon_reload(&d);
+		if (sig_reload && daemon_reload(&m.d)) {
+			load_patterns(&m, false);
+			logtail_close(&m.tail, &m.d.watch);
+			open_log(&m);
+		}
+		logtail_poll(&m.tail, &m.d.watch, on_log_line, &m);
 		if (tm_mono_ms() >= next) {
 			next = tm_mono_ms() +
-			       (int64_t)d.cfg.health_check_interval * 1000;
-			health_check(&d.cfg, &s, &r);
-			health_decide(&d.cfg, &s, &r);
-			health_state_save(d.cfg.backup_dir, &s);
-			health_status_write(d.cfg.backup_dir, &s, &r, &d.cfg);
+			       (int64_t)m.d.cfg.health_check_interval * 1000;
+			health_check(&m.d.cfg, &m.s, &r);
+			health_decide(&m.d.cfg, &m.s, &r);
+			health_state_save(m.d.cfg.backup_dir, &m.s);
+			health_status_write(m.d.cfg.backup_dir, &m.s, &r,
+					    &m.d.cfg);
 		}
-		daemon_wait(&d, (int)(next - tm_mono_ms()));
+		/* inotify wakes us for the log; the second is a safety net */
+		int64_t wake = next - tm_mono_ms();
+		daemon_wait(&m.d, (int)(wake < 1000 ? wake : 1000));
 	}
-	daemon_stop(&d);
+	logtail_close(&m.tail, &m.d.watch);
+	patterns_free(&m.pats);
+	daemon_stop(&m.d);
 	return PGW_EXIT_OK;
 }

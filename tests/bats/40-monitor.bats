@@ -84,3 +84,83 @@ teardown() { backups_cleanup; }
 	PGWARDEN_PATTERNS_FILE=relative run "$BIN/pgwarden-monitor"
 	[ "$status" -eq 2 ]
 }
+
+@test "each corruption pattern appended to the server log raises an alert within 5 s, secrets scrubbed" {
+	export PGWARDEN_SERVER_LOG=$BACKUPS.pg.log PGWARDEN_CORRUPTION_POLICY=alert-only
+	: >"$PGWARDEN_SERVER_LOG"
+	start_sidecar monitor
+	lines=(
+		"LOG:  database system was interrupted while in recovery at 2025-06-13"
+		"LOG:  server process (PID 42) was terminated by signal 11: Segmentation fault"
+		"LOG:  startup process (PID 7) exited with exit code 1"
+		"ERROR:  could not read block 3 in file \"base/1/2\": read only 0 of 8192 bytes"
+		"ERROR:  invalid page in block 0 of relation base/16384/16385"
+		"WARNING:  page verification failed, calculated checksum 1 but expected 2"
+		"PANIC:  could not write to file \"pg_wal/xlogtemp.1\": No space left on device password=hunter2xyz"
+	)
+	for l in "${lines[@]}"; do
+		t0=$(date +%s%N)
+		n=$(ls "$BACKUPS"/alert-*corruption-indicator* 2>/dev/null | wc -l)
+		echo "2026-11-25 10:00:00 UTC [1] $l" >>"$PGWARDEN_SERVER_LOG"
+		wait_for "[ \$(ls $BACKUPS/alert-*corruption-indicator* 2>/dev/null | wc -l) -gt $n ]" 5
+		[ $((($(date +%s%N) - t0) / 1000000)) -lt 5000 ]
+	done
+	grep -l "Segmentation fault" "$BACKUPS"/alert-*-CRITICAL-corruption-indicator
+	grep -l "invalid page in block 0" "$BACKUPS"/alert-*-CRITICAL-corruption-indicator
+	! grep -r "hunter2xyz" "$BACKUPS"/alert-* "$BACKUPS"/health-monitor.log
+	[ ! -e "$BACKUPS/request-restore" ]
+}
+
+@test "the server log is followed across rotation and truncation" {
+	export PGWARDEN_SERVER_LOG=$BACKUPS.pg.log PGWARDEN_CORRUPTION_POLICY=alert-only
+	echo "old line: invalid page header in block 9 (before start, ignored)" >"$PGWARDEN_SERVER_LOG"
+	start_sidecar monitor
+	mv "$PGWARDEN_SERVER_LOG" "$PGWARDEN_SERVER_LOG.1"
+	echo "ERROR:  invalid page header in block 1 of relation base/1/2" >"$PGWARDEN_SERVER_LOG"
+	wait_for "grep -l 'block 1 of relation' $BACKUPS/alert-*corruption-indicator" 5
+	grep -q "was rotated" "$BACKUPS/health-monitor.log"
+	: >"$PGWARDEN_SERVER_LOG"
+	echo "PANIC:  something terrible" >>"$PGWARDEN_SERVER_LOG"
+	wait_for "grep -l 'something terrible' $BACKUPS/alert-*corruption-indicator" 5
+	! grep -l "before start" "$BACKUPS"/alert-* 2>/dev/null
+}
+
+@test "one noisy CRITICAL line while every check passes does not trigger a recovery (confirm policy)" {
+	export PGWARDEN_SERVER_LOG=$BACKUPS.pg.log
+	: >"$PGWARDEN_SERVER_LOG"
+	start_sidecar monitor
+	wait_for "grep -q 'health = healthy' $BACKUPS/monitor.status" 10
+	echo "ERROR:  invalid page in block 5 of relation base/1/999" >>"$PGWARDEN_SERVER_LOG"
+	wait_for "grep -q 'not confirmed' $BACKUPS/health-monitor.log" 10
+	[ ! -e "$BACKUPS/request-restore" ]
+}
+
+@test "a real page corruption with data checksums: detected and a restore request follows" {
+	export PGWARDEN_SERVER_LOG=$PGW_CLUSTER/postgres.log
+	pg_sql "DROP TABLE IF EXISTS victim; CREATE TABLE victim AS SELECT g, md5(g::text) v FROM generate_series(1, 5000) g"
+	rel=$(pg_sql "SELECT pg_relation_filepath('victim')")
+	start_sidecar monitor
+	wait_for "grep -q 'health = healthy' $BACKUPS/monitor.status" 10
+	pg_stop "$PGW_CLUSTER"
+	printf 'CORRUPTCORRUPTCORRUPT' | dd of="$PGW_CLUSTER/data/$rel" bs=1 seek=5000 conv=notrunc status=none
+	pg_start "$PGW_CLUSTER"
+	! pg_sql "SELECT count(*) FROM victim" 2>/dev/null
+	wait_for "[ -e $BACKUPS/request-restore ]" 15
+	ls "$BACKUPS"/alert-*-CRITICAL-corruption-indicator
+	ls "$BACKUPS"/alert-*-CRITICAL-recovery-requested
+	pg_sql "DROP TABLE victim"
+}
+
+@test "an unreadable patterns file or a bad pattern stops the monitor with exit 2" {
+	PGWARDEN_PATTERNS_FILE=/nonexistent/patterns run "$BIN/pgwarden-monitor"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"unable to open patterns file '/nonexistent/patterns'"* ]]
+	printf 'CRITICAL (unclosed\n' >"$BACKUPS.pat"
+	PGWARDEN_PATTERNS_FILE=$BACKUPS.pat run "$BIN/pgwarden-monitor"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"not a valid regular expression"* ]]
+	printf 'LOUD oops\n' >"$BACKUPS.pat"
+	PGWARDEN_PATTERNS_FILE=$BACKUPS.pat run "$BIN/pgwarden-monitor"
+	[ "$status" -eq 2 ]
+	rm -f "$BACKUPS.pat"
+}
