@@ -48,7 +48,7 @@ stop_sidecars() {
 
 backups_cleanup() {
 	stop_sidecars
-	rm -rf "$BACKUPS" "$BACKUPS".*.stderr "$BACKUPS".pg.log*
+	rm -rf "$BACKUPS" "$BACKUPS".*.stderr "$BACKUPS".pg.log* "$BACKUPS".vg
 }
 
 # wait_for CMD SECONDS: poll CMD every 0.1 s until it succeeds.
