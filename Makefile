@@ -12,7 +12,7 @@ OPTFLAGS ?= -O2 -g
 CFLAGS  := $(OPTFLAGS) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
            -Wno-missing-field-initializers -Wno-format-truncation -pthread \
            -I$(PG_INC) -Icommon
-LDLIBS  := -lpq -lz -liniparser -lcrypto -lcurl -pthread
+LDLIBS  := -Wl,--as-needed -lpq -lz -liniparser -lcrypto -lcurl -pthread
 
 BUILD   ?= build
 COMMON_SRC := $(wildcard common/*.c)
