@@ -7,10 +7,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "tm.h"
+
+static int child_low_priority;
+
+void child_set_low_priority(int on)
+{
+	child_low_priority = on;
+}
 
 static void child_exec(const char *const argv[], int in_fd, int out_fd,
 		       int err_fd)
@@ -25,6 +34,14 @@ static void child_exec(const char *const argv[], int in_fd, int out_fd,
 	signal(SIGHUP, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (child_low_priority) {
+		/* best effort: nice 10, I/O class idle (ioprio_set has no
+		 * wrapper) */
+		if (setpriority(PRIO_PROCESS, 0, 10) < 0) {
+		}
+		syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0,
+			3 << 13 /* IDLE */);
+	}
 	dup2(in_fd >= 0 ? in_fd : devnull, STDIN_FILENO);
 	dup2(out_fd >= 0 ? out_fd : devnull, STDOUT_FILENO);
 	dup2(err_fd, STDERR_FILENO);

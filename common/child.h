@@ -34,6 +34,9 @@ int child_poll(struct child *c);
 int child_finish(struct child *c, char *why, size_t whylen);
 /* SIGTERM then, after grace_ms, SIGKILL; then reap. */
 void child_kill(struct child *c, int grace_ms);
+/* From now on, start children at nice 10 and idle I/O priority (1), or
+ * normally (0). For background work such as restore drills. */
+void child_set_low_priority(int on);
 /* Run to completion with no input, capturing stdout into out (may be NULL). */
 int child_run(const char *const argv[], char *out, size_t outcap, char *why,
 	      size_t whylen);

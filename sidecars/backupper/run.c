@@ -184,7 +184,6 @@ int backup_run(const struct backup_ctx *ctx, const char *reason)
 
 	if (!names)
 		return -1;
-	log_info("backup starting (%s)", reason);
 	lock = fs_lock(cfg->backup_dir, PROTO_LOCK_JOBS, -1,
 		       (volatile const int *)ctx->stop);
 	if (lock < 0) {
@@ -194,6 +193,9 @@ int backup_run(const struct backup_ctx *ctx, const char *reason)
 		free(names);
 		return -1;
 	}
+	/* logged under the jobs lock: its time is when the backup really starts
+	 */
+	log_info("backup starting (%s)", reason);
 	ndb = list_databases(cfg, names, why, sizeof(why));
 	if (ndb < 0) {
 		log_error("database connectivity check failed: %s", why);

@@ -6,8 +6,12 @@
 #include "exitcode.h"
 #include "log.h"
 #include "proto.h"
+#include "pg.h"
 #include "recover.h"
+#include "schedule.h"
 #include "sig.h"
+#include "tm.h"
+#include "verify.h"
 
 /* request-restore: empty, a backup file name, or backup=/reason= lines. A
  * named backup is checked before anything is touched. */
@@ -41,6 +45,29 @@ static void on_request(const struct restore_ctx *ctx, const char *content)
 	recover_run(ctx, backup, reason);
 }
 
+/* Scratch and temporary databases of a restorer that died: the recovery
+ * itself is resumed by recover_resume_stale(). */
+static void drop_leftovers(void)
+{
+	char err[512];
+	PGconn *admin = pg_connect(ADMIN_DB, 5, 60, err, sizeof(err));
+
+	if (!admin)
+		return; /* server down: the next recovery drops them */
+	db_drop_leftovers(admin);
+	PQfinish(admin);
+}
+
+static void arm_verify(struct sched *s, struct sched_timer *t,
+		       const struct pgw_config *c)
+{
+	char err[256];
+
+	sched_parse(c->verify_schedule, s, err,
+		    sizeof(err)); /* validated by cfg */
+	sched_timer_start(t, s, tm_now());
+}
+
 int main(int argc, char **argv)
 {
 	struct daemon d = {.name = "restorer",
@@ -48,19 +75,33 @@ int main(int argc, char **argv)
 			   .aux_log = LOG_VERIFICATION};
 	struct restore_ctx ctx = {.cfg = &d.cfg, .stop = &sig_stop};
 	char req[PROTO_REQUEST_MAX + 1];
+	struct sched vs;
+	struct sched_timer vt;
 
 	daemon_start(&d, argc, argv);
 	recover_resume_stale(&ctx);
+	drop_leftovers();
+	arm_verify(&vs, &vt, &d.cfg);
 	while (!sig_stop) {
 		int wake = d.cfg.rescan_interval * 1000;
-		if (sig_reload)
-			daemon_reload(&d);
+		time_t left;
+		if (sig_reload && daemon_reload(&d))
+			arm_verify(&vs, &vt, &d.cfg);
 		if (daemon_take_request(&d, PROTO_REQ_RESTORE, req, sizeof(req),
 					&wake) == REQ_CLAIMED) {
 			log_info("restore requested");
 			on_request(&ctx, req);
 		}
-		daemon_wait(&d, wake);
+		if (!sig_stop &&
+		    daemon_take_request(&d, PROTO_REQ_VERIFY, req, sizeof(req),
+					&wake) == REQ_CLAIMED)
+			verify_run(&ctx, "requested");
+		if (!sig_stop && sched_due(&vt, &vs, tm_now()))
+			verify_run(&ctx, "scheduled");
+		left = vt.due == (time_t)-1 ? wake
+					    : (vt.due - tm_now()) * 1000 + 10;
+		daemon_wait(&d,
+			    left < wake ? (int)(left > 0 ? left : 0) : wake);
 	}
 	daemon_stop(&d);
 	return PGW_EXIT_OK;

@@ -91,8 +91,9 @@ int db_drop(PGconn *admin, const char *name, char *err, size_t errlen)
 int db_drop_leftovers(PGconn *admin)
 {
 	PGresult *res = PQexec(
-		admin, "SELECT datname FROM pg_database WHERE datname LIKE "
-		       "'pgwarden\\_tmp\\_%'");
+		admin,
+		"SELECT datname FROM pg_database WHERE datname LIKE "
+		"'pgwarden\\_tmp\\_%' OR datname LIKE 'pgwarden\\_verify\\_%'");
 	char err[512];
 	int n = 0;
 

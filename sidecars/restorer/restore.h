@@ -36,7 +36,8 @@ int db_create_like(PGconn *admin, const char *name, const char *like_db,
 		   char *err, size_t errlen);
 int db_drop(PGconn *admin, const char *name, char *err, size_t errlen);
 int db_exists(PGconn *admin, const char *name);
-/* Drop every pgwarden_tmp_% database (after a crash). Returns the count. */
+/* Drop every pgwarden_tmp_% and pgwarden_verify_% database (left by a
+ * crash). Returns the count. */
 int db_drop_leftovers(PGconn *admin);
 
 /* Restore backup file into database db. on_error_stop = 0 for globals. */

@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# bench/recovery.sh - restore time of pgwarden against the manual ways, and
+# end-to-end time from a fault to the data served again, in one run. The
+# cluster runs under pgwarden-db, as in the pod. Not a timed test.
+#   SCALE=50 ROWS=3000000 as bench/backup.sh; BENCH_DIR keeps the cluster.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+source "$ROOT/tests/lib/pg.sh"
+source "$ROOT/bench/lib.sh"
+SCALE=${SCALE:-50}
+ROWS=${ROWS:-3000000}
+BIN=$ROOT/build
+KEEP=${BENCH_DIR:+1}
+DIR=${BENCH_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/pgw-bench-XXXXXX")}
+B=$DIR/recovery-backups
+pids=()
+
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres --preserve-environment -- "$@"; else "$@"; fi; }
+now_ms() { date +%s%3N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b - a) / 1000 }'; }
+wait_until() { # CMD LIMIT_S
+	local end=$(($(date +%s) + $2))
+	until eval "$1" >/dev/null 2>&1; do
+		[ "$(date +%s)" -lt "$end" ] || { echo "timed out: $1" >&2; return 1; }
+		sleep 0.2
+	done
+}
+cleanup() {
+	for p in "${pids[@]}"; do pkill -TERM -P "$p" 2>/dev/null || true; kill -TERM "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$B"
+	[ -n "$KEEP" ] || rm -rf "$DIR"
+}
+trap cleanup EXIT
+
+[ -f "$DIR/data/PG_VERSION" ] || pg_setup "$DIR" >/dev/null
+pg_env "$DIR"
+pg_stop "$DIR" # pgwarden-db supervises it from here on
+rm -rf "$B" && mkdir -p "$B" && chmod 700 "$B"
+[ "$(id -u)" = 0 ] && chown postgres "$B"
+export PGWARDEN_BACKUP_DIR=$B PGWARDEN_PGDATA=$DIR/data PGWARDEN_SERVER_LOG=$DIR/postgres.log
+export PGWARDEN_INITDB_OPTIONS="--data-checksums -U postgres -A trust -E UTF8 --locale=C.UTF-8"
+export PGWARDEN_BACKUP_SCHEDULE=off PGWARDEN_SERVER_WAIT=300 PGWARDEN_LOG_LEVEL=warning
+export HEALTH_CHECK_INTERVAL=1 MAX_FAILURE_COUNT=3 RECOVERY_COOLDOWN=0
+export PGWARDEN_INIT_DIR=$ROOT/config/init PGWARDEN_MIGRATIONS_DIR=$ROOT/migrations
+
+start() { as_pg "$BIN/pgwarden-$1" 2>>"$B/$1.stderr" & pids+=($!); }
+stop_last() { pkill -TERM -P "${pids[-1]}" || true; kill -TERM "${pids[-1]}" 2>/dev/null || true; wait "${pids[-1]}" || true; unset 'pids[-1]'; }
+drop_damaged() {
+	for d in $(pg_sql "SELECT datname FROM pg_database WHERE datname ~ '_damaged_|^pgwarden_tmp_|^bench_copy'"); do
+		pg_sql "DROP DATABASE \"$d\" WITH (FORCE)"
+	done
+}
+alerts() { find "$B" -maxdepth 1 -name "alert-*$1*" | wc -l; }
+
+start db
+wait_until 'pg_sql "SELECT 1"' 120
+bench_datasets
+
+declare -A row
+for db in bench_mixed bench_pgbench; do
+	echo "# $db: backup" >&2
+	rm -f "$B"/backup_* "$B"/globals_*
+	PGWARDEN_BACKUP_DATABASES=$db as_pg "$BIN/pgwarden-backupper" --once 2>/dev/null
+	file=$(ls "$B"/backup_*_"$db".sql.gz)
+	echo "# $db: manual psql restore" >&2
+	pg_sql "CREATE DATABASE bench_copy"
+	t0=$(now_ms)
+	gunzip -c "$file" | "$PG_BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -d bench_copy >/dev/null
+	row[$db,psql]=$(secs "$t0" "$(now_ms)")
+	drop_damaged
+	echo "# $db: pg_restore -j 2" >&2
+	"$PG_BINDIR/pg_dump" -Fc -f "$DIR/custom.dump" "$db"
+	pg_sql "CREATE DATABASE bench_copy"
+	t0=$(now_ms)
+	"$PG_BINDIR/pg_restore" -j 2 -d bench_copy "$DIR/custom.dump"
+	row[$db,pgrestore]=$(secs "$t0" "$(now_ms)")
+	rm -f "$DIR/custom.dump"
+	drop_damaged
+	echo "# $db: pgwarden restore" >&2
+	PGWARDEN_DATABASE=$db start restorer
+	n=$(alerts SUCCESS-recovery)
+	t0=$(now_ms)
+	as_pg touch "$B/request-restore"
+	wait_until "[ \$(alerts SUCCESS-recovery) -gt $n ]" 600
+	row[$db,pgwarden]=$(secs "$t0" "$(now_ms)")
+	stop_last
+	drop_damaged
+done
+
+# End to end on the mixed dataset: monitor + restorer with 1 s checks, N=3.
+export PGWARDEN_DATABASE=bench_mixed PGWARDEN_BACKUP_DATABASES=bench_mixed
+rm -f "$B"/backup_* "$B"/globals_*
+as_pg "$BIN/pgwarden-backupper" --once 2>/dev/null
+expected=$(PGDATABASE=bench_mixed pg_sql "SELECT count(*) FROM events")
+served() { [ "$(PGDATABASE=bench_mixed pg_sql "SELECT count(*) FROM events" 2>/dev/null)" = "$expected" ]; }
+PGWARDEN_MIGRATIONS_DIR=$DIR/no-migrations start monitor # the bench databases have none
+start restorer
+wait_until 'grep -q "health = healthy" $B/monitor.status' 30
+
+echo "# kill -9 of the server" >&2
+n=$(alerts recovery-requested)
+t0=$(now_ms)
+kill -9 "$(head -1 "$DIR/data/postmaster.pid")"
+sleep 0.3
+wait_until served 120
+e2e_kill=$(secs "$t0" "$(now_ms)")
+sleep 5
+kill_restores=$(($(alerts recovery-requested) - n))
+
+echo "# page corruption of a live table" >&2
+rel=$(PGDATABASE=bench_mixed pg_sql "SELECT pg_relation_filepath('events')")
+n=$(alerts SUCCESS-recovery)
+t0=$(now_ms)
+printf 'CORRUPTCORRUPTCORRUPTCORRUPT' | dd of="$DIR/data/$rel" bs=1 seek=$((8192 * 20 + 100)) conv=notrunc status=none
+# served() is the application: it keeps reading the table, and so the bad page
+wait_until "[ \$(alerts SUCCESS-recovery) -gt $n ] && served" 300
+e2e_page=$(secs "$t0" "$(now_ms)")
+drop_damaged
+
+echo "# data directory that cannot start" >&2
+n=$(alerts SUCCESS-recovery)
+t0=$(now_ms)
+dd if=/dev/urandom of="$DIR/data/global/pg_control" bs=512 count=1 conv=notrunc status=none
+kill -9 "$(head -1 "$DIR/data/postmaster.pid")"
+wait_until "[ \$(alerts SUCCESS-recovery) -gt $n ] && served" 900
+e2e_cluster=$(secs "$t0" "$(now_ms)")
+drop_damaged
+rm -rf "$DIR"/data.damaged-*
+
+echo "# pgwarden recovery benchmark, $(nproc) cores, $(date -u +%FT%TZ)"
+echo
+printf '%-16s %24s %18s %18s %16s %16s\n' dataset "gunzip|psql ON_ERROR_STOP" "pg_restore -j2" "pgwarden restore" "x_psql" "x_pg_restore"
+for db in bench_mixed bench_pgbench; do
+	awk -v d="$db" -v p="${row[$db,psql]}" -v r="${row[$db,pgrestore]}" -v w="${row[$db,pgwarden]}" 'BEGIN {
+		printf "%-16s %23.1fs %17.1fs %17.1fs %16.2f %16.2f\n", d, p, r, w, w/p, w/r }'
+done
+echo "(pgwarden: request -> verified database swapped in, SUCCESS alert written)"
+echo
+echo "end to end, bench_mixed, 1 s checks, threshold 3:"
+echo "  kill -9 of the server -> served again:           ${e2e_kill} s (recoveries requested: $kill_restores)"
+echo "  page corruption of a live table -> data served:  ${e2e_page} s"
+echo "  unstartable data directory -> data served:       ${e2e_cluster} s (re-init + globals + every database)"

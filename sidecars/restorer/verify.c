@@ -1,0 +1,229 @@
+#include "verify.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "alert.h"
+#include "catalog.h"
+#include "child.h"
+#include "fs.h"
+#include "gz.h"
+#include "log.h"
+#include "manifest.h"
+#include "pg.h"
+#include "proto.h"
+#include "tm.h"
+
+#define vlog(lvl, ...) log_msg(LOG_AUX, lvl, __VA_ARGS__)
+
+/* Size, SHA-256, then the gzip stream end to end. */
+static int check_file(const char *dir, const struct manifest *m, char *why,
+		      size_t whylen)
+{
+	char hex[HASH_HEX_LEN], err[256];
+	int64_t size = -1;
+	int fd, rc;
+
+	if (hash_file(dir, m->file, hex, &size) < 0) {
+		snprintf(why, whylen, "unable to read the file: %s",
+			 strerror(errno));
+		return -1;
+	}
+	if (size != m->size) {
+		snprintf(why, whylen,
+			 "size mismatch: file has %lld bytes, manifest says "
+			 "%lld",
+			 (long long)size, (long long)m->size);
+		return -1;
+	}
+	if (strcmp(hex, m->sha256) != 0) {
+		snprintf(why, whylen,
+			 "SHA-256 mismatch: file %.16s..., manifest %.16s...",
+			 hex, m->sha256);
+		return -1;
+	}
+	fd = fs_open_in_dir(dir, m->file);
+	if (fd < 0) {
+		snprintf(why, whylen, "unable to open the file: %s",
+			 strerror(errno));
+		return -1;
+	}
+	rc = gz_read_fd(fd, NULL, NULL, NULL, err, sizeof(err));
+	close(fd);
+	if (rc < 0) {
+		snprintf(why, whylen, "gzip stream does not decompress: %s",
+			 err);
+		return -1;
+	}
+	return 0;
+}
+
+/* The drill proper: restore into a scratch database and compare. */
+static int drill(const struct restore_ctx *ctx, PGconn *admin,
+		 const struct manifest *m, int64_t *ms, char *why,
+		 size_t whylen)
+{
+	char scratch[64], stamp[32], err[1024], e2[256];
+	int64_t t0 = tm_mono_ms();
+	int rc;
+
+	snprintf(scratch, sizeof(scratch), "%s%s", VERIFY_DB_PREFIX,
+		 tm_stamp(tm_now(), stamp));
+	if (db_drop(admin, scratch, err, sizeof(err)) < 0 ||
+	    db_create_like(admin, scratch, m->database, err, sizeof(err)) < 0) {
+		snprintf(why, whylen,
+			 "unable to create the scratch database: %s", err);
+		return -2; /* not the backup's fault */
+	}
+	child_set_low_priority(1);
+	rc = restore_into(ctx, m->file, scratch, 1, err, sizeof(err));
+	child_set_low_priority(0);
+	if (rc < 0)
+		snprintf(why, whylen, "restore failed: %s", err);
+	else if ((rc = restore_verify(ctx, scratch, m, err, sizeof(err))) < 0)
+		snprintf(why, whylen,
+			 "restored data does not match the manifest: %s", err);
+	*ms = tm_mono_ms() - t0;
+	db_drop(admin, scratch, e2, sizeof(e2));
+	return rc;
+}
+
+static int mark(const char *dir, struct manifest *m, bool ok, int64_t ms,
+		const char *why)
+{
+	char t[TM_ISO_LEN];
+
+	snprintf(m->status, sizeof(m->status), "%s",
+		 ok ? "verified" : "failed");
+	snprintf(m->verified_at, sizeof(m->verified_at), "%s",
+		 tm_iso(tm_now(), t));
+	m->restore_ms = ok ? ms : 0;
+	snprintf(m->reason, sizeof(m->reason), "%s", ok ? "" : why);
+	return manifest_write(dir, m);
+}
+
+/* Which backups to drill: unverified ones and the newest per database,
+ * newest first, at most cfg->verify_newest when set. */
+static bool wanted(const struct catalog_entry *list, int i, int *taken,
+		   int limit)
+{
+	bool newest = true;
+
+	if (list[i].name.kind != BACKUP_DATABASE ||
+	    strcmp(list[i].status, "failed") == 0)
+		return false;
+	for (int k = 0; k < i; k++)
+		if (list[k].name.kind == BACKUP_DATABASE &&
+		    strcmp(list[k].name.database, list[i].name.database) == 0)
+			newest = false;
+	if (!newest && strcmp(list[i].status, "verified") == 0)
+		return false;
+	if (limit > 0 && *taken >= limit)
+		return false;
+	(*taken)++;
+	return true;
+}
+
+static int verify_one(const struct restore_ctx *ctx, PGconn *admin,
+		      const char *file, char *summary, size_t cap)
+{
+	const char *dir = ctx->cfg->backup_dir;
+	struct manifest m;
+	char why[1024] = "", err[512];
+	int64_t ms = 0;
+	int rc;
+
+	if (manifest_read(dir, file, &m, err, sizeof(err)) < 0) {
+		vlog(LOG_ERROR, "'%s': %s", file, err);
+		alert_emit(ALERT_ERROR, "verification-failed",
+			   "Backup Verification",
+			   "A backup has no readable manifest", err);
+		return -1;
+	}
+	rc = check_file(dir, &m, why, sizeof(why));
+	if (rc == 0)
+		rc = drill(ctx, admin, &m, &ms, why, sizeof(why));
+	if (rc == -2 ||
+	    *ctx->stop) { /* our problem, not the backup's: leave it */
+		vlog(LOG_ERROR, "'%s' not verified: %s", file,
+		     *ctx->stop ? "interrupted" : why);
+		manifest_free(&m);
+		return 0;
+	}
+	mark(dir, &m, rc == 0, ms, why);
+	if (rc == 0) {
+		vlog(LOG_INFO, "'%s' verified: restored and matched in %.1f s",
+		     file, (double)ms / 1000);
+		snprintf(summary + strlen(summary), cap - strlen(summary),
+			 "• %s: verified, restore %.1f s (RTO)\n", file,
+			 (double)ms / 1000);
+	} else {
+		vlog(LOG_ERROR, "'%s' failed verification: %s", file, why);
+		alert_emit(ALERT_ERROR, "verification-failed",
+			   "Backup Verification",
+			   "A backup failed its restore drill and will never "
+			   "be used",
+			   why);
+		snprintf(summary + strlen(summary), cap - strlen(summary),
+			 "• %s: FAILED (%.120s)\n", file, why);
+	}
+	manifest_free(&m);
+	return rc == 0 ? 0 : 1;
+}
+
+int verify_run(const struct restore_ctx *ctx, const char *reason)
+{
+	const char *dir = ctx->cfg->backup_dir;
+	struct catalog_entry *list = NULL;
+	char err[512], summary[4096] = "";
+	int lock, n, taken = 0, failed = 0, done = 0;
+	PGconn *admin;
+
+	lock = fs_lock(dir, PROTO_LOCK_JOBS, -1,
+		       (volatile const int *)ctx->stop);
+	if (lock < 0) {
+		if (!*ctx->stop)
+			vlog(LOG_ERROR, "unable to take the jobs lock: %s",
+			     strerror(errno));
+		return -1;
+	}
+	/* logged under the lock: its time is when the drill really starts */
+	vlog(LOG_INFO, "verification starting (%s)", reason);
+	admin = pg_connect(ADMIN_DB, 10, 0, err, sizeof(err));
+	if (!admin) {
+		vlog(LOG_ERROR, "verification needs the server: %s", err);
+		alert_emit(
+			ALERT_ERROR, "verification-failed",
+			"Backup Verification",
+			"Verification could not run: the server is unreachable",
+			err);
+		fs_unlock(lock);
+		return -1;
+	}
+	n = catalog_scan(dir, &list);
+	for (int i = 0; i < n && !*ctx->stop; i++) {
+		if (!wanted(list, i, &taken, ctx->cfg->verify_newest))
+			continue;
+		int r = verify_one(ctx, admin, list[i].file, summary,
+				   sizeof(summary));
+		failed += r != 0;
+		done++;
+	}
+	free(list);
+	PQfinish(admin);
+	fs_unlock(lock);
+	vlog(LOG_INFO, "verification done: %d checked, %d failed", done,
+	     failed);
+	if (done > 0 && !*ctx->stop) {
+		snprintf(err, sizeof(err),
+			 "Restore drill finished: %d backup(s) checked, %d "
+			 "failed",
+			 done, failed);
+		alert_emit(failed ? ALERT_WARNING : ALERT_SUCCESS,
+			   "verification", "Backup Verification", err, summary);
+	}
+	return failed;
+}

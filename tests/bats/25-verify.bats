@@ -1,0 +1,119 @@
+#!/usr/bin/env bats
+# Restore drills: every backup proven by a real restore, or marked failed
+# with the reason; failed backups are never used by a recovery.
+
+load helpers
+
+setup_file() {
+	cluster_up
+	pg_sql "CREATE DATABASE app"
+	PGDATABASE=app pg_sql "CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, 20000) g"
+}
+teardown_file() { cluster_down; }
+setup() {
+	backups_fresh
+	export PGWARDEN_BACKUP_SCHEDULE=off PGWARDEN_BACKUP_DATABASES=app PGWARDEN_DATABASE=app
+	export PGWARDEN_VERIFY_SCHEDULE=off
+}
+teardown() { backups_cleanup; }
+
+mkey() { sed -n "s/^$2 = //p" "$1" | head -1; }
+take_backup() { "$BIN/pgwarden-backupper" --once 2>/dev/null; }
+newest() { ls "$BACKUPS"/backup_*_app.sql.gz | sort | tail -1; }
+
+# copy the newest backup under another stamp, with a manifest that matches
+clone_backup() {
+	local src=$1 stamp=$2 dst="$BACKUPS/backup_${2}_app.sql.gz"
+	cp "$src" "$dst"
+	sed -e "s/^file = .*/file = $(basename "$dst")/" "$src.manifest" >"$dst.manifest"
+	echo "$dst"
+}
+refresh_manifest() { # after editing the file on purpose: size and sha match again
+	local f=$1
+	sed -i -e "s/^size = .*/size = $(stat -c %s "$f")/" \
+		-e "s/^sha256 = .*/sha256 = $(sha256sum "$f" | cut -d' ' -f1)/" "$f.manifest"
+}
+
+@test "a good backup becomes verified with a measured restore duration; the scratch database is gone" {
+	take_backup
+	f=$(newest)
+	start_sidecar restorer
+	touch "$BACKUPS/request-verify"
+	wait_for "grep -q 'status = verified' $f.manifest" 60
+	[ "$(mkey "$f.manifest" restore_ms)" -gt 0 ]
+	[ -n "$(mkey "$f.manifest" verified_at)" ]
+	grep -q "verified: restored and matched" "$BACKUPS/verification.log"
+	wait_for "ls $BACKUPS/alert-*-SUCCESS-verification" 10
+	grep -q "RTO" "$BACKUPS"/alert-*-SUCCESS-verification
+	[ -z "$(pg_sql "SELECT datname FROM pg_database WHERE datname LIKE 'pgwarden%'")" ]
+}
+
+@test "flipped byte, truncation, edited checksum and a mid-restore failure each become failed with the cause" {
+	take_backup
+	good=$(newest)
+	flip=$(clone_backup "$good" 20200101_000001)
+	size=$(stat -c %s "$flip")
+	printf '\xff' | dd of="$flip" bs=1 seek=$((size / 2)) conv=notrunc status=none
+	trunc=$(clone_backup "$good" 20200101_000002)
+	truncate -s $((size / 3)) "$trunc"
+	refresh_manifest "$trunc"
+	edited=$(clone_backup "$good" 20200101_000003)
+	sed -i "s/^sha256 = .*/sha256 = $(printf '0%.0s' $(seq 64))/" "$edited.manifest"
+	role=$(clone_backup "$good" 20200101_000004)
+	zcat "$good" | sed 's/^COPY public.t /ALTER TABLE public.t OWNER TO no_such_role_x;\nCOPY public.t /' | gzip >"$role"
+	refresh_manifest "$role"
+	start_sidecar restorer
+	touch "$BACKUPS/request-verify"
+	wait_for "grep -q 'status = verified' $good.manifest" 60
+	wait_for "[ \$(grep -l 'status = failed' $BACKUPS/*.manifest | wc -l) -eq 4 ]" 60
+	grep -q "^reason = SHA-256 mismatch" "$flip.manifest"
+	grep -q "gzip stream does not decompress" "$trunc.manifest"
+	grep -q "^reason = SHA-256 mismatch" "$edited.manifest"
+	grep -q "restore failed" "$role.manifest"
+	grep -q "no_such_role_x" "$role.manifest"
+	[ "$(ls "$BACKUPS"/alert-*-ERROR-verification-failed | wc -l)" -eq 4 ]
+	# the manifests still parse, and the restorer never picks a failed one
+	run "$BIN/pgwarden" list-backups
+	[[ "$output" == *"failed"* ]]
+	run "$BIN/pgwarden" restore --backup "$(basename "$role")" --dry-run
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"status is 'failed'"* ]]
+}
+
+@test "verification and backup requested together run one after the other; nothing is corrupted" {
+	PGDATABASE=app pg_sql "CREATE TABLE IF NOT EXISTS big AS SELECT g, md5(g::text) v FROM generate_series(1, 400000) g"
+	take_backup
+	start_sidecar restorer
+	start_sidecar backupper
+	touch "$BACKUPS/request-verify" "$BACKUPS/request-backup"
+	wait_for "[ \$(ls $BACKUPS/backup_*_app.sql.gz | wc -l) -eq 2 ]" 60
+	wait_for "grep -q 'verification done' $BACKUPS/verification.log" 60
+	for f in "$BACKUPS"/backup_*_app.sql.gz; do
+		gzip -t "$f"
+		[ "$(mkey "$f.manifest" sha256)" = "$(sha256sum "$f" | cut -d' ' -f1)" ]
+	done
+	# the jobs lock serialised them: the two runs do not overlap in time
+	v0=$(grep 'verification starting' "$BACKUPS/verification.log" | tail -1 | cut -c1-24)
+	v1=$(grep 'verification done' "$BACKUPS/verification.log" | tail -1 | cut -c1-24)
+	b0=$(grep 'backup starting' "$BACKUPS/backup.log" | tail -1 | cut -c1-24)
+	b1=$(grep "done:" "$BACKUPS/backup.log" | tail -1 | cut -c1-24)
+	[[ ! "$b0" < "$v1" || ! "$v0" < "$b1" ]]
+	PGDATABASE=app pg_sql "DROP TABLE big"
+}
+
+@test "verifier killed mid-drill: the next start removes the scratch database; manifests still parse" {
+	PGDATABASE=app pg_sql "CREATE TABLE IF NOT EXISTS big AS SELECT g, md5(g::text) v FROM generate_series(1, 800000) g"
+	take_backup
+	start_sidecar restorer
+	touch "$BACKUPS/request-verify"
+	wait_for "[ -n \"\$(pg_sql \"SELECT datname FROM pg_database WHERE datname LIKE 'pgwarden\\_verify\\_%'\")\" ]" 30
+	kill -9 "$SIDECAR_PID"
+	pkill -9 -f "psql -X -q --no-password" || true
+	PIDS=()
+	start_sidecar restorer
+	wait_for "[ -z \"\$(pg_sql \"SELECT datname FROM pg_database WHERE datname LIKE 'pgwarden\\_verify\\_%'\")\" ]" 30
+	run "$BIN/pgwarden" list-backups
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"valid"* ]]
+	PGDATABASE=app pg_sql "DROP TABLE big"
+}
