@@ -20,7 +20,7 @@ enum cfg_type {
 	CFG_PATH,
 	CFG_SCHED,
 	CFG_LEVEL,
-	CFG_POLICY
+	CFG_ENUM
 };
 
 struct cfg_key {
@@ -31,7 +31,8 @@ struct cfg_key {
 	size_t offset;
 	size_t size; /* for strings */
 	const char *def;
-	long min, max; /* for integers and durations */
+	long min, max;	     /* for integers and durations */
+	const char *choices; /* for CFG_ENUM: "a|b|c" */
 };
 
 #define OFF(f) offsetof(struct pgw_config, f)
@@ -71,8 +72,9 @@ static const struct cfg_key cfg_keys[] = {
 	 STR(server_log), "", 0, 0},
 	{"monitor", "patterns_file", "PGWARDEN_PATTERNS_FILE", CFG_PATH,
 	 STR(patterns_file), "", 0, 0},
-	{"monitor", "corruption_policy", "PGWARDEN_CORRUPTION_POLICY",
-	 CFG_POLICY, STR(corruption_policy), "confirm", 0, 0},
+	{"monitor", "corruption_policy", "PGWARDEN_CORRUPTION_POLICY", CFG_ENUM,
+	 STR(corruption_policy), "confirm", 0, 0,
+	 "confirm|immediate|alert-only"},
 
 	{"backupper", "schedule", "PGWARDEN_BACKUP_SCHEDULE", CFG_SCHED,
 	 STR(schedule), "06:00,18:00", 0, 0},
@@ -116,6 +118,12 @@ static const struct cfg_key cfg_keys[] = {
 	 STR(verify_schedule), "03:00", 0, 0},
 	{"restorer", "verify_newest", "PGWARDEN_VERIFY_NEWEST", CFG_INT,
 	 NUM(verify_newest), "0", 0, 100000},
+	{"restorer", "verify_target", "PGWARDEN_VERIFY_TARGET", CFG_ENUM,
+	 STR(verify_target), "database", 0, 0, "database|cluster"},
+	{"restorer", "verify_cluster_dir", "PGWARDEN_VERIFY_CLUSTER_DIR",
+	 CFG_PATH, STR(verify_cluster_dir), "", 0, 0},
+	{"restorer", "verify_cluster_port", "PGWARDEN_VERIFY_CLUSTER_PORT",
+	 CFG_INT, NUM(verify_cluster_port), "5433", 1024, 65535},
 };
 
 #define NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
@@ -176,6 +184,20 @@ static int set_number(const struct cfg_key *k, const char *val, void *field,
 	return 0;
 }
 
+static bool enum_allowed(const char *choices, const char *val)
+{
+	size_t n = strlen(val);
+
+	for (const char *p = choices; p && *p;) {
+		const char *bar = strchr(p, '|');
+		size_t len = bar ? (size_t)(bar - p) : strlen(p);
+		if (len == n && strncmp(p, val, n) == 0)
+			return true;
+		p = bar ? bar + 1 : NULL;
+	}
+	return false;
+}
+
 static int set_value(const struct cfg_key *k, const char *val,
 		     struct pgw_config *c, char *why, size_t whylen)
 {
@@ -202,11 +224,9 @@ static int set_value(const struct cfg_key *k, const char *val,
 			return -1;
 		}
 		break;
-	case CFG_POLICY:
-		if (strcmp(val, "confirm") && strcmp(val, "immediate") &&
-		    strcmp(val, "alert-only")) {
-			snprintf(why, whylen,
-				 "not one of confirm, immediate, alert-only");
+	case CFG_ENUM:
+		if (!enum_allowed(k->choices, val)) {
+			snprintf(why, whylen, "not one of %s", k->choices);
 			return -1;
 		}
 		break;

@@ -65,6 +65,9 @@ struct pgw_config {
 	int server_wait;
 	char verify_schedule[CFG_STR_MAX];
 	int verify_newest;
+	char verify_target[16];
+	char verify_cluster_dir[PATH_MAX];
+	int verify_cluster_port;
 };
 
 /* Where cfg_load found its file ("" when none was used). */

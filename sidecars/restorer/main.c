@@ -9,6 +9,7 @@
 #include "pg.h"
 #include "recover.h"
 #include "schedule.h"
+#include "scratch.h"
 #include "sig.h"
 #include "tm.h"
 #include "verify.h"
@@ -47,11 +48,13 @@ static void on_request(const struct restore_ctx *ctx, const char *content)
 
 /* Scratch and temporary databases of a restorer that died: the recovery
  * itself is resumed by recover_resume_stale(). */
-static void drop_leftovers(void)
+static void drop_leftovers(const struct pgw_config *c)
 {
 	char err[512];
-	PGconn *admin = pg_connect(ADMIN_DB, 5, 60, err, sizeof(err));
+	PGconn *admin;
 
+	scratch_cleanup(c);
+	admin = pg_connect(ADMIN_DB, 5, 60, err, sizeof(err));
 	if (!admin)
 		return; /* server down: the next recovery drops them */
 	db_drop_leftovers(admin);
@@ -80,7 +83,7 @@ int main(int argc, char **argv)
 
 	daemon_start(&d, argc, argv);
 	recover_resume_stale(&ctx);
-	drop_leftovers();
+	drop_leftovers(&d.cfg);
 	arm_verify(&vs, &vt, &d.cfg);
 	while (!sig_stop) {
 		int wake = d.cfg.rescan_interval * 1000;

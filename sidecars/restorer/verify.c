@@ -15,6 +15,7 @@
 #include "manifest.h"
 #include "pg.h"
 #include "proto.h"
+#include "scratch.h"
 #include "tm.h"
 
 #define vlog(lvl, ...) log_msg(LOG_AUX, lvl, __VA_ARGS__)
@@ -192,8 +193,21 @@ int verify_run(const struct restore_ctx *ctx, const char *reason)
 	}
 	/* logged under the lock: its time is when the drill really starts */
 	vlog(LOG_INFO, "verification starting (%s)", reason);
+	struct scratch sc = {0};
+	bool use_cluster = strcmp(ctx->cfg->verify_target, "cluster") == 0;
+
+	if (use_cluster && scratch_up(ctx, &sc, err, sizeof(err)) < 0) {
+		vlog(LOG_ERROR, "%s", err);
+		alert_emit(ALERT_ERROR, "verification-failed",
+			   "Backup Verification",
+			   "Verification could not run: no throwaway cluster",
+			   err);
+		fs_unlock(lock);
+		return -1;
+	}
 	admin = pg_connect(ADMIN_DB, 10, 0, err, sizeof(err));
 	if (!admin) {
+		scratch_down(&sc);
 		vlog(LOG_ERROR, "verification needs the server: %s", err);
 		alert_emit(
 			ALERT_ERROR, "verification-failed",
@@ -214,6 +228,7 @@ int verify_run(const struct restore_ctx *ctx, const char *reason)
 	}
 	free(list);
 	PQfinish(admin);
+	scratch_down(&sc);
 	fs_unlock(lock);
 	vlog(LOG_INFO, "verification done: %d checked, %d failed", done,
 	     failed);

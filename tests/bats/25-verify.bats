@@ -117,3 +117,21 @@ refresh_manifest() { # after editing the file on purpose: size and sha match aga
 	[[ "$output" == *"valid"* ]]
 	PGDATABASE=app pg_sql "DROP TABLE big"
 }
+
+@test "verify_target = cluster: the drill runs in a throwaway cluster, the production server never sees it" {
+	chown postgres "$BACKUPS"
+	mkdir -p "$BACKUPS.scratch" && chown postgres "$BACKUPS.scratch"
+	runuser -u postgres --preserve-environment -- "$BIN/pgwarden-backupper" --once 2>/dev/null
+	f=$(newest)
+	PGWARDEN_VERIFY_TARGET=cluster PGWARDEN_VERIFY_CLUSTER_DIR=$BACKUPS.scratch PGWARDEN_VERIFY_CLUSTER_PORT=5499 \
+		runuser -u postgres --preserve-environment -- "$BIN/pgwarden-restorer" 2>>"$BACKUPS.restorer.stderr" &
+	PIDS+=($!)
+	wait_for "grep -q started $BACKUPS.restorer.stderr" 10
+	runuser -u postgres -- touch "$BACKUPS/request-verify"
+	wait_for "ls $BACKUPS.scratch/pgwarden-verify-cluster-*/data/PG_VERSION" 30
+	[ -z "$(pg_sql "SELECT datname FROM pg_database WHERE datname LIKE 'pgwarden%'")" ]
+	wait_for "grep -q 'status = verified' $f.manifest" 90
+	grep -q "throwaway cluster up" "$BACKUPS/verification.log"
+	wait_for "[ -z \"\$(ls -A $BACKUPS.scratch)\" ]" 20
+	rm -rf "$BACKUPS.scratch"
+}
