@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <iniparser/iniparser.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -338,4 +339,26 @@ bool proto_recovery_active(const char *dir)
 bool proto_recovery_exists(const char *dir)
 {
 	return fs_size(dir, PROTO_RECOVERY) >= 0;
+}
+
+void proto_server_state(const char *dir, char *state, size_t cap,
+			int *generation, long *age)
+{
+	char path[PATH_MAX];
+	dictionary *d;
+
+	state[0] = '\0';
+	if (generation)
+		*generation = -1;
+	if (age)
+		*age = fs_age(dir, PROTO_SERVER_STATUS);
+	if (fs_size(dir, PROTO_SERVER_STATUS) < 0)
+		return;
+	d = iniparser_load(fs_join(path, dir, PROTO_SERVER_STATUS));
+	if (!d)
+		return;
+	snprintf(state, cap, "%s", iniparser_getstring(d, "server:state", ""));
+	if (generation)
+		*generation = iniparser_getint(d, "server:generation", -1);
+	iniparser_freedict(d);
 }

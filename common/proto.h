@@ -112,4 +112,9 @@ bool proto_recovery_active(const char *dir);
 /* The marker exists (live or stale). */
 bool proto_recovery_exists(const char *dir);
 
+/* pgwarden-db's server.status: state ("" without the file), generation
+ * (-1) and the age in seconds of the last update (-1). */
+void proto_server_state(const char *dir, char *state, size_t cap,
+			int *generation, long *age);
+
 #endif

@@ -59,6 +59,7 @@ static void server_start(struct server *s, const struct daemon *d)
 	snprintf(s->state, sizeof(s->state), "starting");
 	log_info("postgres started (pid %d, data '%s')", (int)s->proc.pid,
 		 d->cfg.pgdata);
+	server_write_status(s, d); /* the monitor waits while we start */
 }
 
 static void server_exited(struct server *s, const struct daemon *d)

@@ -14,6 +14,9 @@
 #include "proto.h"
 #include "tm.h"
 
+/* pgwarden-db rewrites server.status at least every 5 s */
+#define SERVER_STATUS_FRESH 15
+
 static bool fail(struct check_result *r, const char *fmt, const char *detail)
 {
 	snprintf(r->what, sizeof(r->what), fmt, detail);
@@ -92,6 +95,20 @@ static bool check_checksums(PGconn *conn, struct health_state *s,
 	return true;
 }
 
+/* A server that pgwarden-db is restarting (crash recovery after a kill -9)
+ * is not sick yet; one stuck there turns into state "failed", or its
+ * heartbeat stops. */
+static bool server_restarting(const char *dir)
+{
+	char state[32];
+	long age;
+
+	proto_server_state(dir, state, sizeof(state), NULL, &age);
+	return age >= 0 && age <= SERVER_STATUS_FRESH &&
+	       (strcmp(state, "starting") == 0 ||
+		strcmp(state, "restarting") == 0);
+}
+
 void health_check(const struct pgw_config *c, struct health_state *s,
 		  struct check_result *r)
 {
@@ -102,6 +119,7 @@ void health_check(const struct pgw_config *c, struct health_state *s,
 	r->ok = true;
 	if (pg_ping(pg_target_db(c), c->check_timeout) != PQPING_OK) {
 		fail(r, "%s", "connection failed (server not answering)");
+		r->restarting = server_restarting(c->backup_dir);
 		return;
 	}
 	conn = pg_connect(pg_target_db(c), c->check_timeout, c->check_timeout,
@@ -234,6 +252,11 @@ void health_decide(const struct pgw_config *c, struct health_state *s,
 				 "check(s)",
 				 s->failures);
 		s->failures = 0;
+		return;
+	}
+	if (r->restarting) {
+		log_info("server is being restarted by pgwarden-db (crash "
+			 "recovery): not counted as a failure");
 		return;
 	}
 	s->failures++;

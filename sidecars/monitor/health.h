@@ -31,7 +31,8 @@ struct health_state {
 struct check_result {
 	bool ok;
 	bool connected;
-	char what[512]; /* the failing check and why */
+	bool restarting; /* down, but pgwarden-db is (re)starting it */
+	char what[512];	 /* the failing check and why */
 };
 
 void health_check(const struct pgw_config *c, struct health_state *s,

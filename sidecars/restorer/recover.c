@@ -201,25 +201,6 @@ static int fresh_reset(struct recovery *r)
 	return 0;
 }
 
-/* Server state from pgwarden-db's heartbeat; "" without one. */
-static void server_state(const char *dir, char *state, size_t cap,
-			 int *generation)
-{
-	char path[PATH_MAX];
-	dictionary *d;
-
-	state[0] = '\0';
-	*generation = -1;
-	if (fs_size(dir, PROTO_SERVER_STATUS) < 0)
-		return;
-	d = iniparser_load(fs_join(path, dir, PROTO_SERVER_STATUS));
-	if (!d)
-		return;
-	snprintf(state, cap, "%s", iniparser_getstring(d, "server:state", ""));
-	*generation = iniparser_getint(d, "server:generation", -1);
-	iniparser_freedict(d);
-}
-
 /* Wait for the server; ask pgwarden-db to re-initialise it when it cannot
  * start. Returns 1 when the cluster was re-initialised, 0 when it is up,
  * -1 when it stays down. */
@@ -235,7 +216,7 @@ static int ensure_server(struct recovery *r)
 	while (!*r->ctx->stop && tm_mono_ms() < deadline) {
 		if (pg_ping(ADMIN_DB, 3) == PQPING_OK)
 			return asked ? 1 : 0;
-		server_state(dir, state, sizeof(state), &gen);
+		proto_server_state(dir, state, sizeof(state), &gen, NULL);
 		if (!asked && strcmp(state, "failed") == 0) {
 			marker_update(r, "cluster-reinit", NULL);
 			log_warn("the server cannot start: asking pgwarden-db "

@@ -42,13 +42,17 @@ start_as_postgres() {
 
 @test "kill -9 of the server: pgwarden-db restarts it, crash recovery, data intact, no restore" {
 	start_as_postgres restorer
+	HEALTH_CHECK_INTERVAL=1 start_as_postgres monitor
 	old=$(postmaster_pid)
 	kill -9 "$old"
 	wait_for "[ -f $PGW_CLUSTER/data/postmaster.pid ] && [ \"\$(head -1 $PGW_CLUSTER/data/postmaster.pid)\" != $old ] && pg_sql 'SELECT 1' >/dev/null 2>&1" 30
 	[ "$(PGDATABASE=app pg_sql 'SELECT count(*) FROM t')" = 10000 ]
 	wait_for "grep -q 'postgres was killed by signal 9' $BACKUPS/db-supervisor.log" 10 || { cat $BACKUPS/db-supervisor.log $BACKUPS.db.stderr; false; }
 	grep -q "restarts = 1" "$BACKUPS/server.status"
+	sleep 4 # several more checks
+	grep -q "health = healthy" "$BACKUPS/monitor.status"
 	[ -z "$(ls "$BACKUPS"/alert-*recovery* 2>/dev/null)" ]
+	[ ! -e "$BACKUPS/request-restore" ]
 }
 
 @test "a data directory that cannot start: re-init moves it aside, restorer restores globals and data" {
