@@ -55,7 +55,7 @@ drop_damaged() {
 alerts() { find "$B" -maxdepth 1 -name "alert-*$1*" | wc -l; }
 
 start db
-db_pid() { pgrep -x pgwarden-db; }
+db_pid() { pgrep -x -r R,S,D,T pgwarden-db; } # not a zombie
 wait_until 'pg_sql "SELECT 1"' 120
 bench_datasets
 
