@@ -72,6 +72,8 @@ refresh_manifest() { # after editing the file on purpose: size and sha match aga
 	grep -q "restore failed" "$role.manifest"
 	grep -q "no_such_role_x" "$role.manifest"
 	[ "$(ls "$BACKUPS"/alert-*-ERROR-verification-failed | wc -l)" -eq 4 ]
+	wait_for "ls $BACKUPS/alert-*-SUCCESS-verification" 10
+	grep -q "5 backup(s) checked, 4 failed" "$BACKUPS"/alert-*-SUCCESS-verification
 	# the manifests still parse, and the restorer never picks a failed one
 	run "$BIN/pgwarden" list-backups
 	[[ "$output" == *"failed"* ]]
