@@ -231,17 +231,12 @@ bool manifest_usable_status(const struct manifest *m)
 	       strcmp(m->status, "verified") == 0;
 }
 
-int manifest_check(const char *dir, const struct manifest *m, char *err,
-		   size_t errlen)
+int manifest_check_file(const char *dir, const struct manifest *m, char *err,
+			size_t errlen)
 {
 	char hex[HASH_HEX_LEN];
 	int64_t size = -1;
 
-	if (!manifest_usable_status(m)) {
-		snprintf(err, errlen, "manifest status is '%s'%s%s", m->status,
-			 m->reason[0] ? ": " : "", m->reason);
-		return -1;
-	}
 	if (hash_file(dir, m->file, hex, &size) < 0) {
 		snprintf(err, errlen, "unable to read '%s'", m->file);
 		return -1;
@@ -258,6 +253,17 @@ int manifest_check(const char *dir, const struct manifest *m, char *err,
 		return -1;
 	}
 	return 0;
+}
+
+int manifest_check(const char *dir, const struct manifest *m, char *err,
+		   size_t errlen)
+{
+	if (!manifest_usable_status(m)) {
+		snprintf(err, errlen, "manifest status is '%s'%s%s", m->status,
+			 m->reason[0] ? ": " : "", m->reason);
+		return -1;
+	}
+	return manifest_check_file(dir, m, err, errlen);
 }
 
 int manifest_load_named(const char *dir, const char *file, struct manifest *m,

@@ -56,6 +56,9 @@ int manifest_read(const char *dir, const char *backup_file, struct manifest *m,
 void manifest_free(struct manifest *m);
 int manifest_add_table(struct manifest *m, const char *name, int64_t rows);
 bool manifest_usable_status(const struct manifest *m);
+/* The file matches the manifest's size and SHA-256 now (any status). */
+int manifest_check_file(const char *dir, const struct manifest *m, char *err,
+			size_t errlen);
 /* Status usable and file matches size + SHA-256 now. */
 int manifest_check(const char *dir, const struct manifest *m, char *err,
 		   size_t errlen);

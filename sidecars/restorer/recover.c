@@ -237,31 +237,6 @@ static int ensure_server(struct recovery *r)
 	return -1;
 }
 
-static int restore_globals(struct recovery *r)
-{
-	struct catalog_entry *list;
-	int n = catalog_scan(r->ctx->cfg->backup_dir, &list), rc = -1;
-	char err[512];
-
-	for (int i = 0; i < n && rc < 0; i++) {
-		struct manifest m;
-		if (list[i].name.kind != BACKUP_GLOBALS ||
-		    manifest_read(r->ctx->cfg->backup_dir, list[i].file, &m,
-				  err, sizeof(err)) < 0)
-			continue;
-		if (manifest_check(r->ctx->cfg->backup_dir, &m, err,
-				   sizeof(err)) == 0 &&
-		    restore_into(r->ctx, m.file, ADMIN_DB, 0, err,
-				 sizeof(err)) == 0) {
-			log_info("globals restored from '%s'", m.file);
-			rc = 0;
-		}
-		manifest_free(&m);
-	}
-	free(list);
-	return rc;
-}
-
 /* After a re-init, every database that has a backup comes back. */
 static void restore_other_databases(struct recovery *r)
 {
@@ -312,7 +287,7 @@ static int recover_body(struct recovery *r, const char *backup)
 		return -1;
 	}
 	db_drop_leftovers(r->admin);
-	if (reinit == 1 && restore_globals(r) < 0)
+	if (reinit == 1 && restore_newest_globals(r->ctx) < 0)
 		log_warn("no valid globals backup: roles other than the "
 			 "superuser are missing");
 	rc = restore_newest(r, backup);

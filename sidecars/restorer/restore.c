@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "catalog.h"
 #include "child.h"
 #include "fs.h"
 #include "gz.h"
@@ -321,4 +322,28 @@ int db_swap(PGconn *admin, const char *target, const char *tmp, char *aside,
 	if (rename_db(admin, tmp, target, err, errlen) < 0)
 		return -1;
 	return allow_connections(admin, target, 1, err, errlen);
+}
+
+int restore_newest_globals(const struct restore_ctx *ctx)
+{
+	const char *dir = ctx->cfg->backup_dir;
+	struct catalog_entry *list;
+	int n = catalog_scan(dir, &list), rc = -1;
+	char err[512];
+
+	for (int i = 0; i < n && rc < 0; i++) {
+		struct manifest m;
+		if (list[i].name.kind != BACKUP_GLOBALS ||
+		    manifest_read(dir, list[i].file, &m, err, sizeof(err)) < 0)
+			continue;
+		if (manifest_check(dir, &m, err, sizeof(err)) == 0 &&
+		    restore_into(ctx, m.file, ADMIN_DB, 0, err, sizeof(err)) ==
+			    0) {
+			log_info("globals restored from '%s'", m.file);
+			rc = 0;
+		}
+		manifest_free(&m);
+	}
+	free(list);
+	return rc;
 }

@@ -43,6 +43,9 @@ int db_drop_leftovers(PGconn *admin);
 /* Restore backup file into database db. on_error_stop = 0 for globals. */
 int restore_into(const struct restore_ctx *ctx, const char *file,
 		 const char *db, int on_error_stop, char *err, size_t errlen);
+/* The newest globals backup whose manifest and checksum hold, restored
+ * into the server (errors such as "role exists" tolerated). 0 or -1. */
+int restore_newest_globals(const struct restore_ctx *ctx);
 int restore_verify(const struct restore_ctx *ctx, const char *db,
 		   const struct manifest *m, char *err, size_t errlen);
 /* Swap tmp into target; aside receives the damaged database's new name

@@ -136,30 +136,6 @@ static int start_postmaster(const struct pgw_config *c, struct scratch *s,
 	return 0;
 }
 
-/* Roles first, so that "OWNER TO" in the dump works. */
-static void restore_globals(const struct restore_ctx *ctx)
-{
-	struct catalog_entry *list;
-	int n = catalog_scan(ctx->cfg->backup_dir, &list);
-	char err[512];
-
-	for (int i = 0; i < n; i++) {
-		struct manifest m;
-		if (list[i].name.kind != BACKUP_GLOBALS ||
-		    manifest_read(ctx->cfg->backup_dir, list[i].file, &m, err,
-				  sizeof(err)) < 0)
-			continue;
-		bool ok = manifest_check(ctx->cfg->backup_dir, &m, err,
-					 sizeof(err)) == 0 &&
-			  restore_into(ctx, m.file, ADMIN_DB, 0, err,
-				       sizeof(err)) == 0;
-		manifest_free(&m);
-		if (ok)
-			break;
-	}
-	free(list);
-}
-
 int scratch_up(const struct restore_ctx *ctx, struct scratch *s, char *err,
 	       size_t errlen)
 {
@@ -195,7 +171,7 @@ int scratch_up(const struct restore_ctx *ctx, struct scratch *s, char *err,
 		}
 		tm_sleep_ms(100);
 	}
-	restore_globals(ctx);
+	restore_newest_globals(ctx); /* roles first: OWNER TO needs them */
 	log_msg(LOG_AUX, LOG_INFO, "throwaway cluster up in '%s'", s->dir);
 	return 0;
 }

@@ -24,28 +24,11 @@
 static int check_file(const char *dir, const struct manifest *m, char *why,
 		      size_t whylen)
 {
-	char hex[HASH_HEX_LEN], err[256];
-	int64_t size = -1;
+	char err[256];
 	int fd, rc;
 
-	if (hash_file(dir, m->file, hex, &size) < 0) {
-		snprintf(why, whylen, "unable to read the file: %s",
-			 strerror(errno));
+	if (manifest_check_file(dir, m, why, whylen) < 0)
 		return -1;
-	}
-	if (size != m->size) {
-		snprintf(why, whylen,
-			 "size mismatch: file has %lld bytes, manifest says "
-			 "%lld",
-			 (long long)size, (long long)m->size);
-		return -1;
-	}
-	if (strcmp(hex, m->sha256) != 0) {
-		snprintf(why, whylen,
-			 "SHA-256 mismatch: file %.16s..., manifest %.16s...",
-			 hex, m->sha256);
-		return -1;
-	}
 	fd = fs_open_in_dir(dir, m->file);
 	if (fd < 0) {
 		snprintf(why, whylen, "unable to open the file: %s",
