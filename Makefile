@@ -24,7 +24,8 @@ UNIT_BINS  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 DEPS := build-essential pkg-config libpq-dev zlib1g-dev libcurl4-openssl-dev \
         libiniparser-dev libssl-dev bats postgresql postgresql-contrib \
-        clang-format jq procps util-linux valgrind time pigz bc
+        clang-format jq procps util-linux valgrind time pigz bc \
+        python3 python3-yaml curl ca-certificates
 
 .PHONY: all asan test unit-test bats-test run deps format format-check clean bench
 

@@ -68,6 +68,19 @@ struct pgw_config {
 	char verify_target[16];
 	char verify_cluster_dir[PATH_MAX];
 	int verify_cluster_port;
+	/* [alerts] (delivery by the monitor; secrets stay in files/env) */
+	char min_severity[16];
+	char telegram_api_url[CFG_STR_MAX];
+	char telegram_chat_id[64];
+	char telegram_token_file[PATH_MAX];
+	char telegram_format[16];
+	char webhook_url_file[PATH_MAX];
+	int dedup_window;
+	int retry_for;
+	int send_timeout;
+	int backup_max_age;
+	char daily_summary[CFG_STR_MAX];
+	char kube_workload[128];
 };
 
 /* Where cfg_load found its file ("" when none was used). */

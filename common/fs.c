@@ -48,11 +48,13 @@ int fs_write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
-int fs_write_atomic(const char *dir, const char *name, const void *data,
-		    size_t len)
+/* Write a private temporary, fsync it, then move it to name: replacing
+ * whatever is there, or (exclusive) failing with EEXIST. */
+static int write_then_move(const char *dir, const char *name, const void *data,
+			   size_t len, bool exclusive)
 {
 	char tmp[PATH_MAX], final[PATH_MAX], tname[NAME_MAX + 1];
-	int fd, e;
+	int fd, e, rc;
 
 	snprintf(tname, sizeof(tname), ".%s.tmp.%d", name, (int)getpid());
 	fs_join(tmp, dir, tname);
@@ -73,16 +75,39 @@ int fs_write_atomic(const char *dir, const char *name, const void *data,
 		errno = e;
 		return -1;
 	}
-	if (close(fd) < 0 || rename(tmp, final) < 0) {
+	rc = close(fd);
+	if (rc == 0 && exclusive) {
+		/* link() never replaces, even where RENAME_NOREPLACE fails */
+		rc = link(tmp, final);
 		e = errno;
-		log_error("unable to rename '%s' to '%s': %s", tmp, final,
-			  strerror(e));
+		unlink(tmp);
+		errno = e;
+	} else if (rc == 0) {
+		rc = rename(tmp, final);
+	}
+	if (rc < 0) {
+		e = errno;
+		if (!(exclusive && e == EEXIST))
+			log_error("unable to rename '%s' to '%s': %s", tmp,
+				  final, strerror(e));
 		unlink(tmp);
 		errno = e;
 		return -1;
 	}
 	fs_fsync_dir(dir);
 	return 0;
+}
+
+int fs_write_atomic(const char *dir, const char *name, const void *data,
+		    size_t len)
+{
+	return write_then_move(dir, name, data, len, false);
+}
+
+int fs_write_new(const char *dir, const char *name, const void *data,
+		 size_t len)
+{
+	return write_then_move(dir, name, data, len, true);
 }
 
 int fs_rename_durable(const char *dir, const char *from, const char *to)

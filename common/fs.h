@@ -24,6 +24,10 @@
 
 int fs_write_atomic(const char *dir, const char *name, const void *data,
 		    size_t len);
+/* As fs_write_atomic(), but never replaces: -1 with errno EEXIST (and no
+ * log line) when name exists, so racing writers each keep their file. */
+int fs_write_new(const char *dir, const char *name, const void *data,
+		 size_t len);
 /* write() all of data, retrying on EINTR and short writes. 0 or -1. */
 int fs_write_all(int fd, const void *data, size_t len);
 /* fsync a directory so a rename/creation/unlink in it is durable. */

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,8 @@ static char log_paths[LOG_NCHANNELS][4096];
 static time_t log_checked;
 static enum log_level log_min = LOG_INFO;
 static char *log_secrets[LOG_MAX_SECRETS];
+/* the monitor's delivery thread logs too: one line at a time */
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static const char *log_names[] = {"DEBUG", "INFO", "WARNING", "ERROR", "FATAL"};
 
 void log_init(const char *component)
@@ -181,6 +184,7 @@ static void log_vwrite(enum log_channel ch, enum log_level lvl, const char *fmt,
 		return;
 	if ((size_t)n >= sizeof(line))
 		n = sizeof(line) - 1;
+	pthread_mutex_lock(&log_lock);
 	log_follow_rotation();
 	/* best effort: a log that cannot be written must not stop the job */
 	if (write(STDERR_FILENO, line, (size_t)n) < 0) {
@@ -190,6 +194,7 @@ static void log_vwrite(enum log_channel ch, enum log_level lvl, const char *fmt,
 	if (ch != LOG_MAIN && log_fds[LOG_MAIN] >= 0 &&
 	    write(log_fds[LOG_MAIN], line, (size_t)n) < 0) {
 	}
+	pthread_mutex_unlock(&log_lock);
 }
 
 void log_msg(enum log_channel ch, enum log_level lvl, const char *fmt, ...)

@@ -7,6 +7,10 @@
 #include "log.h"
 
 static const struct cli_command commands[] = {
+	{"status",
+	 "[--json] [--check] [--alive SIDECAR]  health, backups, recovery, "
+	 "alerts, space; --check exits 7 when something needs attention",
+	 cli_status},
 	{"migrate",
 	 "[--init]  apply init scripts (--init) and pending migrations",
 	 cli_migrate},
@@ -15,6 +19,10 @@ static const struct cli_command commands[] = {
 	{"restore",
 	 "[--backup FILE] [--dry-run]  check, then request a recovery",
 	 cli_restore},
+	{"alert",
+	 "[--details TEXT] SEVERITY EVENT MESSAGE  write an alert file (the "
+	 "monitor delivers it)",
+	 cli_alert},
 };
 
 static void usage(FILE *f)

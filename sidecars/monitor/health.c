@@ -144,12 +144,12 @@ static void request_recovery(const struct pgw_config *c, struct health_state *s,
 		 "Health Status:\n• Database Connection: %s\n• Failure Count: "
 		 "%d/%d\n"
 		 "• Last Recovery: %s\n• Last check: %s\n\nQuick Actions:\n"
-		 "kubectl logs deployment/db-health-monitor --tail=20\nkubectl "
-		 "get pods -l app=db\n",
+		 "kubectl logs %s -c monitor --tail=20\nkubectl exec %s -c "
+		 "monitor -- pgwarden status\nkubectl get pods -l app=db\n",
 		 r->connected ? "✅ OK" : "❌ Failed", s->failures,
 		 c->max_failure_count,
 		 s->last_recovery ? tm_human(s->last_recovery, last) : "Never",
-		 r->what);
+		 r->what, c->kube_workload, c->kube_workload);
 	if (s->last_recovery && now - s->last_recovery < c->recovery_cooldown) {
 		snprintf(msg, sizeof(msg),
 			 "Database health check failed %d times, but automatic "
@@ -158,8 +158,13 @@ static void request_recovery(const struct pgw_config *c, struct health_state *s,
 			 "cooldown %d s)",
 			 s->failures, (int)(now - s->last_recovery),
 			 c->recovery_cooldown);
-		alert_emit(ALERT_CRITICAL, "recovery-suppressed",
-			   "Database Alert", msg, details);
+		/* one message per outage, not one every N checks */
+		if (!s->alerted_suppressed)
+			alert_emit(ALERT_CRITICAL, "recovery-suppressed",
+				   "Database Alert", msg, details);
+		else
+			log_warn("%s", msg);
+		s->alerted_down = s->alerted_suppressed = true;
 		return;
 	}
 	snprintf(msg, sizeof(msg),
@@ -174,6 +179,7 @@ static void request_recovery(const struct pgw_config *c, struct health_state *s,
 			*p = ' ';
 	if (proto_request_write(c->backup_dir, PROTO_REQ_RESTORE, req) == 0) {
 		s->last_recovery = now;
+		s->alerted_down = true;
 		alert_emit(ALERT_CRITICAL, "recovery-requested",
 			   "Database Alert", msg, details);
 	}
@@ -221,6 +227,7 @@ void health_decide(const struct pgw_config *c, struct health_state *s,
 	}
 	if (s->recovering) {
 		s->recovering = false;
+		s->alerted_down = !r->ok;
 		if (r->ok)
 			alert_emit(ALERT_SUCCESS, "recovery-verified",
 				   "Database Alert",
@@ -251,6 +258,12 @@ void health_decide(const struct pgw_config *c, struct health_state *s,
 			log_info("database healthy again after %d failed "
 				 "check(s)",
 				 s->failures);
+		if (s->alerted_down)
+			alert_emit(ALERT_SUCCESS, "database-healthy",
+				   "Database Alert",
+				   "The database passes every check again",
+				   NULL);
+		s->alerted_down = s->alerted_suppressed = false;
 		s->failures = 0;
 		return;
 	}
@@ -293,6 +306,12 @@ int health_state_load(const char *dir, struct health_state *s)
 		s->checksum_failures =
 			iniparser_getint(d, "state:checksum_failures", -1);
 		s->recovering = iniparser_getboolean(d, "state:recovering", 0);
+		s->alerted_down =
+			iniparser_getboolean(d, "state:alerted_down", 0);
+		s->alerted_suppressed =
+			iniparser_getboolean(d, "state:alerted_suppressed", 0);
+		s->backup_stale =
+			iniparser_getboolean(d, "state:backup_stale", 0);
 	}
 	if (d)
 		iniparser_freedict(d);
@@ -306,11 +325,15 @@ void health_state_save(const char *dir, const struct health_state *s)
 	snprintf(buf, sizeof(buf),
 		 "[state]\nfailures = %d\nlast_recovery = "
 		 "%s\nchecksum_failures = %lld\n"
-		 "recovering = %s\n",
+		 "recovering = %s\nalerted_down = %s\nalerted_suppressed = "
+		 "%s\nbackup_stale = %s\n",
 		 s->failures,
 		 s->last_recovery ? tm_iso(s->last_recovery, t) : "never",
 		 (long long)s->checksum_failures,
-		 s->recovering ? "true" : "false");
+		 s->recovering ? "true" : "false",
+		 s->alerted_down ? "true" : "false",
+		 s->alerted_suppressed ? "true" : "false",
+		 s->backup_stale ? "true" : "false");
 	fs_write_atomic(dir, PROTO_MONITOR_STATE, buf, strlen(buf));
 }
 
@@ -323,10 +346,10 @@ void health_status_write(const char *dir, const struct health_state *s,
 	snprintf(buf, sizeof(buf),
 		 "[monitor]\nhealth = %s\nlast_check = %s\nfailure_count = "
 		 "%d\nmax_failure_count = %d\n"
-		 "last_recovery = %s\nlast_error = %s\n",
+		 "last_recovery = %s\nlatency_ms = %lld\nlast_error = %s\n",
 		 r->ok ? "healthy" : "unhealthy", tm_iso(tm_now(), t),
 		 s->failures, c->max_failure_count,
 		 s->last_recovery ? tm_iso(s->last_recovery, lr) : "never",
-		 r->ok ? "" : r->what);
+		 (long long)r->latency_ms, r->ok ? "" : r->what);
 	fs_write_atomic(dir, PROTO_MONITOR_STATUS, buf, strlen(buf));
 }

@@ -26,13 +26,17 @@ struct health_state {
 	bool recovering;	   /* recovery-in-progress seen last round */
 	bool last_ok;		   /* the last check passed */
 	bool suspect;		   /* a CRITICAL log line awaits confirmation */
+	bool alerted_down;	   /* a CRITICAL went out for this outage */
+	bool alerted_suppressed;   /* and the "suppressed by cooldown" one */
+	bool backup_stale;	   /* the stale-backup CRITICAL went out */
 };
 
 struct check_result {
 	bool ok;
 	bool connected;
-	bool restarting; /* down, but pgwarden-db is (re)starting it */
-	char what[512];	 /* the failing check and why */
+	bool restarting;    /* down, but pgwarden-db is (re)starting it */
+	int64_t latency_ms; /* the whole round */
+	char what[512];	    /* the failing check and why */
 };
 
 void health_check(const struct pgw_config *c, struct health_state *s,

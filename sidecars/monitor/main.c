@@ -1,16 +1,20 @@
 /* pgwarden-monitor: health checks (health.h), the server log (logtail.h),
- * recovery requests. */
+ * recovery requests, alert delivery (deliver.h), the dead man's switch and
+ * metrics (deadman.h). */
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "alert.h"
 #include "daemon.h"
+#include "deadman.h"
+#include "deliver.h"
 #include "exitcode.h"
 #include "fs.h"
 #include "health.h"
 #include "log.h"
 #include "logtail.h"
+#include "notify.h"
 #include "proto.h"
 #include "sig.h"
 #include "tm.h"
@@ -23,6 +27,8 @@ struct monitor {
 	struct health_state s;
 	struct patterns pats;
 	struct logtail tail;
+	struct deadman dm;
+	struct deliverer *deliver;
 };
 
 static void on_log_line(void *arg, const char *line)
@@ -91,6 +97,10 @@ int main(int argc, char **argv)
 
 	daemon_start(&m.d, argc, argv);
 	load_patterns(&m, true);
+	if (notify_global_init() < 0)
+		fatalx(PGW_EXIT_INTERNAL, "unable to initialise libcurl");
+	m.deliver = deliver_start(&m.d.cfg);
+	deadman_init(&m.dm, &m.d.cfg);
 	if (health_state_load(m.d.cfg.backup_dir, &m.s) < 0) {
 		log_error("'%s' is malformed: ignored and reset",
 			  PROTO_MONITOR_STATE);
@@ -102,6 +112,9 @@ int main(int argc, char **argv)
 	open_log(&m);
 	while (!sig_stop) {
 		if (sig_reload && daemon_reload(&m.d)) {
+			deliver_stop(m.deliver);
+			m.deliver = deliver_start(&m.d.cfg);
+			deadman_init(&m.dm, &m.d.cfg);
 			load_patterns(&m, false);
 			logtail_close(&m.tail, &m.d.watch);
 			open_log(&m);
@@ -110,8 +123,11 @@ int main(int argc, char **argv)
 		if (tm_mono_ms() >= next) {
 			next = tm_mono_ms() +
 			       (int64_t)m.d.cfg.health_check_interval * 1000;
+			int64_t t0 = tm_mono_ms();
 			health_check(&m.d.cfg, &m.s, &r);
+			r.latency_ms = tm_mono_ms() - t0;
 			health_decide(&m.d.cfg, &m.s, &r);
+			deadman_round(&m.dm, &m.d.cfg, &m.s);
 			health_state_save(m.d.cfg.backup_dir, &m.s);
 			health_status_write(m.d.cfg.backup_dir, &m.s, &r,
 					    &m.d.cfg);
@@ -120,8 +136,10 @@ int main(int argc, char **argv)
 		int64_t wake = next - tm_mono_ms();
 		daemon_wait(&m.d, (int)(wake < 1000 ? wake : 1000));
 	}
+	deliver_stop(m.deliver);
 	logtail_close(&m.tail, &m.d.watch);
 	patterns_free(&m.pats);
 	daemon_stop(&m.d);
+	notify_global_cleanup();
 	return PGW_EXIT_OK;
 }

@@ -15,6 +15,7 @@
 #include "migrate.h"
 #include "pg.h"
 #include "proto.h"
+#include "status.h"
 #include "tm.h"
 
 struct recovery {
@@ -25,6 +26,8 @@ struct recovery {
 	char reason[300];
 	char tmp[64];
 	PGconn *admin;
+	const char *result; /* for restorer.status: restored | fresh-reset */
+	char used[256];	    /* the backup restored */
 };
 
 static void marker_update(struct recovery *r, const char *phase,
@@ -101,6 +104,8 @@ static void alert_restored(struct recovery *r, const struct manifest *m)
 		 (long long)m->rows_total);
 	alert_emit(ALERT_SUCCESS, "recovery", "Database Recovery", msg,
 		   details);
+	r->result = "restored";
+	snprintf(r->used, sizeof(r->used), "%s", m->file);
 	log_info("recovery done: '%s' from '%s', RPO %ld s, RTO %.1f s",
 		 r->target, m->file, age, rto);
 }
@@ -198,6 +203,7 @@ static int fresh_reset(struct recovery *r)
 		 aside[0] ? " The damaged database is kept as " : "", aside);
 	alert_emit(ALERT_CRITICAL, "fresh-reset", "Database Recovery", err,
 		   NULL);
+	r->result = "fresh-reset";
 	return 0;
 }
 
@@ -350,6 +356,10 @@ int recover_run(const struct restore_ctx *ctx, const char *backup,
 				    content);
 		log_warn(
 			"recovery abandoned by shutdown; request queued again");
+	} else {
+		status_recovery_write(ctx->cfg->backup_dir,
+				      rc == 0 && r.result ? r.result : "failed",
+				      r.used, tm_mono_ms() - r.t0_ms, reason);
 	}
 	proto_recovery_end(ctx->cfg->backup_dir, r.marker);
 	return rc;

@@ -41,6 +41,19 @@ vg_stop() {
 	vg_stop
 }
 
+@test "monitor: alert delivery thread (a 500, a retry, a burst) under valgrind" {
+	fake_start
+	printf '500\n' >"$FAKE/plan"
+	HEALTH_CHECK_INTERVAL=1 TELEGRAM_API_URL=http://127.0.0.1:$FAKE_PORT \
+		TELEGRAM_BOT_TOKEN=1:vgtoken TELEGRAM_CHAT_ID=1 vg monitor
+	"$BIN/pgwarden" alert error vg-one 'first' 2>/dev/null
+	for i in 1 2 3 4 5; do "$BIN/pgwarden" alert warning vg-burst 'same' 2>/dev/null; done
+	wait_for "[ \$(grep -l '^delivery: sent' $BACKUPS/alert-*-vg-* | wc -l) -ge 2 ]" 60
+	vg_stop
+	[ "$(nreq)" = 3 ]
+	fake_stop
+}
+
 @test "backupper: three backups and retention under valgrind" {
 	PGWARDEN_BACKUP_SCHEDULE="@every 3s" PGWARDEN_COMPRESS_THREADS=2 vg backupper
 	wait_for "[ \$(ls $BACKUPS/globals_*.manifest 2>/dev/null | wc -l) -ge 3 ]" 120

@@ -4,6 +4,11 @@
 ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 BIN=${PGW_BIN:-$ROOT/build}
 source "$ROOT/tests/lib/pg.sh"
+# a python3 with PyYAML (Debian's python3-yaml, installed by make deps)
+PYTHON=python3
+for p in /usr/bin/python3 python3; do
+	if "$p" -c 'import yaml' 2>/dev/null; then PYTHON=$p; break; fi
+done
 
 # Start a cluster for the whole file; its dir is in $PGW_CLUSTER.
 cluster_up() {
@@ -67,3 +72,27 @@ count_files() {
 	n=$(find "$1" -maxdepth 1 -name "$2" | wc -l)
 	echo "$n"
 }
+
+# A local stand-in for the Telegram API / webhook receivers
+# (tests/lib/fake_http.py): its dir is $FAKE, its port $FAKE_PORT.
+# fake_start [PORT]: a free port unless given (a restart keeps $FAKE).
+fake_start() {
+	[ -n "${FAKE:-}" ] && [ -d "$FAKE" ] || FAKE=$(mktemp -d "${TMPDIR:-/tmp}/pgw-fake-XXXXXX")
+	rm -f "$FAKE/port"
+	"$PYTHON" "$ROOT/tests/lib/fake_http.py" "$FAKE" ${1:-} 2>>"$FAKE/stderr" &
+	FAKE_PID=$!
+	wait_for "[ -s '$FAKE/port' ]" 10
+	FAKE_PORT=$(cat "$FAKE/port")
+}
+
+# fake_stop [keep]: stop the receiver; its dir is removed unless "keep".
+fake_stop() {
+	[ -n "${FAKE_PID:-}" ] && kill "$FAKE_PID" 2>/dev/null
+	[ -n "${FAKE_PID:-}" ] && wait "$FAKE_PID" 2>/dev/null || true
+	FAKE_PID=
+	[ "${1:-}" = keep ] || { rm -rf "${FAKE:-}"; FAKE=; }
+}
+
+# Requests the receiver got: how many, and the Nth as JSON.
+nreq() { [ -f "$FAKE/requests.jsonl" ] && wc -l <"$FAKE/requests.jsonl" || echo 0; }
+req() { sed -n "${1}p" "$FAKE/requests.jsonl"; }

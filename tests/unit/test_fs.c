@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/stat.h>
@@ -68,5 +69,12 @@ int main(void)
 	      "file refused as dir");
 	CHECK(fs_free_bytes(dir) > 0, "free bytes");
 	CHECK(fs_size(dir, "a.txt") == 3, "size");
+	CHECK(fs_write_new(dir, "a.txt", "other", 5) < 0 && errno == EEXIST,
+	      "exclusive write refuses an existing name");
+	CHECK(fs_size(dir, "a.txt") == 3, "and leaves it untouched");
+	CHECK(fs_write_new(dir, "n.txt", "new", 3) == 0 &&
+		      fs_size(dir, "n.txt") == 3,
+	      "exclusive write creates");
+	CHECK(fs_size(dir, ".n.txt.tmp.0") < 0, "no temporary left");
 	return unit_done();
 }

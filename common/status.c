@@ -1,0 +1,300 @@
+#include "status.h"
+
+#include <dirent.h>
+#include <iniparser/iniparser.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statvfs.h>
+
+#include "alert.h"
+#include "catalog.h"
+#include "fs.h"
+#include "log.h"
+#include "manifest.h"
+#include "proto.h"
+#include "schedule.h"
+#include "tm.h"
+
+/* An INI file of the protocol, or NULL when missing/unreadable. */
+static dictionary *ini_load(const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+
+	if (fs_size(dir, name) < 0)
+		return NULL;
+	return iniparser_load(fs_join(path, dir, name));
+}
+
+static void copy_key(dictionary *d, const char *key, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s", d ? iniparser_getstring(d, key, "") : "");
+}
+
+static void read_monitor(const char *dir, struct pgw_status *st)
+{
+	dictionary *d = ini_load(dir, PROTO_MONITOR_STATUS);
+
+	copy_key(d, "monitor:health", st->health, sizeof(st->health));
+	copy_key(d, "monitor:last_check", st->last_check,
+		 sizeof(st->last_check));
+	copy_key(d, "monitor:last_error", st->last_error,
+		 sizeof(st->last_error));
+	copy_key(d, "monitor:last_recovery", st->last_recovery_request,
+		 sizeof(st->last_recovery_request));
+	st->failures = d ? iniparser_getint(d, "monitor:failure_count", 0) : 0;
+	st->max_failures =
+		d ? iniparser_getint(d, "monitor:max_failure_count", 0) : 0;
+	st->check_latency_ms =
+		d ? iniparser_getint(d, "monitor:latency_ms", -1) : -1;
+	st->monitor_age = fs_age(dir, PROTO_MONITOR_STATUS);
+	if (d)
+		iniparser_freedict(d);
+}
+
+static void read_recovery(const char *dir, struct pgw_status *st)
+{
+	dictionary *d;
+
+	st->recovering = proto_recovery_exists(dir);
+	if (st->recovering && (d = ini_load(dir, PROTO_RECOVERY)) != NULL) {
+		copy_key(d, ":phase", st->recovery_phase,
+			 sizeof(st->recovery_phase));
+		copy_key(d, ":started", st->recovery_started,
+			 sizeof(st->recovery_started));
+		copy_key(d, ":backup", st->recovery_backup,
+			 sizeof(st->recovery_backup));
+		iniparser_freedict(d);
+	}
+	d = ini_load(dir, STATUS_RESTORER);
+	copy_key(d, "recovery:last_at", st->last_recovery_at,
+		 sizeof(st->last_recovery_at));
+	copy_key(d, "recovery:result", st->last_recovery_result,
+		 sizeof(st->last_recovery_result));
+	copy_key(d, "recovery:backup", st->last_recovery_backup,
+		 sizeof(st->last_recovery_backup));
+	st->last_recovery_rto_ms =
+		d ? iniparser_getint(d, "recovery:rto_ms", -1) : -1;
+	st->recoveries_total = d ? iniparser_getint(d, "recovery:total", 0) : 0;
+	if (d)
+		iniparser_freedict(d);
+}
+
+static void fill_backup(const char *dir, const struct catalog_entry *e,
+			struct status_backup *b)
+{
+	struct manifest m;
+	char err[256];
+
+	memset(b, 0, sizeof(*b));
+	b->present = true;
+	snprintf(b->file, sizeof(b->file), "%s", e->file);
+	snprintf(b->status, sizeof(b->status), "%s", e->status);
+	b->when = e->name.when;
+	b->size = e->size;
+	b->restore_ms = -1;
+	if (manifest_read(dir, e->file, &m, err, sizeof(err)) == 0) {
+		b->duration_ms = m.duration_ms;
+		b->restore_ms = m.verified_at[0] ? m.restore_ms : -1;
+		snprintf(b->verified_at, sizeof(b->verified_at), "%s",
+			 m.verified_at);
+		manifest_free(&m);
+	}
+}
+
+static void read_backups(const struct pgw_config *c, struct pgw_status *st)
+{
+	struct catalog_entry *list = NULL;
+	int n = catalog_scan(c->backup_dir, &list);
+	struct sched s;
+	char err[256];
+
+	for (int i = 0; i < n; i++) {
+		const struct catalog_entry *e = &list[i];
+		if (e->name.kind != BACKUP_DATABASE)
+			continue;
+		st->backups++;
+		if (i == 0 || !st->last.present)
+			fill_backup(c->backup_dir, e, &st->last);
+		if (strcmp(e->status, "failed") == 0) {
+			st->backups_failed++;
+			if (!st->last_drill_failed.present)
+				fill_backup(c->backup_dir, e,
+					    &st->last_drill_failed);
+		}
+		if (strcmp(e->status, "verified") == 0) {
+			st->backups_verified++;
+			if (!st->last_verified.present)
+				fill_backup(c->backup_dir, e,
+					    &st->last_verified);
+		}
+		if (strcmp(e->status, "valid") == 0 ||
+		    strcmp(e->status, "verified") == 0) {
+			st->backups_valid++;
+			if (!st->last_valid.present)
+				fill_backup(c->backup_dir, e, &st->last_valid);
+		}
+	}
+	free(list);
+	st->next_backup = -1;
+	if (sched_parse(c->schedule, &s, err, sizeof(err)) == 0)
+		st->next_backup = sched_next(&s, st->now);
+}
+
+static void read_alerts(const char *dir, struct pgw_status *st)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	struct alert_rec *a = malloc(sizeof(*a));
+	char err[300];
+
+	while (d && a && (de = readdir(d)) != NULL) {
+		if (!alert_is_name(de->d_name) ||
+		    alert_read(dir, de->d_name, a, err, sizeof(err)) < 0)
+			continue;
+		st->alerts_total++;
+		if (!a->delivery[0])
+			st->alerts_pending++;
+		else if (strncmp(a->delivery, "undelivered", 11) == 0)
+			st->alerts_undelivered++;
+	}
+	free(a);
+	if (d)
+		closedir(d);
+}
+
+void status_collect(const struct pgw_config *c, struct pgw_status *st)
+{
+	struct statvfs vfs;
+
+	memset(st, 0, sizeof(*st));
+	st->now = tm_now();
+	read_monitor(c->backup_dir, st);
+	proto_server_state(c->backup_dir, st->server_state,
+			   sizeof(st->server_state), NULL, NULL);
+	read_backups(c, st);
+	read_recovery(c->backup_dir, st);
+	read_alerts(c->backup_dir, st);
+	st->free_bytes = st->total_bytes = -1;
+	if (statvfs(c->backup_dir, &vfs) == 0) {
+		st->free_bytes = (int64_t)vfs.f_bavail * (int64_t)vfs.f_frsize;
+		st->total_bytes = (int64_t)vfs.f_blocks * (int64_t)vfs.f_frsize;
+	}
+}
+
+long status_backup_age(const struct pgw_status *st)
+{
+	return st->last_valid.present ? (long)(st->now - st->last_valid.when)
+				      : -1;
+}
+
+/* Appends "# HELP/# TYPE" and one sample. */
+static size_t metric(char *buf, size_t cap, size_t o, const char *name,
+		     const char *type, const char *help, const char *labels,
+		     double value)
+{
+	int n = snprintf(buf + o, o < cap ? cap - o : 0,
+			 "# HELP %s %s\n# TYPE %s %s\n%s%s %.17g\n", name, help,
+			 name, type, name, labels, value);
+	return o + (n > 0 ? (size_t)n : 0);
+}
+
+static double verified_ts(const struct status_backup *b)
+{
+	time_t t;
+
+	return b->present && tm_parse_iso(b->verified_at, &t) == 0 ? (double)t
+								   : 0;
+}
+
+int status_write_metrics(const char *dir, const struct pgw_status *st)
+{
+	char buf[8192], lbl[160];
+	size_t o = 0;
+	const struct status_backup *v = &st->last_valid;
+	bool healthy = strcmp(st->health, "healthy") == 0;
+
+	o = metric(buf, sizeof(buf), o,
+		   "pgwarden_last_backup_timestamp_seconds", "gauge",
+		   "Start of the newest valid backup (0: none).", "",
+		   v->present ? (double)v->when : 0);
+	o = metric(buf, sizeof(buf), o, "pgwarden_last_backup_size_bytes",
+		   "gauge", "Size of the newest valid backup file.", "",
+		   v->present ? (double)v->size : 0);
+	o = metric(buf, sizeof(buf), o, "pgwarden_last_backup_duration_seconds",
+		   "gauge", "Duration of the newest valid backup.", "",
+		   v->present ? (double)v->duration_ms / 1000.0 : 0);
+	o = metric(buf, sizeof(buf), o, "pgwarden_last_backup_success", "gauge",
+		   "1 when the newest backup file is valid or verified.", "",
+		   st->last.present &&
+			   (strcmp(st->last.status, "valid") == 0 ||
+			    strcmp(st->last.status, "verified") == 0));
+	snprintf(lbl, sizeof(lbl), "{status=\"valid\"}");
+	o = metric(buf, sizeof(buf), o, "pgwarden_backups", "gauge",
+		   "Database backups on the volume by manifest status.", lbl,
+		   st->backups_valid - st->backups_verified);
+	o += (size_t)snprintf(buf + o, sizeof(buf) - o,
+			      "pgwarden_backups{status=\"verified\"} %d\n"
+			      "pgwarden_backups{status=\"failed\"} %d\n",
+			      st->backups_verified, st->backups_failed);
+	o = metric(buf, sizeof(buf), o,
+		   "pgwarden_last_verification_timestamp_seconds", "gauge",
+		   "When the newest verified backup passed its restore drill.",
+		   "", verified_ts(&st->last_verified));
+	o = metric(buf, sizeof(buf), o,
+		   "pgwarden_last_verification_restore_seconds", "gauge",
+		   "Restore time of the newest verified backup (RTO).", "",
+		   st->last_verified.present &&
+				   st->last_verified.restore_ms >= 0
+			   ? (double)st->last_verified.restore_ms / 1000.0
+			   : 0);
+	o = metric(buf, sizeof(buf), o, "pgwarden_health_up", "gauge",
+		   "1 when the last health check passed.", "", healthy);
+	o = metric(buf, sizeof(buf), o, "pgwarden_health_check_latency_seconds",
+		   "gauge", "Duration of the last health check round.", "",
+		   st->check_latency_ms >= 0
+			   ? (double)st->check_latency_ms / 1000.0
+			   : 0);
+	o = metric(buf, sizeof(buf), o, "pgwarden_health_failure_count",
+		   "gauge", "Consecutive failed health checks.", "",
+		   st->failures);
+	o = metric(buf, sizeof(buf), o, "pgwarden_recovery_in_progress",
+		   "gauge", "1 while recovery-in-progress exists.", "",
+		   st->recovering);
+	o = metric(buf, sizeof(buf), o, "pgwarden_recoveries_total", "counter",
+		   "Recoveries finished by the restorer.", "",
+		   st->recoveries_total);
+	o = metric(buf, sizeof(buf), o, "pgwarden_alerts_undelivered", "gauge",
+		   "Alert files whose delivery gave up.", "",
+		   st->alerts_undelivered);
+	o = metric(buf, sizeof(buf), o, "pgwarden_alerts_pending", "gauge",
+		   "Alert files not yet delivered.", "", st->alerts_pending);
+	o = metric(buf, sizeof(buf), o, "pgwarden_backups_free_bytes", "gauge",
+		   "Free space on the backups volume.", "",
+		   (double)st->free_bytes);
+	if (o >= sizeof(buf))
+		return -1;
+	return fs_write_atomic(dir, STATUS_METRICS, buf, o);
+}
+
+void status_recovery_write(const char *dir, const char *result,
+			   const char *backup, int64_t rto_ms,
+			   const char *reason)
+{
+	dictionary *d = ini_load(dir, STATUS_RESTORER);
+	int total = d ? iniparser_getint(d, "recovery:total", 0) : 0;
+	char buf[1024], t[TM_ISO_LEN], why[300];
+
+	if (d)
+		iniparser_freedict(d);
+	snprintf(why, sizeof(why), "%s", reason ? reason : "");
+	for (char *p = why; *p; p++)
+		if (*p == '\n' || *p == '"')
+			*p = ' ';
+	snprintf(buf, sizeof(buf),
+		 "[recovery]\nlast_at = %s\nresult = %s\nbackup = %s\n"
+		 "rto_ms = %lld\nreason = \"%s\"\ntotal = %d\n",
+		 tm_iso(tm_now(), t), result, backup ? backup : "",
+		 (long long)rto_ms, why, total + 1);
+	fs_write_atomic(dir, STATUS_RESTORER, buf, strlen(buf));
+}

@@ -1,0 +1,81 @@
+/*
+ * status.h - one picture of the whole system, read from the backups
+ * directory only (monitor.status, server.status, restorer.status,
+ * recovery-in-progress, manifests, alert files, free space), so any
+ * container can build it: `pgwarden status`, the monitor's daily summary
+ * and dead man's switch, and metrics.prom.
+ *
+ * Contract: status_collect() never fails as a whole; what cannot be read is
+ * reported as unknown (empty string, -1). It holds no secret: every field
+ * comes from files that are themselves secret-free.
+ */
+#ifndef PGW_STATUS_H
+#define PGW_STATUS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "cfg.h"
+
+#define STATUS_RESTORER "restorer.status"
+#define STATUS_METRICS	"metrics.prom"
+
+struct status_backup {
+	bool present;
+	char file[256];
+	time_t when; /* from the file name (start of the run) */
+	int64_t size;
+	int64_t duration_ms;
+	char status[16]; /* valid | verified | failed | "" (no manifest) */
+	char verified_at[32];
+	int64_t restore_ms;
+};
+
+struct pgw_status {
+	time_t now;
+	/* monitor.status */
+	char health[16]; /* healthy | unhealthy | "" (no monitor yet) */
+	char last_check[32];
+	long monitor_age; /* seconds since the last check, -1 unknown */
+	int failures, max_failures;
+	char last_error[512];
+	char last_recovery_request[32];
+	int64_t check_latency_ms;
+	/* server.status (pgwarden-db) */
+	char server_state[16];
+	/* backups */
+	int backups, backups_valid, backups_verified, backups_failed;
+	struct status_backup last;		/* newest file, any status */
+	struct status_backup last_valid;	/* newest valid or verified */
+	struct status_backup last_verified;	/* newest verified */
+	struct status_backup last_drill_failed; /* newest failed drill */
+	time_t next_backup;			/* -1 off */
+	/* recovery */
+	bool recovering;
+	char recovery_phase[64];
+	char recovery_started[32];
+	char recovery_backup[256];
+	char last_recovery_at[32];
+	char last_recovery_result[32]; /* restored | fresh-reset | failed */
+	char last_recovery_backup[256];
+	int64_t last_recovery_rto_ms;
+	int recoveries_total;
+	/* alerts */
+	int alerts_total, alerts_pending, alerts_undelivered;
+	/* space */
+	int64_t free_bytes, total_bytes;
+};
+
+void status_collect(const struct pgw_config *c, struct pgw_status *st);
+/* Age in seconds of the newest valid backup; -1 when there is none. */
+long status_backup_age(const struct pgw_status *st);
+/* Write metrics.prom (Prometheus text format) atomically. 0 or -1. */
+int status_write_metrics(const char *dir, const struct pgw_status *st);
+/* For the restorer: record the outcome of a recovery. */
+void status_recovery_write(const char *dir, const char *result,
+			   const char *backup, int64_t rto_ms,
+			   const char *reason);
+
+#endif

@@ -1,0 +1,287 @@
+/* pgwarden status [--json] [--check] [--alive SIDECAR]: the whole system in
+ * one look, for kubectl exec, scripts and probes. Reads the backups
+ * directory only (status.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "exitcode.h"
+#include "fs.h"
+#include "notify.h"
+#include "proto.h"
+#include "status.h"
+#include "tm.h"
+
+#define MAX_PROBLEMS 8
+
+struct problems {
+	int n;
+	char text[MAX_PROBLEMS][256];
+};
+
+static void problem(struct problems *p, const char *fmt, const char *a, long b)
+{
+	if (p->n < MAX_PROBLEMS)
+		snprintf(p->text[p->n++], sizeof(p->text[0]), fmt, a, b);
+}
+
+/* What makes `--check` fail: things an operator must look at. */
+static void find_problems(const struct pgw_config *c,
+			  const struct pgw_status *st, struct problems *p)
+{
+	long stale_after = 3L * c->health_check_interval + 60;
+	long age = status_backup_age(st);
+
+	memset(p, 0, sizeof(*p));
+	if (!st->health[0])
+		problem(p, "no health check recorded yet%s", "", 0);
+	else if (st->monitor_age > stale_after)
+		problem(p, "the monitor's last check is %s%ld s old", "",
+			st->monitor_age);
+	else if (strcmp(st->health, "healthy") != 0)
+		problem(p, "database unhealthy: %s (%ld failed checks)",
+			st->last_error, st->failures);
+	if (st->recovering)
+		problem(p, "recovery in progress (phase %s)%.0ld",
+			st->recovery_phase, 0);
+	if (age < 0)
+		problem(p, "no valid backup%s", "", 0);
+	else if (c->backup_max_age > 0 && age > c->backup_max_age)
+		problem(p, "the newest valid backup is %s%ld s old", "", age);
+	if (st->alerts_undelivered > 0)
+		problem(p, "%s%ld alert(s) undelivered", "",
+			st->alerts_undelivered);
+}
+
+static const char *ago(time_t now, time_t t, char *buf, size_t cap)
+{
+	long s = (long)(now - t);
+
+	if (s < 0)
+		snprintf(buf, cap, "in %ldh %02ldm", -s / 3600, -s / 60 % 60);
+	else
+		snprintf(buf, cap, "%ldh %02ldm ago", s / 3600, s / 60 % 60);
+	return buf;
+}
+
+static void print_backup(const char *label, const struct status_backup *b,
+			 time_t now)
+{
+	char a[32];
+
+	if (!b->present) {
+		printf("%-16s none\n", label);
+		return;
+	}
+	printf("%-16s %s  %s  %.1f MiB  taken %s", label, b->file,
+	       b->status[0] ? b->status : "no-manifest",
+	       (double)b->size / 1048576.0, ago(now, b->when, a, sizeof(a)));
+	if (b->duration_ms > 0)
+		printf("  took %.1f s", (double)b->duration_ms / 1000.0);
+	if (b->verified_at[0])
+		printf("  verified %s (restore %.1f s)", b->verified_at,
+		       (double)b->restore_ms / 1000.0);
+	printf("\n");
+}
+
+static void print_table(const struct pgw_status *st, const struct problems *p)
+{
+	char h[TM_ISO_LEN], a[32];
+
+	printf("pgwarden status at %s\n\n", tm_human(st->now, h));
+	printf("%-16s %s (failures %d/%d, last check %s, latency %lld ms)\n",
+	       "health", st->health[0] ? st->health : "unknown", st->failures,
+	       st->max_failures, st->last_check[0] ? st->last_check : "never",
+	       (long long)st->check_latency_ms);
+	if (st->last_error[0])
+		printf("%-16s %s\n", "last error", st->last_error);
+	printf("%-16s %s\n", "server",
+	       st->server_state[0] ? st->server_state : "unknown");
+	print_backup("last backup", &st->last, st->now);
+	if (st->last_valid.present &&
+	    strcmp(st->last_valid.file, st->last.file) != 0)
+		print_backup("last valid", &st->last_valid, st->now);
+	print_backup("last verified", &st->last_verified, st->now);
+	if (st->next_backup > 0)
+		printf("%-16s %s (%s)\n", "next backup",
+		       tm_human(st->next_backup, h),
+		       ago(st->now, st->next_backup, a, sizeof(a)));
+	else
+		printf("%-16s off\n", "next backup");
+	printf("%-16s %d (%d valid, %d verified, %d failed)\n", "backups",
+	       st->backups, st->backups_valid, st->backups_verified,
+	       st->backups_failed);
+	if (st->recovering)
+		printf("%-16s IN PROGRESS since %s, phase %s, backup %s\n",
+		       "recovery", st->recovery_started, st->recovery_phase,
+		       st->recovery_backup[0] ? st->recovery_backup : "-");
+	if (st->last_recovery_at[0])
+		printf("%-16s %s %s from %s (RTO %.1f s), %d in total\n",
+		       "last recovery", st->last_recovery_at,
+		       st->last_recovery_result,
+		       st->last_recovery_backup[0] ? st->last_recovery_backup
+						   : "-",
+		       (double)st->last_recovery_rto_ms / 1000.0,
+		       st->recoveries_total);
+	else if (!st->recovering)
+		printf("%-16s never\n", "last recovery");
+	printf("%-16s %d files, %d pending, %d undelivered\n", "alerts",
+	       st->alerts_total, st->alerts_pending, st->alerts_undelivered);
+	if (st->total_bytes > 0)
+		printf("%-16s %lld MiB free of %lld MiB\n", "backups volume",
+		       (long long)(st->free_bytes >> 20),
+		       (long long)(st->total_bytes >> 20));
+	printf("\n%-16s %s\n", "verdict", p->n ? "ATTENTION" : "OK");
+	for (int i = 0; i < p->n; i++)
+		printf("  - %s\n", p->text[i]);
+}
+
+/* ---- JSON ---- */
+
+static void jstr(const char *key, const char *val, int comma)
+{
+	char esc[2048];
+
+	notify_escape_json(val, esc, sizeof(esc));
+	printf("%s\"%s\":\"%s\"", comma ? "," : "", key, esc);
+}
+
+static void jnum(const char *key, long long val)
+{
+	printf(",\"%s\":%lld", key, val);
+}
+
+static void jnull_or_num(const char *key, bool present, long long val)
+{
+	if (present)
+		jnum(key, val);
+	else
+		printf(",\"%s\":null", key);
+}
+
+static void json_backup(const char *key, const struct status_backup *b)
+{
+	char t[TM_ISO_LEN];
+
+	printf(",\"%s\":", key);
+	if (!b->present) {
+		printf("null");
+		return;
+	}
+	printf("{");
+	jstr("file", b->file, 0);
+	jstr("status", b->status, 1);
+	jstr("taken", tm_iso(b->when, t), 1);
+	jnum("size_bytes", b->size);
+	jnum("duration_ms", b->duration_ms);
+	jstr("verified_at", b->verified_at, 1);
+	jnull_or_num("restore_ms", b->restore_ms >= 0, b->restore_ms);
+	printf("}");
+}
+
+static void print_json(const struct pgw_status *st, const struct problems *p)
+{
+	char t[TM_ISO_LEN];
+	long age = status_backup_age(st);
+
+	printf("{");
+	jstr("time", tm_iso(st->now, t), 0);
+	jstr("verdict", p->n ? "attention" : "ok", 1);
+	printf(",\"problems\":[");
+	for (int i = 0; i < p->n; i++) {
+		char esc[512];
+		notify_escape_json(p->text[i], esc, sizeof(esc));
+		printf("%s\"%s\"", i ? "," : "", esc);
+	}
+	printf("],\"health\":{");
+	jstr("status", st->health[0] ? st->health : "unknown", 0);
+	jnum("failure_count", st->failures);
+	jnum("max_failure_count", st->max_failures);
+	jstr("last_check", st->last_check, 1);
+	jnull_or_num("last_check_age_s", st->monitor_age >= 0, st->monitor_age);
+	jnull_or_num("latency_ms", st->check_latency_ms >= 0,
+		     st->check_latency_ms);
+	jstr("last_error", st->last_error, 1);
+	jstr("last_recovery_request", st->last_recovery_request, 1);
+	printf("},\"server\":{");
+	jstr("state", st->server_state, 0);
+	printf("},\"backups\":{");
+	printf("\"count\":%d", st->backups);
+	jnum("valid", st->backups_valid);
+	jnum("verified", st->backups_verified);
+	jnum("failed", st->backups_failed);
+	jnull_or_num("last_valid_age_s", age >= 0, age);
+	json_backup("last", &st->last);
+	json_backup("last_valid", &st->last_valid);
+	json_backup("last_verified", &st->last_verified);
+	jstr("next", st->next_backup > 0 ? tm_iso(st->next_backup, t) : "", 1);
+	printf("},\"recovery\":{");
+	printf("\"in_progress\":%s", st->recovering ? "true" : "false");
+	jstr("phase", st->recovery_phase, 1);
+	jstr("started", st->recovery_started, 1);
+	jstr("backup", st->recovery_backup, 1);
+	jstr("last_at", st->last_recovery_at, 1);
+	jstr("last_result", st->last_recovery_result, 1);
+	jstr("last_backup", st->last_recovery_backup, 1);
+	jnull_or_num("last_rto_ms", st->last_recovery_rto_ms >= 0,
+		     st->last_recovery_rto_ms);
+	jnum("total", st->recoveries_total);
+	printf("},\"alerts\":{\"files\":%d", st->alerts_total);
+	jnum("pending", st->alerts_pending);
+	jnum("undelivered", st->alerts_undelivered);
+	printf("},\"volume\":{\"free_bytes\":%lld", (long long)st->free_bytes);
+	jnum("total_bytes", st->total_bytes);
+	printf("}}\n");
+}
+
+/* Liveness of one sidecar: its instance lock is held, and the monitor's
+ * heartbeat is recent. */
+static int alive(const struct pgw_config *c, const char *name)
+{
+	char lock[64];
+	long age;
+
+	snprintf(lock, sizeof(lock), "%s%s", PROTO_LOCK_PREFIX, name);
+	if (!fs_lock_held(c->backup_dir, lock)) {
+		fprintf(stderr, "pgwarden: %s is not running\n", name);
+		return PGW_EXIT_UNHEALTHY;
+	}
+	age = fs_age(c->backup_dir, PROTO_MONITOR_STATUS);
+	if (strcmp(name, "monitor") == 0 &&
+	    (age < 0 || age > 3L * c->health_check_interval + 60)) {
+		fprintf(stderr, "pgwarden: monitor has not checked for %ld s\n",
+			age);
+		return PGW_EXIT_UNHEALTHY;
+	}
+	return PGW_EXIT_OK;
+}
+
+int cli_status(int argc, char **argv)
+{
+	struct pgw_config c;
+	struct pgw_status st;
+	struct problems p;
+	bool json = false, check = false;
+
+	cli_load_config(&argc, argv, &c);
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			json = true;
+		else if (strcmp(argv[i], "--check") == 0)
+			check = true;
+		else if (strcmp(argv[i], "--alive") == 0 && i + 1 < argc)
+			return alive(&c, argv[i + 1]);
+		else {
+			fprintf(stderr, "usage: pgwarden status [--json] "
+					"[--check] [--alive SIDECAR]\n");
+			return PGW_EXIT_USAGE;
+		}
+	}
+	status_collect(&c, &st);
+	find_problems(&c, &st, &p);
+	if (json)
+		print_json(&st, &p);
+	else if (!check || p.n)
+		print_table(&st, &p);
+	return check && p.n ? PGW_EXIT_UNHEALTHY : PGW_EXIT_OK;
+}

@@ -1,0 +1,109 @@
+#include "deadman.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "alert.h"
+#include "log.h"
+#include "status.h"
+#include "tm.h"
+
+void deadman_init(struct deadman *dm, const struct pgw_config *c)
+{
+	char err[256];
+
+	memset(dm, 0, sizeof(dm[0]));
+	dm->started = tm_now();
+	if (sched_parse(c->daily_summary, &dm->summary, err, sizeof(err)) < 0)
+		dm->summary.off = true; /* validated at load: cannot happen */
+	sched_timer_start(&dm->summary_timer, &dm->summary, dm->started);
+}
+
+static void age_text(long age, char *out, size_t cap)
+{
+	if (age < 0)
+		snprintf(out, cap, "none");
+	else
+		snprintf(out, cap, "%ldh %02ldm", age / 3600, age / 60 % 60);
+}
+
+static void check_stale(const struct deadman *dm, const struct pgw_config *c,
+			struct health_state *s, const struct pgw_status *st)
+{
+	long age = status_backup_age(st), eff;
+	char msg[512], a[32], h[TM_ISO_LEN], qa[512];
+
+	if (c->backup_max_age <= 0)
+		return;
+	eff = age >= 0 ? age : (long)(st->now - dm->started);
+	if (eff > c->backup_max_age && !s->backup_stale) {
+		age_text(age, a, sizeof(a));
+		snprintf(msg, sizeof(msg),
+			 "No valid backup for more than %d h: the newest "
+			 "valid backup is %s%s%s (age %s)",
+			 c->backup_max_age / 3600,
+			 st->last_valid.present ? st->last_valid.file : "none",
+			 st->last_valid.present ? ", taken " : "",
+			 st->last_valid.present
+				 ? tm_human(st->last_valid.when, h)
+				 : "",
+			 a);
+		snprintf(qa, sizeof(qa),
+			 "Quick Actions:\nkubectl exec %s -c backupper -- tail "
+			 "-n 50 /backups/backup.log\nkubectl exec %s -c "
+			 "backupper -- touch /backups/request-backup",
+			 c->kube_workload, c->kube_workload);
+		alert_emit(ALERT_CRITICAL, "backup-stale", "Database Backup",
+			   msg, qa);
+		s->backup_stale = true;
+	} else if (eff <= c->backup_max_age && s->backup_stale) {
+		snprintf(msg, sizeof(msg),
+			 "Backups are current again: %s is valid",
+			 st->last_valid.file);
+		alert_emit(ALERT_SUCCESS, "backup-fresh", "Database Backup",
+			   msg, NULL);
+		s->backup_stale = false;
+	}
+}
+
+static void send_summary(const struct pgw_status *st)
+{
+	char details[2048], a[32], nb[TM_ISO_LEN];
+	bool well = strcmp(st->health, "healthy") == 0 &&
+		    st->last_valid.present && !st->recovering;
+
+	age_text(status_backup_age(st), a, sizeof(a));
+	snprintf(details, sizeof(details),
+		 "📋 Summary:\n• Health: %s (failures %d/%d)\n"
+		 "• Last backup: %s (%s, age %s)\n"
+		 "• Last verified: %s%s%s\n• Next backup: %s\n"
+		 "• Backups on volume: %d (%d valid, %d failed)\n"
+		 "• Free space: %lld MiB\n• Undelivered alerts: %d\n",
+		 st->health[0] ? st->health : "unknown", st->failures,
+		 st->max_failures,
+		 st->last_valid.present ? st->last_valid.file : "none",
+		 st->last_valid.present ? st->last_valid.status : "-", a,
+		 st->last_verified.present ? st->last_verified.file : "never",
+		 st->last_verified.present ? " at " : "",
+		 st->last_verified.verified_at,
+		 st->next_backup > 0 ? tm_human(st->next_backup, nb) : "off",
+		 st->backups, st->backups_valid, st->backups_failed,
+		 (long long)(st->free_bytes >> 20), st->alerts_undelivered);
+	alert_emit(ALERT_INFO, "daily-summary", "Daily Summary",
+		   well ? "All well: the database is healthy and backed up"
+			: "Attention needed: see the details",
+		   details);
+}
+
+void deadman_round(struct deadman *dm, const struct pgw_config *c,
+		   struct health_state *s)
+{
+	struct pgw_status st;
+
+	status_collect(c, &st);
+	check_stale(dm, c, s, &st);
+	if (sched_due(&dm->summary_timer, &dm->summary, st.now))
+		send_summary(&st);
+	if (status_write_metrics(c->backup_dir, &st) < 0)
+		log_warn("unable to write '%s'", STATUS_METRICS);
+}

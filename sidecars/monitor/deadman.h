@@ -1,0 +1,27 @@
+/*
+ * deadman.h - silence as a signal: a CRITICAL alert when the newest valid
+ * backup is older than [alerts] backup_max_age (one per episode, and a
+ * SUCCESS when a fresh backup appears), an optional daily INFO summary
+ * ([alerts] daily_summary), and metrics.prom, refreshed after every check.
+ */
+#ifndef PGW_DEADMAN_H
+#define PGW_DEADMAN_H
+
+#include <time.h>
+
+#include "cfg.h"
+#include "health.h"
+#include "schedule.h"
+
+struct deadman {
+	struct sched summary;
+	struct sched_timer summary_timer;
+	time_t started; /* no backup at all: age counts from here */
+};
+
+void deadman_init(struct deadman *dm, const struct pgw_config *c);
+/* Once per check round; may flip s->backup_stale (saved by the caller). */
+void deadman_round(struct deadman *dm, const struct pgw_config *c,
+		   struct health_state *s);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * deliver.h - the monitor sends every alert file to people (notify.h).
+ *
+ * Why the monitor: it is the sidecar that must stay up for anything to
+ * be noticed, and one sender means one message per alert whichever sidecar
+ * wrote it. Delivery runs in its own thread so no check, backup or
+ * recovery ever waits on Telegram; the other sidecars only write files.
+ *
+ * Contract:
+ *  - follows alert-* files with inotify (plus a 30 s rescan); files without
+ *    a "delivery:" header are pending; at start, files marked undelivered
+ *    are retried too.
+ *  - below [alerts] min_severity: marked "skipped".
+ *  - identical alerts (severity, event, message) within dedup_window are
+ *    collapsed: the first is held until the burst has been quiet for 2 s
+ *    (at most 10 s) and sent with the count; later ones are marked "collapsed
+ * into <first>" and, when the window closes, one more message carries how many
+ * came after.
+ *  - failures retry with exponential backoff (1 s doubling to 60 s, with
+ *    jitter); HTTP 429 waits what the server asked; other 4xx and anything
+ *    still failing after retry_for give up, marking the file
+ *    "undelivered: <channel>: <reason>".
+ *  - deliver_stop() cancels an in-flight request and joins the thread;
+ *    unsent alerts stay pending on disk for the next start.
+ */
+#ifndef PGW_DELIVER_H
+#define PGW_DELIVER_H
+
+#include "cfg.h"
+
+struct deliverer;
+
+/* NULL when no channel is configured or the thread could not start (both
+ * logged); the monitor runs on either way. */
+struct deliverer *deliver_start(const struct pgw_config *c);
+void deliver_stop(struct deliverer *d);
+
+#endif
