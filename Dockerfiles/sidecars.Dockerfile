@@ -1,0 +1,40 @@
+# pgwarden sidecars image: pgwarden-backupper, pgwarden-restorer,
+# pgwarden-monitor and the pgwarden CLI, with the PostgreSQL 17 client tools
+# (pg_dump, pg_restore, psql) of the server's major version.
+#   docker build -f Dockerfiles/sidecars.Dockerfile -t pgwarden/pgwarden-sidecars:TAG .
+
+# ---- build: compilers and -dev packages stay in this stage ----
+FROM debian:bookworm-20241111-slim AS build
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends build-essential pkg-config \
+      libpq-dev zlib1g-dev libcurl4-openssl-dev libiniparser-dev libssl-dev \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY Makefile ./
+COPY common common
+COPY sidecars sidecars
+RUN make -j"$(nproc)" all
+
+# ---- runtime: shared libraries and client tools only ----
+FROM debian:bookworm-20241111-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ca-certificates curl gnupg \
+ && curl -fsSL https://www.postgresql.org/media/keys/ACCC4CF8.asc \
+      | gpg --dearmor -o /usr/share/keyrings/pgdg.gpg \
+ && echo "deb [signed-by=/usr/share/keyrings/pgdg.gpg] http://apt.postgresql.org/pub/repos/apt bookworm-pgdg main" \
+      > /etc/apt/sources.list.d/pgdg.list \
+ && apt-get update \
+ && apt-get install -y --no-install-recommends postgresql-client-17 libpq5 \
+      zlib1g libcurl4 libiniparser1 libssl3 \
+ && apt-get purge -y curl gnupg && apt-get autoremove -y \
+ && rm -rf /var/lib/apt/lists/* \
+ && groupadd -g 999 postgres \
+ && useradd -u 999 -g 999 -M -d /nonexistent -s /usr/sbin/nologin postgres
+COPY --from=build /src/build/pgwarden /src/build/pgwarden-backupper \
+     /src/build/pgwarden-restorer /src/build/pgwarden-monitor /usr/local/bin/
+COPY config/init /etc/pgwarden/init
+COPY migrations /etc/pgwarden/migrations
+ENV PG_BINDIR=/usr/lib/postgresql/17/bin
+# every pgwarden container runs as the same uid: files on /backups are 0600
+USER 999:999
+CMD ["pgwarden", "--help"]
