@@ -25,9 +25,9 @@ UNIT_BINS  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 DEPS := build-essential pkg-config libpq-dev zlib1g-dev libcurl4-openssl-dev \
         libiniparser-dev libssl-dev bats postgresql postgresql-contrib \
         clang-format jq procps util-linux valgrind time pigz bc \
-        python3 python3-yaml curl ca-certificates
+        python3 python3-yaml curl ca-certificates clang libclang-rt-14-dev
 
-.PHONY: all asan test unit-test bats-test run deps format format-check clean bench
+.PHONY: all asan test unit-test bats-test run deps format format-check clean bench fuzz
 
 all: $(BINS) $(UNIT_BINS)
 
@@ -71,6 +71,11 @@ test: all asan
 run: all
 	config/run-local.sh
 
+# libFuzzer harnesses (tests/fuzz/), FUZZ_SECONDS each; make test runs 10 s
+FUZZ_SECONDS ?= 60
+fuzz:
+	tests/run-fuzz.sh $(FUZZ_SECONDS)
+
 bench: all
 	bench/backup.sh
 
@@ -79,7 +84,7 @@ deps:
 	$$SUDO apt-get update && \
 	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends $(DEPS)
 
-FORMAT_FILES = $(wildcard common/*.[ch] sidecars/*/*.[ch] tests/unit/*.[ch])
+FORMAT_FILES = $(wildcard common/*.[ch] sidecars/*/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch])
 format:
 	clang-format -i $(FORMAT_FILES)
 
@@ -87,4 +92,4 @@ format-check:
 	@clang-format --dry-run --Werror $(FORMAT_FILES) && echo "format ok"
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz

@@ -210,10 +210,21 @@ int fs_check_backup_dir(const char *dir, char *err, size_t errlen)
 			 "backups directory '%s' is not a directory", dir);
 		return -1;
 	}
-	if ((st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX)) {
+	/* anyone could plant requests or fake backups: even with the sticky
+	 * bit this is no place for them */
+	if (st.st_mode & S_IWOTH) {
 		snprintf(err, errlen,
 			 "backups directory '%s' is world-writable (mode %04o)",
 			 dir, st.st_mode & 07777);
+		return -1;
+	}
+	/* ours, or root's with group access (a Kubernetes volume with
+	 * fsGroup): never another user's */
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
+		snprintf(err, errlen,
+			 "backups directory '%s' is owned by uid %d, not by us "
+			 "(uid %d) or root",
+			 dir, (int)st.st_uid, (int)geteuid());
 		return -1;
 	}
 	if (access(dir, W_OK | X_OK) < 0) {

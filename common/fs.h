@@ -42,8 +42,11 @@ int fs_open_in_dir(const char *dir, const char *name);
 /* Read a whole small file (<= max bytes, NUL terminated, caller frees). */
 char *fs_read_small(const char *dir, const char *name, size_t max, size_t *len);
 
-/* Create (if needed) and check the backups directory: a directory, not a
- * symlink, writable by us, not world-writable. -1 with a reason in err. */
+/* Create (if needed) and check the backups directory: a directory (the
+ * configured path may be a symlink to one: it is the operator's choice),
+ * writable by us, not world-writable, owned by us or by root (a volume
+ * shared through its group, as Kubernetes' fsGroup does), never by another
+ * user. -1 with a reason in err. */
 int fs_check_backup_dir(const char *dir, char *err, size_t errlen);
 
 /* Take an exclusive lock on dir/name. wait_ms < 0: wait forever; 0: try

@@ -24,7 +24,9 @@ static int cron_field(const char *f, int lo, int hi, uint64_t *mask, bool *any)
 		if (slash) {
 			*slash = '\0';
 			step = strtol(slash + 1, &end, 10);
-			if (*end || step <= 0)
+			/* a step past the range is meaningless, and a huge one
+			 * would overflow the loop below */
+			if (*end || step <= 0 || step > hi)
 				return -1;
 		}
 		if (strcmp(part, "*") != 0) {

@@ -62,5 +62,13 @@ int main(void)
 	      "backwards jump: no run");
 	CHECK_STR(tm_iso(tt.due, buf), "2025-06-15T06:00:00Z",
 		  "re-armed after jump back");
+	/* found by fuzz_schedule: a huge step overflowed the field loop */
+	CHECK(sched_parse("5/99999999999999999999 5 18 * *", &s, err,
+			  sizeof(err)) < 0,
+	      "huge cron step refused");
+	CHECK(sched_parse("*/61 * * * *", &s, err, sizeof(err)) < 0,
+	      "cron step past the range refused");
+	CHECK(sched_parse("*/15 * * * *", &s, err, sizeof(err)) == 0,
+	      "cron step within the range");
 	return unit_done();
 }
