@@ -1,5 +1,6 @@
 /* Request file contents (anyone with access to /backups writes them) and
  * the backup names they may carry. */
+#include "fs.h"
 #include "fuzz.h"
 #include "proto.h"
 
