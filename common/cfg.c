@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "ini.h"
 #include "log.h"
 #include "schedule.h"
 
@@ -337,7 +338,7 @@ static int load_file(const char *file, struct pgw_config *c, char *err,
 		for (int k = 0; rc == 0 && k < nk; k++) {
 			const char *name = strchr(keys[k], ':') + 1;
 			const struct cfg_key *key = cfg_find(sec, name);
-			const char *val = iniparser_getstring(d, keys[k], "");
+			const char *val = ini_get(d, keys[k], "");
 			if (!key) {
 				snprintf(err, errlen,
 					 "unknown key '%s' in section [%s] of "

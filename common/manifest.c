@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ini.h"
 #include "fs.h"
 #include "proto.h"
 
@@ -119,12 +120,12 @@ int manifest_write(const char *dir, const struct manifest *m)
 
 static void get_str(dictionary *d, const char *key, char *out, size_t cap)
 {
-	unesc(iniparser_getstring(d, key, ""), out, cap);
+	unesc(ini_get(d, key, ""), out, cap);
 }
 
 static int64_t get_i64(dictionary *d, const char *key)
 {
-	return strtoll(iniparser_getstring(d, key, "0"), NULL, 10);
+	return strtoll(ini_get(d, key, "0"), NULL, 10);
 }
 
 static int read_tables(dictionary *d, struct manifest *m)
@@ -140,7 +141,7 @@ static int read_tables(dictionary *d, struct manifest *m)
 		return -1;
 	}
 	for (int i = 0; i < nk; i++) {
-		const char *v = iniparser_getstring(d, keys[i], "");
+		const char *v = ini_get(d, keys[i], "");
 		char *sp, name[1100];
 		int64_t rows = strtoll(v, &sp, 10);
 		if (*sp != ' ')
@@ -203,8 +204,7 @@ int manifest_read(const char *dir, const char *backup_file, struct manifest *m,
 	m->tables = (int)get_i64(d, "backup:tables");
 	m->rows_total = get_i64(d, "backup:rows_total");
 	m->uncompressed_size = get_i64(d, "backup:uncompressed_size");
-	m->compression_pct =
-		iniparser_getdouble(d, "backup:compression_pct", 0);
+	m->compression_pct = ini_get_double(d, "backup:compression_pct", 0);
 	get_str(d, "backup:verified_at", m->verified_at,
 		sizeof(m->verified_at));
 	m->restore_ms = get_i64(d, "backup:restore_ms");

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ini.h"
 #include "fs.h"
 #include "log.h"
 #include "tm.h"
@@ -357,8 +358,8 @@ void proto_server_state(const char *dir, char *state, size_t cap,
 	d = iniparser_load(fs_join(path, dir, PROTO_SERVER_STATUS));
 	if (!d)
 		return;
-	snprintf(state, cap, "%s", iniparser_getstring(d, "server:state", ""));
+	snprintf(state, cap, "%s", ini_get(d, "server:state", ""));
 	if (generation)
-		*generation = iniparser_getint(d, "server:generation", -1);
+		*generation = (int)ini_get_int(d, "server:generation", -1);
 	iniparser_freedict(d);
 }

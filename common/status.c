@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/statvfs.h>
 
+#include "ini.h"
 #include "alert.h"
 #include "catalog.h"
 #include "fs.h"
@@ -28,7 +29,7 @@ static dictionary *ini_load(const char *dir, const char *name)
 
 static void copy_key(dictionary *d, const char *key, char *out, size_t cap)
 {
-	snprintf(out, cap, "%s", d ? iniparser_getstring(d, key, "") : "");
+	snprintf(out, cap, "%s", ini_get(d, key, ""));
 }
 
 static void read_monitor(const char *dir, struct pgw_status *st)
@@ -42,11 +43,9 @@ static void read_monitor(const char *dir, struct pgw_status *st)
 		 sizeof(st->last_error));
 	copy_key(d, "monitor:last_recovery", st->last_recovery_request,
 		 sizeof(st->last_recovery_request));
-	st->failures = d ? iniparser_getint(d, "monitor:failure_count", 0) : 0;
-	st->max_failures =
-		d ? iniparser_getint(d, "monitor:max_failure_count", 0) : 0;
-	st->check_latency_ms =
-		d ? iniparser_getint(d, "monitor:latency_ms", -1) : -1;
+	st->failures = (int)ini_get_int(d, "monitor:failure_count", 0);
+	st->max_failures = (int)ini_get_int(d, "monitor:max_failure_count", 0);
+	st->check_latency_ms = (int)ini_get_int(d, "monitor:latency_ms", -1);
 	st->monitor_age = fs_age(dir, PROTO_MONITOR_STATUS);
 	if (d)
 		iniparser_freedict(d);
@@ -73,9 +72,8 @@ static void read_recovery(const char *dir, struct pgw_status *st)
 		 sizeof(st->last_recovery_result));
 	copy_key(d, "recovery:backup", st->last_recovery_backup,
 		 sizeof(st->last_recovery_backup));
-	st->last_recovery_rto_ms =
-		d ? iniparser_getint(d, "recovery:rto_ms", -1) : -1;
-	st->recoveries_total = d ? iniparser_getint(d, "recovery:total", 0) : 0;
+	st->last_recovery_rto_ms = (int)ini_get_int(d, "recovery:rto_ms", -1);
+	st->recoveries_total = (int)ini_get_int(d, "recovery:total", 0);
 	if (d)
 		iniparser_freedict(d);
 }
@@ -282,7 +280,7 @@ void status_recovery_write(const char *dir, const char *result,
 			   const char *reason)
 {
 	dictionary *d = ini_load(dir, STATUS_RESTORER);
-	int total = d ? iniparser_getint(d, "recovery:total", 0) : 0;
+	int total = (int)ini_get_int(d, "recovery:total", 0);
 	char buf[1024], t[TM_ISO_LEN], why[300];
 
 	if (d)

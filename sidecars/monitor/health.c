@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ini.h"
 #include "alert.h"
 #include "fs.h"
 #include "log.h"
@@ -293,8 +294,8 @@ int health_state_load(const char *dir, struct health_state *s)
 	if (fs_size(dir, PROTO_MONITOR_STATE) < 0)
 		return 0;
 	d = iniparser_load(fs_join(path, dir, PROTO_MONITOR_STATE));
-	f = d ? iniparser_getstring(d, "state:failures", NULL) : NULL;
-	lr = d ? iniparser_getstring(d, "state:last_recovery", NULL) : NULL;
+	f = ini_get(d, "state:failures", NULL);
+	lr = ini_get(d, "state:last_recovery", NULL);
 	if (!f || !lr || (s->failures = (int)strtol(f, &end, 10)) < 0 || *end ||
 	    (strcmp(lr, "never") != 0 &&
 	     tm_parse_iso(lr, &s->last_recovery) < 0)) {
@@ -304,14 +305,12 @@ int health_state_load(const char *dir, struct health_state *s)
 		rc = -1;
 	} else {
 		s->checksum_failures =
-			iniparser_getint(d, "state:checksum_failures", -1);
-		s->recovering = iniparser_getboolean(d, "state:recovering", 0);
-		s->alerted_down =
-			iniparser_getboolean(d, "state:alerted_down", 0);
+			(int)ini_get_int(d, "state:checksum_failures", -1);
+		s->recovering = ini_get_bool(d, "state:recovering", 0);
+		s->alerted_down = ini_get_bool(d, "state:alerted_down", 0);
 		s->alerted_suppressed =
-			iniparser_getboolean(d, "state:alerted_suppressed", 0);
-		s->backup_stale =
-			iniparser_getboolean(d, "state:backup_stale", 0);
+			ini_get_bool(d, "state:alerted_suppressed", 0);
+		s->backup_stale = ini_get_bool(d, "state:backup_stale", 0);
 	}
 	if (d)
 		iniparser_freedict(d);
