@@ -27,7 +27,6 @@ struct item {
 	struct item *next;
 	struct alert_rec rec;
 	int count;
-	bool summary; /* sent when a dedup window closed, for its extras */
 	int64_t first_ms, next_ms;
 	int attempts;
 	bool done[NOTIFY_NCHANNELS];
@@ -356,10 +355,8 @@ static void close_windows(struct deliverer *d, int64_t now)
 		    alert_read(d->dir, g->last_extra, a, err, sizeof(err)) ==
 			    0) {
 			struct item *it = item_new(d, a, now, 0);
-			if (it) {
+			if (it)
 				it->count = g->extra;
-				it->summary = true;
-			}
 		}
 		*pp = g->next;
 		free(g);
