@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "crypt.h"
+
 #define CFG_ERR_MAX 512
 #define CFG_STR_MAX 1024
 
@@ -54,6 +56,9 @@ struct pgw_config {
 	int alert_retention_days;
 	int space_margin_pct;
 	int progress_interval;
+	char encryption_key_file[PATH_MAX];
+	struct crypt_key key; /* loaded from encryption_key_file */
+	bool encrypt;
 	/* [server] (pgwarden-db, the db container's supervisor) */
 	char pgdata[PATH_MAX];
 	char initdb_options[CFG_STR_MAX];

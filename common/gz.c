@@ -281,8 +281,19 @@ void gzw_abort(struct gzw *w)
 	gz_free(w);
 }
 
+static ssize_t read_fd(void *arg, void *buf, size_t cap)
+{
+	return read(*(int *)arg, buf, cap);
+}
+
 int gz_read_fd(int fd, gz_chunk_fn fn, void *arg, uint64_t *out_bytes,
 	       char *err, size_t errlen)
+{
+	return gz_read_source(read_fd, &fd, fn, arg, out_bytes, err, errlen);
+}
+
+int gz_read_source(gz_source_fn src, void *src_arg, gz_chunk_fn fn, void *arg,
+		   uint64_t *out_bytes, char *err, size_t errlen)
 {
 	unsigned char in[64 * 1024], out[256 * 1024];
 	z_stream zs;
@@ -298,7 +309,7 @@ int gz_read_fd(int fd, gz_chunk_fn fn, void *arg, uint64_t *out_bytes,
 	for (;;) {
 		ssize_t n;
 		if (zs.avail_in == 0) {
-			n = read(fd, in, sizeof(in));
+			n = src(src_arg, in, sizeof(in));
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n < 0) {

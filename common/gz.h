@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* Sink: write len bytes; return 0 or -1 (errno set). */
 typedef int (*gz_sink_fn)(void *arg, const void *data, size_t len);
@@ -40,6 +41,11 @@ void gzw_abort(struct gzw *w);
 typedef int (*gz_chunk_fn)(void *arg, const void *data, size_t len);
 int gz_read_fd(int fd, gz_chunk_fn fn, void *arg, uint64_t *out_bytes,
 	       char *err, size_t errlen);
+/* The same from any source of compressed bytes: src returns the bytes it
+ * put in buf, 0 at the end, -1 with errno set. */
+typedef ssize_t (*gz_source_fn)(void *arg, void *buf, size_t cap);
+int gz_read_source(gz_source_fn src, void *src_arg, gz_chunk_fn fn, void *arg,
+		   uint64_t *out_bytes, char *err, size_t errlen);
 
 /* Incremental check: feed a gzip stream in any pieces (e.g. as it is being
  * written) and learn at the end whether it decompresses completely with a

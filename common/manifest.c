@@ -100,6 +100,8 @@ int manifest_write(const char *dir, const struct manifest *m)
 	PUT("server_version = %s\n", e);
 	esc(m->pg_dump_version, e, sizeof(e));
 	PUT("pg_dump_version = %s\n", e);
+	if (m->encryption[0])
+		PUT("encryption = %s\nkey_id = %s\n", m->encryption, m->key_id);
 	PUT("tables = %d\nrows_total = %" PRId64
 	    "\nuncompressed_size = %" PRId64 "\ncompression_pct = %.1f\n",
 	    m->tables, m->rows_total, m->uncompressed_size, m->compression_pct);
@@ -201,6 +203,8 @@ int manifest_read(const char *dir, const char *backup_file, struct manifest *m,
 		sizeof(m->server_version));
 	get_str(d, "backup:pg_dump_version", m->pg_dump_version,
 		sizeof(m->pg_dump_version));
+	get_str(d, "backup:encryption", m->encryption, sizeof(m->encryption));
+	get_str(d, "backup:key_id", m->key_id, sizeof(m->key_id));
 	m->tables = (int)get_i64(d, "backup:tables");
 	m->rows_total = get_i64(d, "backup:rows_total");
 	m->uncompressed_size = get_i64(d, "backup:uncompressed_size");

@@ -8,6 +8,7 @@
 
 #include "fs.h"
 #include "log.h"
+#include "secret.h"
 
 #define NOTIFY_CONNECT_TIMEOUT 5
 #define NOTIFY_REPLY_MAX       4096
@@ -41,36 +42,6 @@ bool notify_channel_on(const struct notify_targets *t, enum notify_channel ch)
 }
 
 /* A secret from a file (first line, trimmed) or else from the environment. */
-static int read_secret(const char *file, const char *env, char *out, size_t cap,
-		       char *err, size_t errlen)
-{
-	const char *v = getenv(env);
-	char *text = NULL;
-	size_t len;
-
-	if (file[0]) {
-		FILE *f = fopen(file, "re");
-		if (!f) {
-			snprintf(err, errlen, "unable to open '%s': %s", file,
-				 strerror(errno));
-			return -1;
-		}
-		text = calloc(1, cap);
-		if (text && !fgets(text, (int)cap, f))
-			text[0] = '\0';
-		fclose(f);
-		v = text;
-	}
-	snprintf(out, cap, "%s", v ? v : "");
-	free(text);
-	len = strlen(out);
-	while (len > 0 && (out[len - 1] == '\n' || out[len - 1] == '\r' ||
-			   out[len - 1] == ' '))
-		out[--len] = '\0';
-	log_add_secret(out);
-	return 0;
-}
-
 int notify_targets_load(const struct pgw_config *c, struct notify_targets *t,
 			char *err, size_t errlen)
 {
@@ -81,10 +52,12 @@ int notify_targets_load(const struct pgw_config *c, struct notify_targets *t,
 		 c->kube_workload);
 	t->tg_markdown = strcmp(c->telegram_format, "markdownv2") == 0;
 	t->timeout = c->send_timeout;
-	if (read_secret(c->telegram_token_file, "TELEGRAM_BOT_TOKEN",
-			t->tg_token, sizeof(t->tg_token), err, errlen) < 0 ||
-	    read_secret(c->webhook_url_file, "WEBHOOK_URL", t->webhook_url,
-			sizeof(t->webhook_url), err, errlen) < 0)
+	if (secret_read(c->telegram_token_file, "TELEGRAM_BOT_TOKEN",
+			"token file", SECRET_TRIM, t->tg_token,
+			sizeof(t->tg_token), err, errlen) < 0 ||
+	    secret_read(c->webhook_url_file, "WEBHOOK_URL", "webhook URL file",
+			SECRET_TRIM, t->webhook_url, sizeof(t->webhook_url),
+			err, errlen) < 0)
 		return -1;
 	return 0;
 }

@@ -14,6 +14,7 @@
 #include "child.h"
 #include "fs.h"
 #include "log.h"
+#include "secret.h"
 
 static char pgpass_dir[PATH_MAX];
 
@@ -73,42 +74,17 @@ static int write_pgpass(const char *password, char *err, size_t errlen)
 
 int pg_auth_setup(const struct pgw_config *c, char *err, size_t errlen)
 {
-	char *pw = NULL;
-	const char *env = getenv("PGPASSWORD");
+	char pw[1024];
 	int rc = 0;
 
-	if (c->password_file[0]) {
-		int fd = open(c->password_file, O_RDONLY | O_CLOEXEC);
-		ssize_t n;
-		pw = calloc(1, 1024);
-		if (fd < 0 || !pw) {
-			snprintf(err, errlen,
-				 "unable to open password file '%s': %s",
-				 c->password_file, strerror(errno));
-			free(pw);
-			if (fd >= 0)
-				close(fd);
-			return -1;
-		}
-		n = read(fd, pw, 1023);
-		close(fd);
-		if (n < 0) {
-			snprintf(err, errlen,
-				 "unable to read password file '%s'",
-				 c->password_file);
-			free(pw);
-			return -1;
-		}
-		pw[strcspn(pw, "\r\n")] = '\0';
-	} else if (env && *env) {
-		pw = strdup(env);
-	}
-	if (pw && *pw) {
-		log_add_secret(pw);
+	if (secret_read(c->password_file, "PGPASSWORD", "password file", 0, pw,
+			sizeof(pw), err, errlen) < 0)
+		return -1;
+	if (pw[0]) {
 		rc = write_pgpass(pw, err, errlen);
 		unsetenv("PGPASSWORD");
 	}
-	free(pw);
+	explicit_bzero(pw, sizeof(pw));
 	return rc;
 }
 

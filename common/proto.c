@@ -27,7 +27,8 @@ int proto_backup_filename(const struct backup_name *b, char *out, size_t cap)
 	size_t n;
 
 	if (b->kind == BACKUP_GLOBALS) {
-		snprintf(out, cap, "globals_%s.sql.gz", b->stamp);
+		snprintf(out, cap, "globals_%s.sql.gz%s", b->stamp,
+			 b->encrypted ? PROTO_ENCRYPTED_SUFFIX : "");
 		return 0;
 	}
 	n = (size_t)snprintf(out, cap, "backup_%s_", b->stamp);
@@ -40,9 +41,10 @@ int proto_backup_filename(const struct backup_name *b, char *out, size_t cap)
 		else
 			n += (size_t)snprintf(out + n, cap - n, "%%%02X", *p);
 	}
-	if (n + 8 >= cap || b->database[0] == '\0')
+	if (n + 12 >= cap || b->database[0] == '\0')
 		return -1;
-	memcpy(out + n, ".sql.gz", 8);
+	snprintf(out + n, cap - n, ".sql.gz%s",
+		 b->encrypted ? PROTO_ENCRYPTED_SUFFIX : "");
 	return 0;
 }
 
@@ -77,7 +79,11 @@ int proto_backup_parse(const char *name, struct backup_name *out)
 	const char *stamp;
 
 	memset(out, 0, sizeof(*out));
-	if (len < 7 || strcmp(name + len - 7, ".sql.gz") != 0)
+	if (len > 11 && strcmp(name + len - 4, PROTO_ENCRYPTED_SUFFIX) == 0) {
+		out->encrypted = true;
+		len -= 4;
+	}
+	if (len < 7 || strncmp(name + len - 7, ".sql.gz", 7) != 0)
 		return -1;
 	if (strncmp(name, "globals_", 8) == 0 && len == 8 + 15 + 7) {
 		out->kind = BACKUP_GLOBALS;

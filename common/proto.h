@@ -6,6 +6,7 @@
  * Files (all directly in the backups directory):
  *   backup_<YYYYMMDD_HHMMSS>_<db>.sql.gz      a database dump (plain SQL, gzip)
  *   globals_<YYYYMMDD_HHMMSS>.sql.gz          pg_dumpall --globals-only
+ *   <either>.enc                              the same, encrypted (crypt.h)
  *   <either>.manifest                          its manifest (INI); a backup is
  *                                              valid only if the manifest says
  * so <either>.partial                           being written; never trusted
@@ -26,19 +27,20 @@
 #include <stddef.h>
 #include <time.h>
 
-#define PROTO_REQ_BACKUP      "request-backup"
-#define PROTO_REQ_RESTORE     "request-restore"
-#define PROTO_REQ_VERIFY      "request-verify"
-#define PROTO_REQ_REINIT      "request-reinit"
-#define PROTO_RECOVERY	      "recovery-in-progress"
-#define PROTO_MONITOR_STATE   "monitor.state"
-#define PROTO_MONITOR_STATUS  "monitor.status"
-#define PROTO_SERVER_STATUS   "server.status"
-#define PROTO_LOCK_JOBS	      ".lock-jobs" /* backup, verification, restore */
-#define PROTO_LOCK_PREFIX     ".lock-"	   /* + sidecar name: one instance */
-#define PROTO_PARTIAL_SUFFIX  ".partial"
-#define PROTO_MANIFEST_SUFFIX ".manifest"
-#define PROTO_REQUEST_MAX     4096
+#define PROTO_REQ_BACKUP       "request-backup"
+#define PROTO_REQ_RESTORE      "request-restore"
+#define PROTO_REQ_VERIFY       "request-verify"
+#define PROTO_REQ_REINIT       "request-reinit"
+#define PROTO_RECOVERY	       "recovery-in-progress"
+#define PROTO_MONITOR_STATE    "monitor.state"
+#define PROTO_MONITOR_STATUS   "monitor.status"
+#define PROTO_SERVER_STATUS    "server.status"
+#define PROTO_LOCK_JOBS	       ".lock-jobs" /* backup, verification, restore */
+#define PROTO_LOCK_PREFIX      ".lock-"	    /* + sidecar name: one instance */
+#define PROTO_PARTIAL_SUFFIX   ".partial"
+#define PROTO_MANIFEST_SUFFIX  ".manifest"
+#define PROTO_ENCRYPTED_SUFFIX ".enc" /* AES-256-GCM, crypt.h */
+#define PROTO_REQUEST_MAX      4096
 
 #define LOG_BACKUP	 "backup.log"
 #define LOG_HEALTH	 "health-monitor.log"
@@ -56,6 +58,7 @@ struct backup_name {
 	time_t when;
 	char stamp[16];
 	char database[128]; /* decoded; empty for globals */
+	bool encrypted;	    /* ".enc" after ".sql.gz" */
 };
 
 /* Build the final file name of a backup into out (NAME_MAX+1). -1 if the

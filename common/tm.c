@@ -14,6 +14,20 @@ time_t tm_now(void)
 	return now;
 }
 
+time_t tm_sched_now(void)
+{
+	const char *path = getenv("PGWARDEN_TEST_SCHED_CLOCK_FILE");
+	char buf[32] = "";
+	FILE *f;
+
+	if (!path || !*path || !(f = fopen(path, "re")))
+		return tm_now();
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	return tm_now() + (time_t)strtoll(buf, NULL, 10);
+}
+
 int64_t tm_mono_ms(void)
 {
 	struct timespec ts;

@@ -13,6 +13,11 @@
 
 /* Wall clock seconds; honours PGWARDEN_TEST_CLOCK_OFFSET (test hook). */
 time_t tm_now(void);
+/* The clock schedules run on: tm_now() plus, in tests, the offset in
+ * seconds read from the file named by PGWARDEN_TEST_SCHED_CLOCK_FILE at
+ * every call, so a test can jump the schedule clock of a running process
+ * (tests/chaos). Without that variable it is tm_now(). */
+time_t tm_sched_now(void);
 /* Monotonic milliseconds, for durations and timers. */
 int64_t tm_mono_ms(void);
 /* "2025-06-13T18:00:02Z" into buf (>= TM_ISO_LEN). */

@@ -27,13 +27,15 @@ struct stream {
 	int out_fd;
 	struct hash_ctx *hash;
 	struct gz_check *check; /* decompresses what is written, as it goes */
+	struct cryptw *enc;	/* NULL unless backups are encrypted */
 	char check_err[256];
-	int64_t out_bytes, in_bytes;
+	int64_t out_bytes, in_bytes, gz_bytes;
 	int64_t t0_ms, last_progress_ms;
 	struct dumpscan scan;
 };
 
-static int sink_write(void *arg, const void *data, size_t len)
+/* What reaches the disk: hashed as it is written. */
+static int file_write(void *arg, const void *data, size_t len)
 {
 	struct stream *st = arg;
 
@@ -41,12 +43,22 @@ static int sink_write(void *arg, const void *data, size_t len)
 	if (fs_write_all(st->out_fd, data, len) < 0)
 		return -1;
 	st->out_bytes += (int64_t)len;
+	return 0;
+}
+
+/* The gzip stream: checked as it goes, then encrypted or written. */
+static int gz_sink(void *arg, const void *data, size_t len)
+{
+	struct stream *st = arg;
+
+	st->gz_bytes += (int64_t)len;
 	if (st->check && gz_check_feed(st->check, data, len, st->check_err,
 				       sizeof(st->check_err)) < 0) {
 		errno = EIO;
 		return -1;
 	}
-	return 0;
+	return st->enc ? cryptw_write(st->enc, data, len)
+		       : file_write(st, data, len);
 }
 
 static void progress(const struct backup_ctx *ctx, struct stream *st,
@@ -262,7 +274,7 @@ static int stream_tool(struct job *j, const char *const argv[], char *why,
 		return -1;
 	}
 	close(pfd[1]);
-	w = gzw_open(cfg->compression_level, cfg->compress_threads, sink_write,
+	w = gzw_open(cfg->compression_level, cfg->compress_threads, gz_sink,
 		     &j->st);
 	if (!w) {
 		snprintf(why, whylen, "unable to start compression: %s",
@@ -278,11 +290,13 @@ static int stream_tool(struct job *j, const char *const argv[], char *why,
 		child_kill(&c, 2000);
 		return -1;
 	}
-	if (gzw_close(w) < 0) {
+	if (gzw_close(w) < 0 || (j->st.enc && cryptw_close(j->st.enc) < 0)) {
+		j->st.enc = NULL;
 		write_error(&j->st, j->partial, why, whylen);
 		child_finish(&c, cwhy, sizeof(cwhy));
 		return -1;
 	}
+	j->st.enc = NULL;
 	if (child_finish(&c, cwhy, sizeof(cwhy)) < 0) {
 		snprintf(why, whylen, "%s", cwhy);
 		return -1;
@@ -307,7 +321,10 @@ static int job_open(struct job *j, const struct backup_ctx *ctx,
 		     0600);
 	j->st.hash = hash_new();
 	j->st.check = gz_check_new();
-	if (j->st.out_fd < 0 || !j->st.hash || !j->st.check) {
+	if (ctx->cfg->encrypt)
+		j->st.enc = cryptw_open(&ctx->cfg->key, file_write, &j->st);
+	if (j->st.out_fd < 0 || !j->st.hash || !j->st.check ||
+	    (ctx->cfg->encrypt && !j->st.enc)) {
 		snprintf(why, whylen, "unable to create '%s': %s", path,
 			 strerror(errno));
 		return -1;
@@ -317,6 +334,12 @@ static int job_open(struct job *j, const struct backup_ctx *ctx,
 	dumpscan_init(&j->st.scan, &j->m);
 	snprintf(j->m.file, sizeof(j->m.file), "%s", file);
 	snprintf(j->m.format, sizeof(j->m.format), "plain-sql+gzip");
+	if (ctx->cfg->encrypt) {
+		snprintf(j->m.encryption, sizeof(j->m.encryption),
+			 "aes-256-gcm");
+		snprintf(j->m.key_id, sizeof(j->m.key_id), "%s",
+			 ctx->cfg->key.id_hex);
+	}
 	return 0;
 }
 
@@ -343,7 +366,7 @@ static int job_commit(struct job *j, char *why, size_t whylen)
 	j->m.uncompressed_size = j->st.in_bytes;
 	j->m.compression_pct =
 		j->st.in_bytes > 0
-			? 100.0 * (1.0 - (double)j->st.out_bytes /
+			? 100.0 * (1.0 - (double)j->st.gz_bytes /
 						 (double)j->st.in_bytes)
 			: 0;
 	j->m.duration_ms = tm_mono_ms() - j->st.t0_ms;
@@ -381,6 +404,7 @@ static void job_close(struct job *j, bool ok)
 		hash_final(j->st.hash, hex);
 	if (j->st.check)
 		gz_check_end(j->st.check, NULL, hex, sizeof(hex));
+	cryptw_abort(j->st.enc);
 	if (!ok)
 		unlink(fs_join(path, j->ctx->cfg->backup_dir, j->partial));
 	manifest_free(&j->m);
@@ -423,7 +447,8 @@ static int check_dump(const struct job *j, const struct db_facts *f, char *why,
 int backup_database(const struct backup_ctx *ctx, const char *db,
 		    const char *stamp, struct backup_result *r)
 {
-	struct backup_name bn = {.kind = BACKUP_DATABASE};
+	struct backup_name bn = {.kind = BACKUP_DATABASE,
+				 .encrypted = ctx->cfg->encrypt};
 	char file[NAME_MAX + 1], pgdump[PATH_MAX], conninfo[512], snap[160];
 	const char *argv[] = {pgdump, "--no-password", snap,
 			      "-d",   conninfo,	       NULL};
@@ -475,7 +500,8 @@ int backup_database(const struct backup_ctx *ctx, const char *db,
 int backup_globals(const struct backup_ctx *ctx, const char *stamp,
 		   struct backup_result *r)
 {
-	struct backup_name bn = {.kind = BACKUP_GLOBALS};
+	struct backup_name bn = {.kind = BACKUP_GLOBALS,
+				 .encrypted = ctx->cfg->encrypt};
 	char file[NAME_MAX + 1], tool[PATH_MAX];
 	const char *argv[] = {tool, "--globals-only", "--no-password", NULL};
 	struct job j;

@@ -25,13 +25,14 @@ static void timers_arm(struct timers *t, const struct pgw_config *c)
 	/* both were validated by cfg_load */
 	sched_parse(c->schedule, &t->backup, err, sizeof(err));
 	sched_parse(c->retention_schedule, &t->retention, err, sizeof(err));
-	sched_timer_start(&t->backup_t, &t->backup, tm_now());
-	sched_timer_start(&t->retention_t, &t->retention, tm_now());
+	sched_timer_start(&t->backup_t, &t->backup, tm_sched_now());
+	sched_timer_start(&t->retention_t, &t->retention, tm_sched_now());
 }
 
 static int wake_for(const struct sched_timer *t, int wake)
 {
-	time_t left = t->due == (time_t)-1 ? wake / 1000 : t->due - tm_now();
+	time_t left =
+		t->due == (time_t)-1 ? wake / 1000 : t->due - tm_sched_now();
 
 	if (left < 0)
 		left = 0;
@@ -88,12 +89,13 @@ int main(int argc, char **argv)
 		if (daemon_take_request(&d, PROTO_REQ_BACKUP, req, sizeof(req),
 					&wake) == REQ_CLAIMED)
 			on_request(&ctx, req);
-		if (!sig_stop && sched_due(&t.backup_t, &t.backup, tm_now())) {
+		if (!sig_stop &&
+		    sched_due(&t.backup_t, &t.backup, tm_sched_now())) {
 			ctx.next_run = t.backup_t.due;
 			backup_run(&ctx, "scheduled");
 		}
 		if (!sig_stop &&
-		    sched_due(&t.retention_t, &t.retention, tm_now()))
+		    sched_due(&t.retention_t, &t.retention, tm_sched_now()))
 			retention_run(&d.cfg, true);
 		wake = wake_for(&t.backup_t, wake_for(&t.retention_t, wake));
 		daemon_wait(&d, wake);

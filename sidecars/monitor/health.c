@@ -201,7 +201,7 @@ void health_indicator(const struct pgw_config *c, struct health_state *s,
 	struct check_result r = {.ok = false, .connected = s->last_ok};
 
 	if (strcmp(c->corruption_policy, "alert-only") == 0 ||
-	    proto_recovery_exists(c->backup_dir))
+	    proto_recovery_active(c->backup_dir))
 		return;
 	snprintf(r.what, sizeof(r.what), "server log: %.480s", line);
 	if (strcmp(c->corruption_policy, "immediate") == 0 || !s->last_ok) {
@@ -218,7 +218,7 @@ void health_indicator(const struct pgw_config *c, struct health_state *s,
 void health_decide(const struct pgw_config *c, struct health_state *s,
 		   const struct check_result *r)
 {
-	bool recovering = proto_recovery_exists(c->backup_dir);
+	bool recovering = proto_recovery_active(c->backup_dir);
 
 	if (recovering) {
 		s->recovering = true;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "alert.h"
+#include "attrib.h"
 #include "daemon.h"
 #include "deadman.h"
 #include "deliver.h"
@@ -15,6 +16,7 @@
 #include "log.h"
 #include "logtail.h"
 #include "notify.h"
+#include "pg.h"
 #include "proto.h"
 #include "sig.h"
 #include "tm.h"
@@ -29,7 +31,25 @@ struct monitor {
 	struct logtail tail;
 	struct deadman dm;
 	struct deliverer *deliver;
+	struct attrib_held held;
 };
+
+/* A CRITICAL indicator: a reason to recover unless it is about another
+ * database than the protected one. */
+static void indicator_decide(struct monitor *m, const char *line, long oid)
+{
+	const char *target = pg_target_db(&m->d.cfg);
+	char db[128];
+
+	if (oid > 0 && attrib_db_name(target, oid, db, sizeof(db)) == 0 &&
+	    strcmp(db, target) != 0) {
+		log_warn("the corruption is in database '%s', not in '%s': no "
+			 "recovery",
+			 db, target);
+		return;
+	}
+	health_indicator(&m->d.cfg, &m->s, line);
+}
 
 static void on_log_line(void *arg, const char *line)
 {
@@ -37,7 +57,14 @@ static void on_log_line(void *arg, const char *line)
 	struct pattern *p = patterns_match(&m->pats, line);
 	char msg[512];
 	time_t now = tm_now();
+	long oid = attrib_db_oid(line), pid = attrib_pid(line);
 
+	/* the backend that logged a held indicator now names the relation */
+	if (m->held.active && oid > 0 && pid == m->held.pid) {
+		m->held.active = false;
+		if (!p || p->severity != ALERT_CRITICAL)
+			indicator_decide(m, m->held.line, oid);
+	}
 	if (!p)
 		return;
 	log_warn("server log matches '%s': %s", p->text, line);
@@ -57,8 +84,12 @@ static void on_log_line(void *arg, const char *line)
 	} else {
 		p->suppressed++;
 	}
-	if (p->severity == ALERT_CRITICAL)
-		health_indicator(&m->d.cfg, &m->s, line);
+	if (p->severity != ALERT_CRITICAL)
+		return;
+	if (oid == 0 && pid > 0 && !m->held.active)
+		attrib_hold(&m->held, line, pid);
+	else
+		indicator_decide(m, line, oid);
 }
 
 static void load_patterns(struct monitor *m, bool at_start)
@@ -120,6 +151,9 @@ int main(int argc, char **argv)
 			open_log(&m);
 		}
 		logtail_poll(&m.tail, &m.d.watch, on_log_line, &m);
+		const char *held = attrib_expired(&m.held, tm_mono_ms());
+		if (held)
+			indicator_decide(&m, held, 0);
 		if (tm_mono_ms() >= next) {
 			next = tm_mono_ms() +
 			       (int64_t)m.d.cfg.health_check_interval * 1000;

@@ -68,7 +68,7 @@ static void arm_verify(struct sched *s, struct sched_timer *t,
 
 	sched_parse(c->verify_schedule, s, err,
 		    sizeof(err)); /* validated by cfg */
-	sched_timer_start(t, s, tm_now());
+	sched_timer_start(t, s, tm_sched_now());
 }
 
 int main(int argc, char **argv)
@@ -99,10 +99,11 @@ int main(int argc, char **argv)
 		    daemon_take_request(&d, PROTO_REQ_VERIFY, req, sizeof(req),
 					&wake) == REQ_CLAIMED)
 			verify_run(&ctx, "requested");
-		if (!sig_stop && sched_due(&vt, &vs, tm_now()))
+		if (!sig_stop && sched_due(&vt, &vs, tm_sched_now()))
 			verify_run(&ctx, "scheduled");
-		left = vt.due == (time_t)-1 ? wake
-					    : (vt.due - tm_now()) * 1000 + 10;
+		left = vt.due == (time_t)-1
+			       ? wake
+			       : (vt.due - tm_sched_now()) * 1000 + 10;
 		daemon_wait(&d,
 			    left < wake ? (int)(left > 0 ? left : 0) : wake);
 	}

@@ -326,6 +326,17 @@ int recover_run(const struct restore_ctx *ctx, const char *backup,
 		 reason);
 	r.marker = proto_recovery_begin(ctx->cfg->backup_dir, content, stale,
 					sizeof(stale));
+	if (r.marker == -3) {
+		/* nobody holds it: what it describes was interrupted, and this
+		 * recovery supersedes it */
+		for (char *p = stale; *p; p++)
+			if (*p == '\n')
+				*p = ' ';
+		log_warn("replacing a stale '%s': %s", PROTO_RECOVERY, stale);
+		proto_recovery_clear_stale(ctx->cfg->backup_dir);
+		r.marker = proto_recovery_begin(ctx->cfg->backup_dir, content,
+						stale, sizeof(stale));
+	}
 	if (r.marker == -2) {
 		alert_emit(ALERT_WARNING, "recovery-refused",
 			   "Database Recovery",

@@ -10,6 +10,7 @@
 
 #include "catalog.h"
 #include "child.h"
+#include "bfile.h"
 #include "fs.h"
 #include "gz.h"
 #include "log.h"
@@ -157,32 +158,28 @@ int restore_into(const struct restore_ctx *ctx, const char *file,
 			      NULL};
 	struct child c;
 	struct feed f = {-1, ctx->stop};
-	int pfd[2], in, rc;
+	int pfd[2], rc;
 
 	if (pg_bin(ctx->cfg, "psql", psql, sizeof(psql)) < 0) {
 		snprintf(err, errlen, "psql not found");
 		return -1;
 	}
 	pg_conninfo_dbname(db, conninfo, sizeof(conninfo));
-	in = fs_open_in_dir(ctx->cfg->backup_dir, file);
-	if (in < 0) {
-		snprintf(err, errlen, "unable to open '%s': %s", file,
-			 strerror(errno));
-		return -1;
-	}
 	if (pipe2(pfd, O_CLOEXEC) < 0 ||
 	    child_start(&c, argv, pfd[0], -1) < 0) {
 		snprintf(err, errlen, "unable to start psql: %s",
 			 strerror(errno));
-		close(in);
 		return -1;
 	}
 	close(pfd[0]);
 	f.fd = pfd[1];
-	rc = gz_read_fd(in, feed_psql, &f, NULL, gzerr, sizeof(gzerr));
-	close(in);
+	rc = bfile_read(ctx->cfg->backup_dir, file,
+			ctx->cfg->encrypt ? &ctx->cfg->key : NULL, feed_psql,
+			&f, NULL, gzerr, sizeof(gzerr));
+	if (rc < 0) /* psql must not commit what it got of a bad file */
+		child_kill(&c, 2000);
 	close(pfd[1]);
-	if (child_finish(&c, cerr, sizeof(cerr)) < 0) {
+	if (rc == 0 && child_finish(&c, cerr, sizeof(cerr)) < 0) {
 		snprintf(err, errlen, "restore of '%s' failed: %s", file, cerr);
 		return -1;
 	}

@@ -9,6 +9,7 @@
 #include "alert.h"
 #include "catalog.h"
 #include "child.h"
+#include "bfile.h"
 #include "fs.h"
 #include "gz.h"
 #include "log.h"
@@ -20,26 +21,18 @@
 
 #define vlog(lvl, ...) log_msg(LOG_AUX, lvl, __VA_ARGS__)
 
-/* Size, SHA-256, then the gzip stream end to end. */
-static int check_file(const char *dir, const struct manifest *m, char *why,
-		      size_t whylen)
+/* Size, SHA-256, then the stream end to end (decrypted when it is
+ * encrypted). */
+static int check_file(const char *dir, const struct crypt_key *key,
+		      const struct manifest *m, char *why, size_t whylen)
 {
 	char err[256];
-	int fd, rc;
 
 	if (manifest_check_file(dir, m, why, whylen) < 0)
 		return -1;
-	fd = fs_open_in_dir(dir, m->file);
-	if (fd < 0) {
-		snprintf(why, whylen, "unable to open the file: %s",
-			 strerror(errno));
-		return -1;
-	}
-	rc = gz_read_fd(fd, NULL, NULL, NULL, err, sizeof(err));
-	close(fd);
-	if (rc < 0) {
-		snprintf(why, whylen, "gzip stream does not decompress: %s",
-			 err);
+	if (bfile_read(dir, m->file, key, NULL, NULL, NULL, err, sizeof(err)) <
+	    0) {
+		snprintf(why, whylen, "the file does not read back: %s", err);
 		return -1;
 	}
 	return 0;
@@ -127,7 +120,8 @@ static int verify_one(const struct restore_ctx *ctx, PGconn *admin,
 			   "A backup has no readable manifest", err);
 		return -1;
 	}
-	rc = check_file(dir, &m, why, sizeof(why));
+	rc = check_file(dir, ctx->cfg->encrypt ? &ctx->cfg->key : NULL, &m, why,
+			sizeof(why));
 	if (rc == 0)
 		rc = drill(ctx, admin, &m, &ms, why, sizeof(why));
 	if (rc == -2 ||

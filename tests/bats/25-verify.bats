@@ -67,7 +67,7 @@ refresh_manifest() { # after editing the file on purpose: size and sha match aga
 	wait_for "grep -q 'status = verified' $good.manifest" 60
 	wait_for "[ \$(grep -l 'status = failed' $BACKUPS/*.manifest | wc -l) -eq 4 ]" 60
 	grep -q "^reason = SHA-256 mismatch" "$flip.manifest"
-	grep -q "gzip stream does not decompress" "$trunc.manifest"
+	grep -q "does not read back: truncated gzip data" "$trunc.manifest"
 	grep -q "^reason = SHA-256 mismatch" "$edited.manifest"
 	grep -q "restore failed" "$role.manifest"
 	grep -q "no_such_role_x" "$role.manifest"

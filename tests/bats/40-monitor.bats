@@ -130,7 +130,9 @@ teardown() { backups_cleanup; }
 	: >"$PGWARDEN_SERVER_LOG"
 	start_sidecar monitor
 	wait_for "grep -q 'health = healthy' $BACKUPS/monitor.status" 10
-	echo "ERROR:  invalid page in block 5 of relation base/1/999" >>"$PGWARDEN_SERVER_LOG"
+	# the relation is in the protected database
+	oid=$(pg_sql "SELECT oid FROM pg_database WHERE datname = current_database()")
+	echo "ERROR:  invalid page in block 5 of relation base/$oid/999" >>"$PGWARDEN_SERVER_LOG"
 	wait_for "grep -q 'not confirmed' $BACKUPS/health-monitor.log" 10
 	[ ! -e "$BACKUPS/request-restore" ]
 }
@@ -149,6 +151,25 @@ teardown() { backups_cleanup; }
 	ls "$BACKUPS"/alert-*-CRITICAL-corruption-indicator
 	ls "$BACKUPS"/alert-*-CRITICAL-recovery-requested
 	pg_sql "DROP TABLE victim"
+}
+
+@test "corruption in another database (e.g. a damaged copy kept aside) is reported but never restores the protected one" {
+	export PGWARDEN_SERVER_LOG=$PGW_CLUSTER/postgres.log
+	pg_sql "DROP DATABASE IF EXISTS app_damaged_20260101_000000"
+	pg_sql "CREATE DATABASE app_damaged_20260101_000000"
+	PGDATABASE=app_damaged_20260101_000000 pg_sql "CREATE TABLE victim AS SELECT g, md5(g::text) v FROM generate_series(1, 5000) g"
+	rel=$(PGDATABASE=app_damaged_20260101_000000 pg_sql "SELECT pg_relation_filepath('victim')")
+	start_sidecar monitor
+	wait_for "grep -q 'health = healthy' $BACKUPS/monitor.status" 10
+	pg_stop "$PGW_CLUSTER"
+	printf 'CORRUPTCORRUPTCORRUPT' | dd of="$PGW_CLUSTER/data/$rel" bs=1 seek=5000 conv=notrunc status=none
+	pg_start "$PGW_CLUSTER"
+	! PGDATABASE=app_damaged_20260101_000000 pg_sql "SELECT count(*) FROM victim" 2>/dev/null
+	wait_for "grep -q \"the corruption is in database 'app_damaged_20260101_000000'\" $BACKUPS/health-monitor.log" 10
+	sleep 2
+	[ ! -e "$BACKUPS/request-restore" ]
+	ls "$BACKUPS"/alert-*corruption-indicator
+	pg_sql "DROP DATABASE app_damaged_20260101_000000"
 }
 
 @test "an unreadable patterns file or a bad pattern stops the monitor with exit 2" {
