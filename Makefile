@@ -5,6 +5,7 @@
 #   make run        the whole system locally (PostgreSQL + three sidecars)
 #   make deps       install the Debian packages the build and tests need
 #   make format     clang-format everything; make format-check verifies
+#   make chaos      the fault-injection soak (CHAOS_SECONDS, default 1200)
 
 CC      ?= gcc
 PG_INC  := $(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
@@ -27,7 +28,7 @@ DEPS := build-essential pkg-config libpq-dev zlib1g-dev libcurl4-openssl-dev \
         clang-format jq procps util-linux valgrind time pigz bc \
         python3 python3-yaml curl ca-certificates clang libclang-rt-14-dev
 
-.PHONY: all asan test unit-test bats-test run deps format format-check clean bench fuzz
+.PHONY: all asan test unit-test bats-test run deps format format-check clean bench fuzz chaos
 
 all: $(BINS) $(UNIT_BINS)
 
@@ -70,6 +71,13 @@ test: all asan
 
 run: all
 	config/run-local.sh
+
+# the chaos soak (tests/chaos/): faults in a seeded random order for
+# CHAOS_SECONDS under load, then the invariant table; make test runs a short one
+CHAOS_SECONDS ?= 1200
+CHAOS_SEED ?= 1
+chaos: all
+	python3 tests/chaos/chaos.py --duration $(CHAOS_SECONDS) --seed $(CHAOS_SEED)
 
 # libFuzzer harnesses (tests/fuzz/), FUZZ_SECONDS each; make test runs 10 s
 FUZZ_SECONDS ?= 60

@@ -24,12 +24,12 @@ static int read_encrypted(int fd, const struct crypt_key *key, gz_chunk_fn fn,
 		snprintf(err, errlen,
 			 "the backup is encrypted and no "
 			 "encryption_key_file is configured");
-		return -1;
+		return -2;
 	}
 	r = cryptr_open(fd, key, why, sizeof(why));
 	if (!r) {
 		snprintf(err, errlen, "%s", why);
-		return -1;
+		return errno == EKEYREJECTED ? -2 : -1;
 	}
 	rc = gz_read_source(decrypt_source, r, fn, arg, out_bytes, err, errlen);
 	if (rc < 0 && cryptr_error(r)[0])

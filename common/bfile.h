@@ -17,9 +17,10 @@
 #include "gz.h"
 
 /* Open file inside dir (no symlinks) and stream its SQL to fn. key may be
- * NULL when no key is configured: an encrypted file then fails with a
- * reason saying so. 0 when the whole file was read, authenticated and
- * decompressed with a correct CRC; -1 with the reason in err. */
+ * NULL when no key is configured. 0 when the whole file was read,
+ * authenticated and decompressed with a correct CRC; -1 with the reason in
+ * err when the file is bad; -2 when it is encrypted and we lack its key
+ * (none configured, or another one): our problem, not the file's. */
 int bfile_read(const char *dir, const char *file, const struct crypt_key *key,
 	       gz_chunk_fn fn, void *arg, uint64_t *out_bytes, char *err,
 	       size_t errlen);

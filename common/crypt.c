@@ -275,9 +275,13 @@ struct cryptr *cryptr_open(int fd, const struct crypt_key *k, char *err,
 		snprintf(err, errlen,
 			 "encrypted with another key (key id %s, ours %s)",
 			 theirs, k->id_hex);
+		cryptr_close(r);
+		errno = EKEYREJECTED;
+		return NULL;
 	} else
 		return r;
 	cryptr_close(r);
+	errno = EBADMSG;
 	return NULL;
 }
 

@@ -59,7 +59,8 @@ int cryptw_close(struct cryptw *w);
 void cryptw_abort(struct cryptw *w);
 
 /* Reader: pulls an encrypted file from fd and returns plaintext that has
- * been authenticated. cryptr_read() returns bytes, 0 at the authenticated
+ * been authenticated. cryptr_open() fails with errno EKEYREJECTED when the
+ * file needs another key. cryptr_read() returns bytes, 0 at the authenticated
  * end, -1 with the reason in cryptr_error() (wrong key, tampered or
  * truncated file, read error). */
 struct cryptr;

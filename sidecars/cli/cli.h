@@ -15,6 +15,7 @@ void cli_load_config(int *argc, char **argv, struct pgw_config *c);
 
 int cli_migrate(int argc, char **argv);
 int cli_list_backups(int argc, char **argv);
+int cli_cat_backup(int argc, char **argv);
 int cli_restore(int argc, char **argv);
 int cli_alert(int argc, char **argv);
 int cli_status(int argc, char **argv);

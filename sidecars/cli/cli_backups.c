@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bfile.h"
 #include "catalog.h"
 #include "cli.h"
 #include "exitcode.h"
@@ -126,5 +127,35 @@ int cli_restore(int argc, char **argv)
 	}
 	manifest_free(&m);
 	free(list);
+	return PGW_EXIT_OK;
+}
+
+static int write_stdout(void *arg, const void *data, size_t len)
+{
+	(void)arg;
+	return fs_write_all(STDOUT_FILENO, data, len);
+}
+
+/* The SQL of one backup on stdout, decrypted and decompressed, for an
+ * operator's own `| psql`. Only names inside the backups directory. */
+int cli_cat_backup(int argc, char **argv)
+{
+	struct pgw_config c;
+	struct backup_name bn;
+	char err[512];
+	int rc;
+
+	cli_load_config(&argc, argv, &c);
+	if (argc != 2 || proto_backup_parse(argv[1], &bn) < 0) {
+		fprintf(stderr, "usage: pgwarden cat-backup FILE  (a backup's "
+				"name in the backups directory)\n");
+		return PGW_EXIT_USAGE;
+	}
+	rc = bfile_read(c.backup_dir, argv[1], c.encrypt ? &c.key : NULL,
+			write_stdout, NULL, NULL, err, sizeof(err));
+	if (rc < 0) {
+		fprintf(stderr, "pgwarden: '%s': %s\n", argv[1], err);
+		return PGW_EXIT_FAILURE;
+	}
 	return PGW_EXIT_OK;
 }

@@ -27,15 +27,15 @@ static int check_file(const char *dir, const struct crypt_key *key,
 		      const struct manifest *m, char *why, size_t whylen)
 {
 	char err[256];
+	int rc;
 
 	if (manifest_check_file(dir, m, why, whylen) < 0)
 		return -1;
-	if (bfile_read(dir, m->file, key, NULL, NULL, NULL, err, sizeof(err)) <
-	    0) {
-		snprintf(why, whylen, "the file does not read back: %s", err);
-		return -1;
-	}
-	return 0;
+	rc = bfile_read(dir, m->file, key, NULL, NULL, NULL, err, sizeof(err));
+	if (rc < 0)
+		snprintf(why, whylen, "%s%s",
+			 rc == -2 ? "" : "the file does not read back: ", err);
+	return rc;
 }
 
 /* The drill proper: restore into a scratch database and compare. */
@@ -128,6 +128,12 @@ static int verify_one(const struct restore_ctx *ctx, PGconn *admin,
 	    *ctx->stop) { /* our problem, not the backup's: leave it */
 		vlog(LOG_ERROR, "'%s' not verified: %s", file,
 		     *ctx->stop ? "interrupted" : why);
+		if (!*ctx->stop)
+			alert_emit(ALERT_ERROR, "verification-impossible",
+				   "Backup Verification",
+				   "A backup could not be verified; it is left "
+				   "as it was",
+				   why);
 		manifest_free(&m);
 		return 0;
 	}

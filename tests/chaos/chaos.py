@@ -861,11 +861,13 @@ class Driver:
     # --- the run -----------------------------------------------------------
     def run(self, duration):
         t_end = time.time() + duration
-        order = []
-        while time.time() < t_end:
+        order, cycles = [], 0
+        # every kind of fault at least once, however short the run
+        while time.time() < t_end or (cycles < 2 and order):
             if not order:
                 order = list(self.faults)
                 self.rng.shuffle(order)
+                cycles += 1
             f = order.pop()
             log("fault %d: %s" % (len(self.results) + 1, f.__name__))
             try:

@@ -1,0 +1,19 @@
+#!/usr/bin/env bats
+# The short chaos soak (tests/chaos/chaos.py): every kind of fault at least
+# once against a real PostgreSQL under load, then the invariant table. The
+# long run is `make chaos` (CHAOS_SECONDS, CHAOS_SEED).
+
+load helpers
+
+@test "chaos soak, short run: every fault detected and recovered, every invariant holds" {
+	run "$PYTHON" "$ROOT/tests/chaos/chaos.py" --duration "${CHAOS_SHORT_SECONDS:-100}" \
+		--seed "${CHAOS_SEED:-1}" --bin "$BIN"
+	echo "$output" | sed -n '/pgwarden chaos soak/,$p'
+	[ "$status" -eq 0 ]
+	for i in 1 2 3 4 5; do
+		echo "$output" | grep -E "^invariant $i .* ok$"
+	done
+	# all fifteen kinds of fault ran
+	[ "$(echo "$output" | sed -n '/^fault  /,/^$/p' | grep -cE ' [0-9]+ +[0-9]+ +[0-9]+ ')" -eq 15 ]
+	! echo "$output" | grep -q VIOLATION
+}
