@@ -87,18 +87,40 @@ class Proc:
         self.killed_by_us = False
         self.unexpected_exits = []
         self.started_at = 0.0
-        self.baseline = None  # (rss KiB, fds) once settled
+        self.baseline = None  # (time, rss KiB, fds) once warmed up
+        self.last = None  # the latest (time, rss KiB, fds)
+        self.judged = []  # (seconds, rss growth KiB, fd growth) per instance
 
     def start(self):
         cmd = [self.binary]
         if IS_ROOT:
             cmd = ["runuser", "-u", "postgres", "--preserve-environment", "--"] + cmd
+        self.close_instance()
         err = open(os.path.join(self.sys.work, self.name + ".stderr"), "ab")
         self.p = subprocess.Popen(cmd, env=self.sys.env, stdout=err, stderr=err, start_new_session=True)
         err.close()
         self.killed_by_us = False
         self.started_at = time.time()
-        self.baseline = None
+        self.baseline = self.last = None
+
+    def sample(self, warmed):
+        pid = self.pid()
+        rss, fds = (rss_kib(pid), fd_count(pid)) if pid else (None, None)
+        if rss is None or fds is None:
+            return
+        if self.baseline is None:
+            if warmed:
+                self.baseline = (time.time(), rss, fds)
+        else:
+            self.last = (time.time(), rss, fds)
+
+    def close_instance(self):
+        """Memory and fds of the instance ending now, if measured long
+        enough to say something."""
+        if self.baseline and self.last and self.last[0] - self.baseline[0] >= 60:
+            self.judged.append((self.last[0] - self.baseline[0], self.last[1] - self.baseline[1],
+                                self.last[2] - self.baseline[2], self.baseline[1], self.last[1]))
+        self.baseline = self.last = None
 
     def pid(self):
         # under runuser the daemon is the child of the runuser process
@@ -117,6 +139,8 @@ class Proc:
         return self.p is not None and self.p.poll() is None
 
     def kill9(self):
+        self.sample(False)
+        self.close_instance()
         pid = self.pid()
         self.killed_by_us = True
         if pid:
@@ -433,9 +457,11 @@ class Driver:
         self.damaged = set()  # backups the driver broke on purpose
         self.used = []  # (backup, fault) of every recovery
         self.last_monitor_request = 0.0
-        self.warmup = min(120, args.duration / 4)
+        self.warmup = min(30, args.duration / 4)
         self.epoch = 0.0
         self.attributed = 0  # recoveries a fault explains
+        self.rpos = {}  # fault -> data age (s) of the backup each recovery used
+        self.last_rpo = None
         self.faults = [
             self.kill_server, self.hang_server, self.kill_monitor, self.kill_backupper_mid_backup,
             self.kill_restorer_mid_restore, self.kill_restorer_mid_verify, self.corrupt_page,
@@ -459,12 +485,21 @@ class Driver:
         s.wait(lambda: s.ledger.last()[0] > time.time() - 2, SETTLE_LIMIT, "the ledger writer to commit")
         # memory and fds are measured from a warmed-up instance on
         for p in s.procs.values():
-            if p.baseline is None and time.time() - p.started_at > self.warmup and p.pid():
-                p.baseline = (rss_kib(p.pid()), fd_count(p.pid()))
-                p.baseline_at = time.time()
+            p.sample(self.warmed(p))
         self.check_backups()
         self.check_unexpected_recoveries()
         self.check_ledger_gapless()
+
+    def warmed(self, p):
+        """Old enough, and it has done its main job once (the first
+        recovery or backup loads libraries and grows pools for good)."""
+        if time.time() - p.started_at < self.warmup:
+            return False
+        log_name, mark = {"restorer": ("recovery.log", "recovery done:"),
+                          "backupper": ("backup.log", "done:")}.get(p.name, (None, None))
+        if not log_name:
+            return True
+        return any(mark in l and iso_time(l.split()[0]) > p.started_at for l in self.s.read_log(log_name)[-400:])
 
     def check_unexpected_recoveries(self):
         """A recovery no fault asked for loses data: report it with its
@@ -560,6 +595,8 @@ class Driver:
             raise RuntimeError("%s ended in a fresh reset although valid backups existed" % fault)
         line = self.recoveries_done()[n_before]
         self.attributed = n_before + 1
+        rpo = re.search(r"RPO (\d+) s", line)
+        self.last_rpo = int(rpo.group(1)) if rpo else None
         used = re.search(r"from '([^']+)'", line).group(1)
         swap = [l for l in s.read_log("recovery.log") if "recovery phase: swapping " + used in l]
         swap_ts = swap[-1].split()[0] if swap else None
@@ -870,6 +907,7 @@ class Driver:
                 cycles += 1
             f = order.pop()
             log("fault %d: %s" % (len(self.results) + 1, f.__name__))
+            self.last_rpo = None
             try:
                 r = f()
             except (TimeoutError, RuntimeError, OSError, subprocess.SubprocessError) as e:
@@ -883,6 +921,8 @@ class Driver:
                     break
             log("  -> detected=%s recovered=%s ttr=%.1fs lost=%s %s" % r[1:])
             self.results.append(r)
+            if self.last_rpo is not None:
+                self.rpos.setdefault(r.name, []).append(self.last_rpo)
 
     def final_checks(self):
         s = self.s
@@ -892,23 +932,16 @@ class Driver:
                 self.violation("invariant 5: %s exited on its own %d time(s)" % (name, len(p.unexpected_exits)))
         rows = []
         for name, p in s.procs.items():
-            pid = p.pid()
-            if not pid:
+            if not p.pid():
                 self.violation("invariant 5: %s is not running at the end" % name)
-                continue
-            rss, fds = rss_kib(pid), fd_count(pid)
-            life = time.time() - p.started_at
-            if p.baseline and p.baseline[0]:
-                span = time.time() - p.baseline_at
-                grow = rss - p.baseline[0]
-                dfd = fds - p.baseline[1]
-                rows.append((name, life, span, p.baseline[0], rss, grow, p.baseline[1], fds))
-                if grow >= 1024 and span > 60:
+            p.sample(self.warmed(p))
+            p.close_instance()
+            for span, grow, dfd, r0, r1 in p.judged:
+                if grow >= 1024:
                     self.violation("invariant 5: %s grew %d KiB over %.0f s" % (name, grow, span))
-                if dfd > 0 and span > 60:
-                    self.violation("invariant 5: %s holds %d more fds than %.0f s before" % (name, dfd, span))
-            else:
-                rows.append((name, life, 0, 0, rss, 0, 0, fds))
+                if dfd > 2:
+                    self.violation("invariant 5: %s holds %d more fds after %.0f s" % (name, dfd, span))
+            rows.append((name, p.judged))
         # invariant 3: recoveries one at a time, monitor requests spaced by the cooldown
         starts = [l for l in s.read_log("recovery.log") if "recovery of '" in l and "starting" in l]
         reqs = sorted(n.split("-")[1] for n in s.alerts("recovery-requested"))
@@ -931,19 +964,23 @@ class Driver:
         print()
         print("pgwarden chaos soak: seed %d, %.0f s, %d faults, %d recoveries started, %d monitor requests"
               % (self.args.seed, elapsed, len(self.results), nstarts, nreqs))
-        fmt = "%-38s %5s %8s %9s %8s %8s %9s"
-        print(fmt % ("fault", "count", "detected", "recovered", "ttr avg", "ttr max", "rows lost"))
+        fmt = "%-38s %5s %8s %9s %8s %8s %9s %8s"
+        print(fmt % ("fault", "count", "detected", "recovered", "ttr avg", "ttr max", "rows lost", "max RPO"))
         for name, (c, d, rec, ttr, lost) in by.items():
-            print(fmt % (name, c, d, rec, "%.1fs" % (sum(ttr) / len(ttr)), "%.1fs" % max(ttr), lost))
+            rpo = self.rpos.get(name)
+            print(fmt % (name, c, d, rec, "%.1fs" % (sum(ttr) / len(ttr)), "%.1fs" % max(ttr), lost,
+                         "%ds" % max(rpo) if rpo else "-"))
         print()
-        print("%-12s %7s %9s %11s %11s %9s %5s %5s" % ("process", "life", "measured", "rss then", "rss end",
-                                                          "growth", "fds0", "fds"))
-        for name, life, span, r0, r1, g, f0, f1 in rows:
-            if not span:
-                print("%-12s %6.0fs %9s %11s %7d KiB (too young after a restart to judge)" % (name, life, "-",
-                                                                                            "-", r1))
+        print("%-12s %9s %9s %10s %10s %10s %8s" % ("process", "instances", "longest", "rss from", "rss to",
+                                                    "max growth", "max +fds"))
+        for name, judged in rows:
+            if not judged:
+                print("%-12s %9d  (no instance lived 60 s after warming up)" % (name, 0))
                 continue
-            print("%-12s %6.0fs %8.0fs %7d KiB %7d KiB %5d KiB %5d %5d" % (name, life, span, r0, r1, g, f0, f1))
+            longest = max(judged)
+            print("%-12s %9d %8.0fs %6d KiB %6d KiB %6d KiB %8d" % (
+                name, len(judged), longest[0], longest[3], longest[4], max(j[1] for j in judged),
+                max(j[2] for j in judged)))
         print()
         inv = [
             "1 every final backup has a matching manifest",
