@@ -13,12 +13,12 @@ OPTFLAGS ?= -O2 -g
 CFLAGS  := $(OPTFLAGS) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
            -Wno-missing-field-initializers -Wno-format-truncation -pthread \
            -I$(PG_INC) -Icommon
-LDLIBS  := -Wl,--as-needed -lpq -lz -liniparser -lcrypto -lcurl -pthread
+LDLIBS  := -Wl,--as-needed -lpq -lz -liniparser -lcrypto -ldl -pthread
 
 BUILD   ?= build
 COMMON_SRC := $(wildcard common/*.c)
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
-SIDECARS   := monitor backupper restorer
+SIDECARS   := monitor backupper restorer probe
 BINS := $(SIDECARS:%=$(BUILD)/pgwarden-%) $(BUILD)/pgwarden $(BUILD)/pgwarden-db
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)

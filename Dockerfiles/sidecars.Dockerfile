@@ -31,7 +31,8 @@ RUN apt-get update \
  && groupadd -g 999 postgres \
  && useradd -u 999 -g 999 -M -d /nonexistent -s /usr/sbin/nologin postgres
 COPY --from=build /src/build/pgwarden /src/build/pgwarden-backupper \
-     /src/build/pgwarden-restorer /src/build/pgwarden-monitor /usr/local/bin/
+     /src/build/pgwarden-restorer /src/build/pgwarden-monitor \
+     /src/build/pgwarden-probe /usr/local/bin/
 COPY config/init /etc/pgwarden/init
 COPY migrations /etc/pgwarden/migrations
 ENV PG_BINDIR=/usr/lib/postgresql/17/bin

@@ -381,25 +381,6 @@ static int load_env(struct pgw_config *c, char *err, size_t errlen)
 	return 0;
 }
 
-/* The key is loaded with the configuration, so a bad key file stops the
- * daemon at start (and --check-config reports it) and a reload that breaks
- * it keeps the old key. */
-static int load_key(struct pgw_config *c, char *err, size_t errlen)
-{
-	char why[512];
-
-	c->encrypt = c->encryption_key_file[0] != '\0';
-	if (!c->encrypt)
-		return 0;
-	if (crypt_key_load(c->encryption_key_file, &c->key, why, sizeof(why)) <
-	    0) {
-		snprintf(err, errlen,
-			 "invalid [backupper] encryption_key_file: %s", why);
-		return -1;
-	}
-	return 0;
-}
-
 int cfg_load(const char *path, struct pgw_config *out, struct cfg_source *src,
 	     char *err, size_t errlen)
 {
@@ -413,12 +394,11 @@ int cfg_load(const char *path, struct pgw_config *out, struct cfg_source *src,
 		file = DEFAULT_CONFIG_FILE;
 	if (file && *file && load_file(file, &c, err, errlen) < 0)
 		return -1;
-	if (load_env(&c, err, errlen) < 0 || load_key(&c, err, errlen) < 0)
+	if (load_env(&c, err, errlen) < 0)
 		return -1;
 	if (src)
 		snprintf(src->file, sizeof(src->file), "%s", file ? file : "");
 	*out = c;
-	crypt_key_wipe(&c.key);
 	return 0;
 }
 

@@ -57,8 +57,8 @@ struct pgw_config {
 	int space_margin_pct;
 	int progress_interval;
 	char encryption_key_file[PATH_MAX];
-	struct crypt_key key; /* loaded from encryption_key_file */
-	bool encrypt;
+	struct crypt_key key; /* crypt_config_load(), by the processes that */
+	bool encrypt;	      /* read or write backups */
 	/* [server] (pgwarden-db, the db container's supervisor) */
 	char pgdata[PATH_MAX];
 	char initdb_options[CFG_STR_MAX];

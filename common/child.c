@@ -1,6 +1,7 @@
 #include "child.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -164,10 +165,17 @@ void child_kill(struct child *c, int grace_ms)
 int child_run(const char *const argv[], char *out, size_t outcap, char *why,
 	      size_t whylen)
 {
+	return child_run_for(argv, out, outcap, -1, why, whylen);
+}
+
+int child_run_for(const char *const argv[], char *out, size_t outcap,
+		  int timeout_ms, char *why, size_t whylen)
+{
 	struct child c;
 	int pfd[2];
 	size_t got = 0;
 	char sink[4096];
+	int64_t deadline = tm_mono_ms() + timeout_ms;
 
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return -1;
@@ -183,7 +191,20 @@ int child_run(const char *const argv[], char *out, size_t outcap, char *why,
 		char *dst = out && got + 1 < outcap ? out + got : sink;
 		size_t room = out && got + 1 < outcap ? outcap - 1 - got
 						      : sizeof(sink);
-		ssize_t n = read(pfd[0], dst, room);
+		ssize_t n;
+		if (timeout_ms >= 0) {
+			struct pollfd p = {.fd = pfd[0], .events = POLLIN};
+			int64_t left = deadline - tm_mono_ms();
+			if (left <= 0 || poll(&p, 1, (int)left) == 0) {
+				close(pfd[0]);
+				child_kill(&c, 500);
+				snprintf(why, whylen,
+					 "'%s' timed out after %d ms", argv[0],
+					 timeout_ms);
+				return -1;
+			}
+		}
+		n = read(pfd[0], dst, room);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)

@@ -40,5 +40,8 @@ void child_set_low_priority(int on);
 /* Run to completion with no input, capturing stdout into out (may be NULL). */
 int child_run(const char *const argv[], char *out, size_t outcap, char *why,
 	      size_t whylen);
+/* Same, killed (and -1) when it has not finished within timeout_ms. */
+int child_run_for(const char *const argv[], char *out, size_t outcap,
+		  int timeout_ms, char *why, size_t whylen);
 
 #endif

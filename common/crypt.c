@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cfg.h"
 #include "secret.h"
 
 #define RECORD (CRYPT_CHUNK + CRYPT_TAG_LEN)
@@ -353,4 +354,20 @@ void cryptr_close(struct cryptr *r)
 	EVP_CIPHER_CTX_free(r->ctx);
 	OPENSSL_cleanse(r->out, sizeof(r->out));
 	free(r);
+}
+
+int crypt_config_load(struct pgw_config *c, char *err, size_t errlen)
+{
+	char why[512];
+
+	c->encrypt = c->encryption_key_file[0] != '\0';
+	if (!c->encrypt)
+		return 0;
+	if (crypt_key_load(c->encryption_key_file, &c->key, why, sizeof(why)) <
+	    0) {
+		snprintf(err, errlen,
+			 "invalid [backupper] encryption_key_file: %s", why);
+		return -1;
+	}
+	return 0;
 }

@@ -91,7 +91,8 @@ void daemon_start(struct daemon *d, int argc, char **argv)
 	log_init(d->name);
 	umask(077);
 	parse_args(d, argc, argv, &check);
-	if (cfg_load(d->config_path, &d->cfg, &src, err, sizeof(err)) < 0)
+	if (cfg_load(d->config_path, &d->cfg, &src, err, sizeof(err)) < 0 ||
+	    (d->cfg_extra && d->cfg_extra(&d->cfg, err, sizeof(err)) < 0))
 		fatalx(PGW_EXIT_CONFIG, "configuration error: %s", err);
 	if (check) {
 		printf("# configuration is valid (file: %s)\n",
@@ -124,7 +125,8 @@ int daemon_reload(struct daemon *d)
 	char err[CFG_ERR_MAX];
 
 	sig_reload = 0;
-	if (cfg_load(d->config_path, &next, NULL, err, sizeof(err)) < 0) {
+	if (cfg_load(d->config_path, &next, NULL, err, sizeof(err)) < 0 ||
+	    (d->cfg_extra && d->cfg_extra(&next, err, sizeof(err)) < 0)) {
 		log_error("reload failed, keeping the old configuration: %s",
 			  err);
 		return 0;

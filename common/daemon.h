@@ -23,6 +23,10 @@ struct daemon {
 	struct watch watch;
 	int instance_lock;
 	int once; /* --once: do the sidecar's job one time in the foreground */
+	/* More configuration to load and check after cfg_load (at start, for
+	 * --check-config, and at reload), e.g. crypt_config_load; may be NULL
+	 */
+	int (*cfg_extra)(struct pgw_config *c, char *err, size_t errlen);
 };
 
 /* Everything up to the main loop; exits on failure as described above. */

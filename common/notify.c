@@ -1,6 +1,7 @@
 #include "notify.h"
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,14 +20,62 @@ static const char *sev_emoji[] = {"\xF0\x9F\x9A\xA8", "\xE2\x9D\x8C",
 				  "\xE2\x9A\xA0\xEF\xB8\x8F", "\xE2\x9C\x85",
 				  "\xE2\x84\xB9\xEF\xB8\x8F"};
 
-int notify_global_init(void)
+/* libcurl is loaded when a channel is configured, not linked: a monitor
+ * that only writes alert files never maps it (nor OpenSSL through it). */
+static struct {
+	void *so;
+	CURLcode (*global_init)(long);
+	void (*global_cleanup)(void);
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+	CURLcode (*easy_perform)(CURL *);
+	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+	const char *(*easy_strerror)(CURLcode);
+	void (*easy_cleanup)(CURL *);
+	char *(*easy_escape)(CURL *, const char *, int);
+	void (*free)(void *);
+	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+	void (*slist_free_all)(struct curl_slist *);
+} lc;
+
+#define LOAD(field, name) (*(void **)&lc.field = dlsym(lc.so, name)) != NULL
+
+int notify_global_init(char *err, size_t errlen)
 {
-	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+	if (lc.so)
+		return 0;
+	lc.so = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+	if (!lc.so) {
+		snprintf(err, errlen, "unable to load libcurl: %s", dlerror());
+		return -1;
+	}
+	if (!(LOAD(global_init, "curl_global_init") &&
+	      LOAD(global_cleanup, "curl_global_cleanup") &&
+	      LOAD(easy_init, "curl_easy_init") &&
+	      LOAD(easy_setopt, "curl_easy_setopt") &&
+	      LOAD(easy_perform, "curl_easy_perform") &&
+	      LOAD(easy_getinfo, "curl_easy_getinfo") &&
+	      LOAD(easy_strerror, "curl_easy_strerror") &&
+	      LOAD(easy_cleanup, "curl_easy_cleanup") &&
+	      LOAD(easy_escape, "curl_easy_escape") &&
+	      LOAD(free, "curl_free") &&
+	      LOAD(slist_append, "curl_slist_append") &&
+	      LOAD(slist_free_all, "curl_slist_free_all")) ||
+	    lc.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		snprintf(err, errlen, "unable to start libcurl");
+		dlclose(lc.so);
+		memset(&lc, 0, sizeof(lc));
+		return -1;
+	}
+	return 0;
 }
 
 void notify_global_cleanup(void)
 {
-	curl_global_cleanup();
+	if (!lc.so)
+		return;
+	/* not dlclose()d: OpenSSL, loaded through it, stays until exit */
+	lc.global_cleanup();
 }
 
 const char *notify_channel_name(enum notify_channel ch)
@@ -367,7 +416,7 @@ static void http_post(const char *url, const char *body, const char *ctype,
 		      int timeout, volatile const sig_atomic_t *cancel,
 		      struct notify_result *r)
 {
-	CURL *h = curl_easy_init();
+	CURL *h = lc.easy_init();
 	struct curl_slist *hdr = NULL;
 	struct reply rep = {.cancel = cancel};
 	char errbuf[CURL_ERROR_SIZE] = "", hline[128];
@@ -380,43 +429,43 @@ static void http_post(const char *url, const char *body, const char *ctype,
 		return;
 	}
 	snprintf(hline, sizeof(hline), "Content-Type: %s", ctype);
-	hdr = curl_slist_append(hdr, hline);
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT,
-			 (long)(timeout < NOTIFY_CONNECT_TIMEOUT
-					? timeout
-					: NOTIFY_CONNECT_TIMEOUT));
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)timeout);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &rep);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, &rep);
-	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(h, CURLOPT_XFERINFODATA, &rep);
-	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "pgwarden");
-	rc = curl_easy_perform(h);
+	hdr = lc.slist_append(hdr, hline);
+	lc.easy_setopt(h, CURLOPT_URL, url);
+	lc.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	lc.easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+	lc.easy_setopt(h, CURLOPT_POSTFIELDS, body);
+	lc.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	lc.easy_setopt(h, CURLOPT_CONNECTTIMEOUT,
+		       (long)(timeout < NOTIFY_CONNECT_TIMEOUT
+				      ? timeout
+				      : NOTIFY_CONNECT_TIMEOUT));
+	lc.easy_setopt(h, CURLOPT_TIMEOUT, (long)timeout);
+	lc.easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	lc.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	lc.easy_setopt(h, CURLOPT_WRITEDATA, &rep);
+	lc.easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	lc.easy_setopt(h, CURLOPT_HEADERDATA, &rep);
+	lc.easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	lc.easy_setopt(h, CURLOPT_XFERINFODATA, &rep);
+	lc.easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	lc.easy_setopt(h, CURLOPT_USERAGENT, "pgwarden");
+	rc = lc.easy_perform(h);
 	if (rc == CURLE_OK) {
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &http);
+		lc.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &http);
 		classify(http, &rep, r);
 	} else {
 		snprintf(r->error, sizeof(r->error), "%s",
-			 errbuf[0] ? errbuf : curl_easy_strerror(rc));
+			 errbuf[0] ? errbuf : lc.easy_strerror(rc));
 		r->status = NOTIFY_RETRY;
 	}
 	log_scrub(r->error, sizeof(r->error));
-	curl_slist_free_all(hdr);
-	curl_easy_cleanup(h);
+	lc.slist_free_all(hdr);
+	lc.easy_cleanup(h);
 }
 
 static char *form_value(CURL *h, const char *v)
 {
-	return curl_easy_escape(h, v, 0);
+	return lc.easy_escape(h, v, 0);
 }
 
 static void send_telegram(const struct notify_targets *t,
@@ -425,7 +474,7 @@ static void send_telegram(const struct notify_targets *t,
 			  struct notify_result *r)
 {
 	char text[TELEGRAM_TEXT_MAX + 1], url[CFG_STR_MAX + 300];
-	CURL *h = curl_easy_init();
+	CURL *h = lc.easy_init();
 	char *etext, *echat, *body;
 	size_t n;
 
@@ -448,10 +497,10 @@ static void send_telegram(const struct notify_targets *t,
 			  t->timeout, cancel, r);
 	}
 	free(body);
-	curl_free(etext);
-	curl_free(echat);
+	lc.free(etext);
+	lc.free(echat);
 	if (h)
-		curl_easy_cleanup(h);
+		lc.easy_cleanup(h);
 }
 
 void notify_send(const struct notify_targets *t, enum notify_channel ch,
@@ -459,6 +508,12 @@ void notify_send(const struct notify_targets *t, enum notify_channel ch,
 		 volatile const sig_atomic_t *cancel, struct notify_result *r)
 {
 	memset(r, 0, sizeof(*r));
+	if (!lc.so) {
+		snprintf(r->error, sizeof(r->error),
+			 "libcurl is not loaded (notify_global_init)");
+		r->status = NOTIFY_RETRY;
+		return;
+	}
 	if (ch == NOTIFY_TELEGRAM) {
 		send_telegram(t, a, count, cancel, r);
 	} else {

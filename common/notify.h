@@ -14,8 +14,9 @@
  *    timeout at most 5 s) and can be cancelled through the cancel flag; the
  *    result says whether to retry, after how long the server asked (HTTP
  *    429 retry_after / Retry-After), or to give up (other 4xx).
- *  - curl_global_init() is the caller's job (notify_global_init()), before
- *    any thread starts.
+ *  - libcurl is not linked: notify_global_init() loads it (dlopen) and runs
+ *    curl_global_init(), before any thread starts and only when a channel
+ *    is configured, so a process without channels never maps it.
  */
 #ifndef PGW_NOTIFY_H
 #define PGW_NOTIFY_H
@@ -48,7 +49,7 @@ struct notify_result {
 	char error[256];  /* why it failed, scrubbed */
 };
 
-int notify_global_init(void);
+int notify_global_init(char *err, size_t errlen);
 void notify_global_cleanup(void);
 /* Load channel settings and secrets. 0 (possibly with no channel on), or
  * -1 with a reason in err (an unreadable secret file). */

@@ -1,5 +1,6 @@
 /*
- * pg.h - libpq helpers and locating the installed PostgreSQL tools.
+ * pg.h - libpq helpers (connections with timeouts, one-value queries,
+ * quoting). What needs no libpq is in pgenv.h.
  *
  * Connection settings come from the standard PG* environment (PGHOST, PGPORT,
  * PGUSER, PGDATABASE, PGPASSFILE) and, for the password, from a secret file
@@ -16,16 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct pgw_config;
-
-/* Set up authentication (see above). -1 with reason in err. */
-int pg_auth_setup(const struct pgw_config *c, char *err, size_t errlen);
-/* Remove the private pgpass file (at exit). */
-void pg_auth_cleanup(void);
-
-/* The database the sidecars look after: config database, else PGDATABASE,
- * else PGUSER, else "postgres". */
-const char *pg_target_db(const struct pgw_config *c);
+#include "pgenv.h"
 
 /* Connect to dbname (NULL: target default) with timeouts in seconds.
  * Returns NULL with a one-line reason in err. */
@@ -44,14 +36,5 @@ int pg_value_int64(PGconn *conn, const char *sql, int64_t *out, char *err,
 /* Quote an identifier/literal into out with libpq escaping. -1 on error. */
 int pg_quote_ident(PGconn *conn, const char *ident, char *out, size_t cap);
 int pg_quote_literal(PGconn *conn, const char *lit, char *out, size_t cap);
-
-/* "dbname='...'" for a tool's -d, quoted as libpq's conninfo parser
- * expects, so a database name is never taken for a connection string. */
-void pg_conninfo_dbname(const char *db, char *out, size_t cap);
-
-/* Full path of a PostgreSQL program (pg_dump, psql, initdb, ...):
- * config pg_bindir / PG_BINDIR, else `pg_config --bindir`, else the newest
- * /usr/lib/postgresql/N/bin. -1 when not found. */
-int pg_bin(const struct pgw_config *c, const char *prog, char *out, size_t cap);
 
 #endif

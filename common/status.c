@@ -56,6 +56,7 @@ static void read_recovery(const char *dir, struct pgw_status *st)
 	dictionary *d;
 
 	st->recovering = proto_recovery_active(dir);
+	st->recovery_stale = !st->recovering && proto_recovery_exists(dir);
 	if (st->recovering && (d = ini_load(dir, PROTO_RECOVERY)) != NULL) {
 		copy_key(d, ":phase", st->recovery_phase,
 			 sizeof(st->recovery_phase));

@@ -53,7 +53,8 @@ struct pgw_status {
 	struct status_backup last_drill_failed; /* newest failed drill */
 	time_t next_backup;			/* -1 off */
 	/* recovery */
-	bool recovering;
+	bool recovering;     /* recovery-in-progress, held by a restorer */
+	bool recovery_stale; /* recovery-in-progress that nobody holds */
 	char recovery_phase[64];
 	char recovery_started[32];
 	char recovery_backup[256];

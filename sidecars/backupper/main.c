@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "alert.h"
+#include "crypt.h"
 #include "backup.h"
 #include "daemon.h"
 #include "exitcode.h"
@@ -68,7 +69,8 @@ int main(int argc, char **argv)
 {
 	struct daemon d = {.name = "backupper",
 			   .main_log = LOG_BACKUP,
-			   .aux_log = LOG_RETENTION};
+			   .aux_log = LOG_RETENTION,
+			   .cfg_extra = crypt_config_load};
 	struct backup_ctx ctx = {.cfg = &d.cfg, .stop = &sig_stop};
 	struct timers t;
 	char req[PROTO_REQUEST_MAX + 1];

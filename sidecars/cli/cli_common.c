@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "crypt.h"
 #include "exitcode.h"
 #include "log.h"
 #include "pg.h"
@@ -20,7 +21,8 @@ void cli_load_config(int *argc, char **argv, struct pgw_config *c)
 	}
 	*argc = out;
 	argv[out] = NULL;
-	if (cfg_load(path, c, NULL, err, sizeof(err)) < 0)
+	if (cfg_load(path, c, NULL, err, sizeof(err)) < 0 ||
+	    crypt_config_load(c, err, sizeof(err)) < 0)
 		fatalx(PGW_EXIT_CONFIG, "configuration error: %s", err);
 	log_set_level(LOG_WARNING);
 	if (pg_auth_setup(c, err, sizeof(err)) < 0)

@@ -44,6 +44,12 @@ static void find_problems(const struct pgw_config *c,
 	if (st->recovering)
 		problem(p, "recovery in progress (phase %s)%.0ld",
 			st->recovery_phase, 0);
+	if (st->recovery_stale)
+		problem(p,
+			"a stale recovery-in-progress: a recovery was "
+			"interrupted%s (the restorer resumes it when it "
+			"starts)%.0ld",
+			"", 0);
 	if (age < 0)
 		problem(p, "no valid backup%s", "", 0);
 	else if (c->backup_max_age > 0 && age > c->backup_max_age)

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pg.h"
 #include "tm.h"
 
 long attrib_db_oid(const char *line)
@@ -35,21 +34,6 @@ long attrib_pid(const char *line)
 		return 0;
 	pid = strtol(p + 1, &end, 10);
 	return *end == ']' ? pid : 0;
-}
-
-int attrib_db_name(const char *connect_db, long oid, char *name, size_t cap)
-{
-	char sql[96], err[256];
-	PGconn *c = pg_connect(connect_db, 2, 2, err, sizeof(err));
-	int rc;
-
-	if (!c)
-		return -1;
-	snprintf(sql, sizeof(sql),
-		 "SELECT datname FROM pg_database WHERE oid = %ld", oid);
-	rc = pg_value(c, sql, name, cap, err, sizeof(err));
-	PQfinish(c);
-	return rc < 0 || !name[0] ? -1 : 0;
 }
 
 void attrib_hold(struct attrib_held *h, const char *line, long pid)

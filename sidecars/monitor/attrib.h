@@ -29,9 +29,6 @@ struct attrib_held {
 long attrib_db_oid(const char *line);
 /* The backend pid of a log line ("... [1234] ..."), 0 when none. */
 long attrib_pid(const char *line);
-/* The database's name (looked up through connect_db), or -1 when it cannot
- * be looked up now. */
-int attrib_db_name(const char *connect_db, long oid, char *name, size_t cap);
 
 /* Keep line until the same backend names a relation or time runs out. */
 void attrib_hold(struct attrib_held *h, const char *line, long pid);

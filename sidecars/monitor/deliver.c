@@ -422,6 +422,11 @@ struct deliverer *deliver_start(const struct pgw_config *c)
 		free(d);
 		return NULL;
 	}
+	if (notify_global_init(err, sizeof(err)) < 0) {
+		log_error("alert delivery off: %s", err);
+		free(d);
+		return NULL;
+	}
 	snprintf(d->dir, sizeof(d->dir), "%s", c->backup_dir);
 	d->min_sev = alert_severity_parse(c->min_severity);
 	d->window_ms = (int64_t)c->dedup_window * 1000;

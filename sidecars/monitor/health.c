@@ -10,8 +10,8 @@
 #include "alert.h"
 #include "fs.h"
 #include "log.h"
-#include "migrate.h"
-#include "pg.h"
+#include "pgenv.h"
+#include "probe.h"
 #include "proto.h"
 #include "tm.h"
 
@@ -23,77 +23,6 @@ static bool fail(struct check_result *r, const char *fmt, const char *detail)
 	snprintf(r->what, sizeof(r->what), fmt, detail);
 	r->ok = false;
 	return false;
-}
-
-static bool check_sql(PGconn *conn, struct check_result *r)
-{
-	char err[512], ro[16];
-
-	if (pg_value(conn, "SELECT count(*) FROM pg_catalog.pg_class", ro,
-		     sizeof(ro), err, sizeof(err)) < 0)
-		return fail(r, "catalogue read failed: %s", err);
-	if (pg_value(conn, "SELECT current_setting('transaction_read_only')",
-		     ro, sizeof(ro), err, sizeof(err)) < 0)
-		return fail(r, "read-only check failed: %s", err);
-	if (strcmp(ro, "on") == 0)
-		return true; /* a standby or read-only server is not sick */
-	if (pg_exec(conn,
-		    "CREATE TABLE IF NOT EXISTS pgwarden_heartbeat (id int "
-		    "PRIMARY KEY, at timestamptz);"
-		    "INSERT INTO pgwarden_heartbeat VALUES (1, now()) "
-		    "ON CONFLICT (id) DO UPDATE SET at = excluded.at",
-		    err, sizeof(err)) < 0)
-		return fail(r, "heartbeat write failed: %s", err);
-	if (pg_value(conn, "SELECT at FROM pgwarden_heartbeat WHERE id = 1", ro,
-		     sizeof(ro), err, sizeof(err)) < 0)
-		return fail(r, "heartbeat read failed: %s", err);
-	return true;
-}
-
-static bool check_schema(const struct pgw_config *c, PGconn *conn,
-			 struct check_result *r)
-{
-	char expected[64], have[64] = "", sql[400], q[200], err[512];
-
-	if (migrate_expected_version(c->migrations_dir, expected,
-				     sizeof(expected)) <= 0)
-		return true; /* no migrations configured */
-	if (pg_quote_ident(conn, c->migrations_table, q, sizeof(q)) < 0)
-		return fail(r, "bad migrations table name %s",
-			    c->migrations_table);
-	snprintf(sql, sizeof(sql), "SELECT coalesce(max(version), '') FROM %s",
-		 q);
-	if (pg_value(conn, sql, have, sizeof(have), err, sizeof(err)) < 0)
-		return fail(r, "schema check failed: %s", err);
-	if (strtoll(have, NULL, 10) < strtoll(expected, NULL, 10)) {
-		char d[200];
-		snprintf(d, sizeof(d), "at version '%s', expected '%s'", have,
-			 expected);
-		return fail(r, "schema migrations are behind: %s", d);
-	}
-	return true;
-}
-
-static bool check_checksums(PGconn *conn, struct health_state *s,
-			    struct check_result *r)
-{
-	int64_t n;
-	char err[512];
-
-	if (pg_value_int64(conn,
-			   "SELECT coalesce(sum(checksum_failures), 0) FROM "
-			   "pg_stat_database",
-			   &n, err, sizeof(err)) < 0)
-		return true; /* not available: not a failure */
-	if (s->checksum_failures >= 0 && n > s->checksum_failures) {
-		char d[64];
-		snprintf(d, sizeof(d), "%lld",
-			 (long long)(n - s->checksum_failures));
-		s->checksum_failures = n;
-		return fail(r, "data checksum failures grew by %s", d);
-	}
-	s->checksum_failures = n;
-	return true;
 }
 
 /* A server that pgwarden-db is restarting (crash recovery after a kill -9)
@@ -113,26 +42,35 @@ static bool server_restarting(const char *dir)
 void health_check(const struct pgw_config *c, struct health_state *s,
 		  struct check_result *r)
 {
-	char err[512];
-	PGconn *conn;
+	struct probe_result p;
 
 	memset(r, 0, sizeof(*r));
 	r->ok = true;
-	if (pg_ping(pg_target_db(c), c->check_timeout) != PQPING_OK) {
+	if (probe_check(c, &p) < 0) {
+		fail(r, "%s", p.what);
+		return;
+	}
+	r->connected = p.connected;
+	if (!p.ping) {
 		fail(r, "%s", "connection failed (server not answering)");
 		r->restarting = server_restarting(c->backup_dir);
 		return;
 	}
-	conn = pg_connect(pg_target_db(c), c->check_timeout, c->check_timeout,
-			  err, sizeof(err));
-	if (!conn) {
-		fail(r, "connection failed: %s", err);
+	if (!p.ok) {
+		fail(r, "%s", p.what);
 		return;
 	}
-	r->connected = true;
-	if (check_sql(conn, r) && check_schema(c, conn, r))
-		check_checksums(conn, s, r);
-	PQfinish(conn);
+	if (p.checksum_failures < 0) /* not available: not a failure */
+		return;
+	if (s->checksum_failures >= 0 &&
+	    p.checksum_failures > s->checksum_failures) {
+		char d[64];
+		snprintf(d, sizeof(d), "%lld",
+			 (long long)(p.checksum_failures -
+				     s->checksum_failures));
+		fail(r, "data checksum failures grew by %s", d);
+	}
+	s->checksum_failures = p.checksum_failures;
 }
 
 static void request_recovery(const struct pgw_config *c, struct health_state *s,

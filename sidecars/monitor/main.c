@@ -16,7 +16,8 @@
 #include "log.h"
 #include "logtail.h"
 #include "notify.h"
-#include "pg.h"
+#include "pgenv.h"
+#include "probe.h"
 #include "proto.h"
 #include "sig.h"
 #include "tm.h"
@@ -41,7 +42,7 @@ static void indicator_decide(struct monitor *m, const char *line, long oid)
 	const char *target = pg_target_db(&m->d.cfg);
 	char db[128];
 
-	if (oid > 0 && attrib_db_name(target, oid, db, sizeof(db)) == 0 &&
+	if (oid > 0 && probe_db_name(&m->d.cfg, oid, db, sizeof(db)) == 0 &&
 	    strcmp(db, target) != 0) {
 		log_warn("the corruption is in database '%s', not in '%s': no "
 			 "recovery",
@@ -128,8 +129,6 @@ int main(int argc, char **argv)
 
 	daemon_start(&m.d, argc, argv);
 	load_patterns(&m, true);
-	if (notify_global_init() < 0)
-		fatalx(PGW_EXIT_INTERNAL, "unable to initialise libcurl");
 	m.deliver = deliver_start(&m.d.cfg);
 	deadman_init(&m.dm, &m.d.cfg);
 	if (health_state_load(m.d.cfg.backup_dir, &m.s) < 0) {

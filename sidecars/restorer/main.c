@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "alert.h"
+#include "crypt.h"
 #include "daemon.h"
 #include "exitcode.h"
 #include "log.h"
@@ -75,7 +76,8 @@ int main(int argc, char **argv)
 {
 	struct daemon d = {.name = "restorer",
 			   .main_log = LOG_RECOVERY,
-			   .aux_log = LOG_VERIFICATION};
+			   .aux_log = LOG_VERIFICATION,
+			   .cfg_extra = crypt_config_load};
 	struct restore_ctx ctx = {.cfg = &d.cfg, .stop = &sig_stop};
 	char req[PROTO_REQUEST_MAX + 1];
 	struct sched vs;

@@ -172,6 +172,20 @@ teardown() { backups_cleanup; }
 	pg_sql "DROP DATABASE app_damaged_20260101_000000"
 }
 
+@test "footprint: the monitor maps no libpq, libcurl or libcrypto and stays under 4 MiB RSS while checking" {
+	export HEALTH_CHECK_INTERVAL=1
+	start_sidecar monitor
+	wait_for "grep -q 'health = healthy' $BACKUPS/monitor.status" 10
+	sleep 5
+	pid=$(pgrep -f "^$BIN/pgwarden-monitor" | head -1)
+	! grep -qE "libpq|libcurl|libcrypto|libgnutls" "/proc/$pid/maps"
+	rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")
+	echo "# monitor VmRSS ${rss} kB after 5 checks" >&3
+	[ "$rss" -le 4096 ]
+	# the checks really ran, in pgwarden-probe
+	grep -q "failure_count = 0" "$BACKUPS/monitor.status"
+}
+
 @test "an unreadable patterns file or a bad pattern stops the monitor with exit 2" {
 	PGWARDEN_PATTERNS_FILE=/nonexistent/patterns run "$BIN/pgwarden-monitor"
 	[ "$status" -eq 2 ]

@@ -83,12 +83,22 @@ status_json() { "$BIN/pgwarden" status --json; }
 	"$BIN/pgwarden-backupper" --once 2>/dev/null
 	# what the restorer writes while it works
 	printf 'pid = 1\nstarted = 2026-01-01T00:00:00Z\nreason = test\nphase = restoring\nbackup = x\n' >"$BACKUPS/recovery-in-progress"
+	# nobody holds it: stale, and said so
+	run "$BIN/pgwarden" status --check
+	[ "$status" -eq 7 ]
+	[[ "$output" == *"a stale recovery-in-progress"* ]]
+	# held, as a running restorer holds it
+	flock "$BACKUPS/recovery-in-progress" sleep 30 &
+	holder=$!
+	wait_for "! flock -n '$BACKUPS/recovery-in-progress' true" 5
 	run "$BIN/pgwarden" status --check
 	[ "$status" -eq 7 ]
 	[[ "$output" == *"IN PROGRESS since 2026-01-01T00:00:00Z, phase restoring"* ]]
 	[ "$(status_json | jq -r .recovery.in_progress)" = true ]
 	grep -q '^pgwarden_recovery_in_progress 1$' "$BACKUPS/metrics.prom" ||
 		wait_for "grep -q '^pgwarden_recovery_in_progress 1$' $BACKUPS/metrics.prom" 5
+	kill "$holder"
+	wait "$holder" 2>/dev/null || true
 	rm "$BACKUPS/recovery-in-progress"
 	# a real recovery
 	start_sidecar restorer

@@ -547,25 +547,46 @@ class Driver:
             self.violation("invariant 2: the ledger has holes (%d rows, max id %d)" % (cnt, top))
         return top
 
-    def acked_before(self, t):
-        """The highest id acknowledged since the last recovery and before t
-        (a recovery rewinds the ledger, so ids are issued again after it)."""
+    def acked_before(self, t, since=None):
+        """The highest id acknowledged since the last recovery (or since)
+        and before t (a recovery rewinds the ledger, so ids are issued
+        again after it)."""
+        since = self.epoch if since is None else since
         with self.s.ledger.lock:
-            ids = [i for (at, i) in self.s.ledger.acks if self.epoch <= at < t]
+            ids = [i for (at, i) in self.s.ledger.acks if since <= at < t]
         return max(ids) if ids else 0
 
-    def new_epoch(self, swap_time):
+    def first_restored_ack(self, swap_time, b):
         """The writer's first commit into the restored database: the first
-        ack after the swap whose id is not above the one before it."""
+        ack after the swap whose id is not above the one before it (or
+        b + 1 when no row was written after the backup)."""
         with self.s.ledger.lock:
             acks = list(self.s.ledger.acks)
         prev = None
         for at, i in acks:
-            if at >= swap_time and prev is not None and i <= prev:
-                self.epoch = at
-                return
+            if at >= swap_time and ((prev is not None and i <= prev) or i == b + 1):
+                return at, i
             prev = i
-        self.epoch = swap_time
+        return None
+
+    def new_epoch(self, swap_time, b=None, fault="?"):
+        """Acks before the writer's first commit into the restored database
+        belong to the old one; wait for that commit."""
+        self.previous_epoch = self.epoch
+        if b is None:
+            self.epoch = swap_time
+            return
+        try:
+            self.s.wait(lambda: self.first_restored_ack(swap_time, b), 60, "a commit into the restored database")
+        except TimeoutError as e:
+            self.violation("after %s: %s" % (fault, e))
+            self.epoch = time.time()
+            return
+        at, first = self.first_restored_ack(swap_time, b)
+        if first not in (b + 1, b + 2):
+            self.violation("invariant 2: after %s the restored ledger went on from %d, the backup ended at %d"
+                           % (fault, first - 1, b))
+        self.epoch = at
 
     def check_no_loss(self, since):
         """No recovery happened: every row acknowledged before the fault is
@@ -619,8 +640,10 @@ class Driver:
                                % (fault, late))
         if len(self.asides() - asides_before) < 1:
             self.violation("invariant 4: after %s no damaged database was kept aside" % fault)
-        lost = max(0, self.acked_before(swap_time) - b)
-        self.new_epoch(swap_time)
+        # everything acknowledged before the first commit into the restored
+        # database and after the backup is lost, by design
+        self.new_epoch(swap_time, b, fault)
+        lost = max(0, self.acked_before(self.epoch, self.previous_epoch) - b)
         return ttr, lost
 
     # --- helpers for faults ----------------------------------------------

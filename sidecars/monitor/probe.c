@@ -1,0 +1,97 @@
+#include "probe.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cfg.h"
+#include "child.h"
+#include "pgenv.h"
+
+static const char *probe_path(void)
+{
+	static char path[PATH_MAX];
+	char self[PATH_MAX];
+	ssize_t n;
+	char *slash;
+
+	if (path[0])
+		return path;
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0) {
+		snprintf(path, sizeof(path), "pgwarden-probe");
+		return path;
+	}
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	if (slash)
+		*slash = '\0';
+	snprintf(path, sizeof(path), "%s/pgwarden-probe", self);
+	return path;
+}
+
+static const char *field(const char *out, const char *key)
+{
+	size_t k = strlen(key);
+
+	for (const char *p = out; p && *p;
+	     p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (strncmp(p, key, k) == 0 && p[k] == '=')
+			return p + k + 1;
+	return NULL;
+}
+
+static bool flag(const char *out, const char *key)
+{
+	const char *v = field(out, key);
+
+	return v && *v == '1';
+}
+
+int probe_check(const struct pgw_config *c, struct probe_result *r)
+{
+	char out[2048], why[512], timeout[16];
+	const char *argv[] = {
+		probe_path(), "check",		 pg_target_db(c),
+		timeout,      c->migrations_dir, c->migrations_table,
+		NULL};
+	const char *what, *sums;
+
+	memset(r, 0, sizeof(*r));
+	r->checksum_failures = -1;
+	snprintf(timeout, sizeof(timeout), "%d", c->check_timeout);
+	/* ping, connect and three queries, each bounded by check_timeout */
+	if (child_run_for(argv, out, sizeof(out),
+			  c->check_timeout * 5000 + 2000, why,
+			  sizeof(why)) < 0 ||
+	    !field(out, "ok")) {
+		snprintf(r->what, sizeof(r->what), "health probe failed: %s",
+			 why);
+		return -1;
+	}
+	r->ping = flag(out, "ping");
+	r->connected = flag(out, "connected");
+	r->ok = flag(out, "ok");
+	sums = field(out, "checksum_failures");
+	r->checksum_failures = sums ? strtoll(sums, NULL, 10) : -1;
+	what = field(out, "what");
+	if (what)
+		snprintf(r->what, sizeof(r->what), "%.*s",
+			 (int)strcspn(what, "\n"), what);
+	return 0;
+}
+
+int probe_db_name(const struct pgw_config *c, long oid, char *name, size_t cap)
+{
+	char oid_text[32], why[256];
+	const char *argv[] = {probe_path(), "dbname", pg_target_db(c), oid_text,
+			      NULL};
+
+	snprintf(oid_text, sizeof(oid_text), "%ld", oid);
+	if (child_run_for(argv, name, cap, 6000, why, sizeof(why)) < 0)
+		return -1;
+	name[strcspn(name, "\n")] = '\0';
+	return name[0] ? 0 : -1;
+}
