@@ -1,6 +1,7 @@
 #include "restore.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -119,6 +120,7 @@ int db_drop_leftovers(PGconn *admin)
 struct feed {
 	int fd;
 	volatile sig_atomic_t *stop;
+	bool psql_gone; /* psql closed its input: its exit says why */
 };
 
 static int feed_psql(void *arg, const void *data, size_t len)
@@ -133,8 +135,10 @@ static int feed_psql(void *arg, const void *data, size_t len)
 		n = write(f->fd, p, len);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
-			return -1; /* EPIPE: psql stopped, its exit says why */
+		if (n < 0) {
+			f->psql_gone = errno == EPIPE;
+			return -1;
+		}
 		p += n;
 		len -= (size_t)n;
 	}
@@ -157,7 +161,7 @@ int restore_into(const struct restore_ctx *ctx, const char *file,
 			      conninfo,
 			      NULL};
 	struct child c;
-	struct feed f = {-1, ctx->stop};
+	struct feed f = {-1, ctx->stop, false};
 	int pfd[2], rc;
 
 	if (pg_bin(ctx->cfg, "psql", psql, sizeof(psql)) < 0) {
@@ -176,10 +180,13 @@ int restore_into(const struct restore_ctx *ctx, const char *file,
 	rc = bfile_read(ctx->cfg->backup_dir, file,
 			ctx->cfg->encrypt ? &ctx->cfg->key : NULL, feed_psql,
 			&f, NULL, gzerr, sizeof(gzerr));
-	if (rc < 0) /* psql must not commit what it got of a bad file */
+	/* psql must not commit what it got of a bad file; when psql stopped
+	 * by itself, its exit says why */
+	if (rc < 0 && !f.psql_gone)
 		child_kill(&c, 2000);
 	close(pfd[1]);
-	if (rc == 0 && child_finish(&c, cerr, sizeof(cerr)) < 0) {
+	if ((rc == 0 || f.psql_gone) &&
+	    child_finish(&c, cerr, sizeof(cerr)) < 0) {
 		snprintf(err, errlen, "restore of '%s' failed: %s", file, cerr);
 		return -1;
 	}
