@@ -32,54 +32,26 @@ static const char *probe_path(void)
 	return path;
 }
 
-static const char *field(const char *out, const char *key)
-{
-	size_t k = strlen(key);
-
-	for (const char *p = out; p && *p;
-	     p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-		if (strncmp(p, key, k) == 0 && p[k] == '=')
-			return p + k + 1;
-	return NULL;
-}
-
-static bool flag(const char *out, const char *key)
-{
-	const char *v = field(out, key);
-
-	return v && *v == '1';
-}
-
 int probe_check(const struct pgw_config *c, struct probe_result *r)
 {
-	char out[2048], why[512], timeout[16];
+	char out[2048], why[512] = "", timeout[16];
 	const char *argv[] = {
 		probe_path(), "check",		 pg_target_db(c),
 		timeout,      c->migrations_dir, c->migrations_table,
 		NULL};
-	const char *what, *sums;
 
-	memset(r, 0, sizeof(*r));
-	r->checksum_failures = -1;
 	snprintf(timeout, sizeof(timeout), "%d", c->check_timeout);
 	/* ping, connect and three queries, each bounded by check_timeout */
 	if (child_run_for(argv, out, sizeof(out),
 			  c->check_timeout * 5000 + 2000, why,
 			  sizeof(why)) < 0 ||
-	    !field(out, "ok")) {
+	    probe_result_parse(out, r) < 0) {
+		memset(r, 0, sizeof(*r));
+		r->checksum_failures = -1;
 		snprintf(r->what, sizeof(r->what), "health probe failed: %s",
-			 why);
+			 why[0] ? why : "no result in its output");
 		return -1;
 	}
-	r->ping = flag(out, "ping");
-	r->connected = flag(out, "connected");
-	r->ok = flag(out, "ok");
-	sums = field(out, "checksum_failures");
-	r->checksum_failures = sums ? strtoll(sums, NULL, 10) : -1;
-	what = field(out, "what");
-	if (what)
-		snprintf(r->what, sizeof(r->what), "%.*s",
-			 (int)strcspn(what, "\n"), what);
 	return 0;
 }
 

@@ -6,17 +6,11 @@
 #ifndef PGW_PROBE_H
 #define PGW_PROBE_H
 
-#include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
+
+#include "probeio.h"
 
 struct pgw_config;
-
-struct probe_result {
-	bool ping, connected, ok;
-	int64_t checksum_failures; /* -1: not available */
-	char what[512];
-};
 
 /* One round of checks. -1 when the probe itself could not run (the reason
  * in r->what); 0 otherwise, whatever the checks found. */

@@ -7,14 +7,14 @@
 #include "migrate.h"
 #include "pg.h"
 
-static bool fail(struct check_out *o, const char *fmt, const char *detail)
+static bool fail(struct probe_result *o, const char *fmt, const char *detail)
 {
 	snprintf(o->what, sizeof(o->what), fmt, detail);
 	o->ok = false;
 	return false;
 }
 
-static bool check_sql(PGconn *conn, struct check_out *o)
+static bool check_sql(PGconn *conn, struct probe_result *o)
 {
 	char err[512], ro[16];
 
@@ -40,7 +40,7 @@ static bool check_sql(PGconn *conn, struct check_out *o)
 }
 
 static bool check_schema(const struct check_args *a, PGconn *conn,
-			 struct check_out *o)
+			 struct probe_result *o)
 {
 	char expected[64], have[64] = "", sql[400], q[200], err[512];
 
@@ -64,7 +64,7 @@ static bool check_schema(const struct check_args *a, PGconn *conn,
 	return true;
 }
 
-void check_run(const struct check_args *a, struct check_out *o)
+void check_run(const struct check_args *a, struct probe_result *o)
 {
 	char err[512];
 	PGconn *conn;
@@ -91,18 +91,4 @@ void check_run(const struct check_args *a, struct check_out *o)
 			   &n, err, sizeof(err)) == 0)
 		o->checksum_failures = n;
 	PQfinish(conn);
-}
-
-void check_print(const struct check_out *o)
-{
-	char what[sizeof(o->what)];
-
-	snprintf(what, sizeof(what), "%s", o->what);
-	for (char *p = what; *p; p++)
-		if (*p == '\n' || *p == '\r')
-			*p = ' ';
-	printf("ping=%d\nconnected=%d\nok=%d\nchecksum_failures=%lld\nwhat=%"
-	       "s\n",
-	       o->ping, o->connected, o->ok, (long long)o->checksum_failures,
-	       what);
 }

@@ -4,15 +4,12 @@
  * long-running monitor never maps libpq and its dependencies (its idle
  * footprint stays small).
  *
- * Output (stdout, one "key=value" per line, parsed by the monitor's
- * probe.c): ping=0|1, connected=0|1, ok=0|1, checksum_failures=<n>|-1,
- * what=<the failing check and why>.
+ * The result goes to stdout in the form of common/probeio.h.
  */
 #ifndef PGW_CHECK_H
 #define PGW_CHECK_H
 
-#include <stdbool.h>
-#include <stdint.h>
+#include "probeio.h"
 
 struct check_args {
 	const char *db;
@@ -21,13 +18,6 @@ struct check_args {
 	const char *migrations_table;
 };
 
-struct check_out {
-	bool ping, connected, ok;
-	int64_t checksum_failures; /* -1: not available */
-	char what[512];
-};
-
-void check_run(const struct check_args *a, struct check_out *o);
-void check_print(const struct check_out *o);
+void check_run(const struct check_args *a, struct probe_result *o);
 
 #endif

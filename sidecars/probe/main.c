@@ -39,11 +39,11 @@ int main(int argc, char **argv)
 	if (argc == 6 && strcmp(argv[1], "check") == 0) {
 		struct check_args a = {argv[2], atoi(argv[3]), argv[4],
 				       argv[5]};
-		struct check_out o;
+		struct probe_result o;
 		if (a.timeout_s <= 0)
 			return PGW_EXIT_USAGE;
 		check_run(&a, &o);
-		check_print(&o);
+		probe_result_print(&o, stdout);
 		return PGW_EXIT_OK;
 	}
 	if (argc == 4 && strcmp(argv[1], "dbname") == 0)

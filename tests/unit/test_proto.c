@@ -3,8 +3,32 @@
 #include <unistd.h>
 
 #include "fs.h"
+#include "probeio.h"
 #include "proto.h"
 #include "unit.h"
+
+/* The probe's result, printed by pgwarden-probe, read by the monitor. */
+static void test_probe_result(void)
+{
+	struct probe_result a = {.ping = true,
+				 .connected = true,
+				 .ok = false,
+				 .checksum_failures = 42},
+			    b;
+	char buf[1024];
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+
+	snprintf(a.what, sizeof(a.what), "heartbeat write failed:\nline two");
+	probe_result_print(&a, f);
+	fclose(f);
+	CHECK(probe_result_parse(buf, &b) == 0 && b.ping && b.connected &&
+		      !b.ok && b.checksum_failures == 42 &&
+		      strcmp(b.what, "heartbeat write failed: line two") == 0,
+	      "probe result round trip, what kept on one line");
+	CHECK(probe_result_parse("connection refused\n", &b) < 0 &&
+		      b.checksum_failures == -1,
+	      "output without ok= is not a probe result");
+}
 
 int main(void)
 {
@@ -16,6 +40,7 @@ int main(void)
 	const char *const keys[] = {"backup", "reason", NULL};
 	int wait = 0, n, fd;
 
+	test_probe_result();
 	memset(&b, 0, sizeof(b));
 	b.kind = BACKUP_DATABASE;
 	strcpy(b.stamp, "20250613_180002");

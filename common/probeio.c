@@ -1,0 +1,57 @@
+#include "probeio.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void probe_result_print(const struct probe_result *r, FILE *f)
+{
+	char what[sizeof(r->what)];
+
+	snprintf(what, sizeof(what), "%s", r->what);
+	for (char *p = what; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	fprintf(f,
+		"ping=%d\nconnected=%d\nok=%d\nchecksum_failures=%lld\n"
+		"what=%s\n",
+		r->ping, r->connected, r->ok, (long long)r->checksum_failures,
+		what);
+}
+
+static const char *field(const char *text, const char *key)
+{
+	size_t k = strlen(key);
+
+	for (const char *p = text; p; p = strchr(p, '\n')) {
+		if (*p == '\n')
+			p++;
+		if (strncmp(p, key, k) == 0 && p[k] == '=')
+			return p + k + 1;
+	}
+	return NULL;
+}
+
+static bool flag(const char *text, const char *key)
+{
+	const char *v = field(text, key);
+
+	return v && *v == '1';
+}
+
+int probe_result_parse(const char *text, struct probe_result *r)
+{
+	const char *sums = field(text, "checksum_failures");
+	const char *what = field(text, "what");
+
+	memset(r, 0, sizeof(*r));
+	r->checksum_failures = sums ? strtoll(sums, NULL, 10) : -1;
+	if (!field(text, "ok"))
+		return -1;
+	r->ping = flag(text, "ping");
+	r->connected = flag(text, "connected");
+	r->ok = flag(text, "ok");
+	if (what)
+		snprintf(r->what, sizeof(r->what), "%.*s",
+			 (int)strcspn(what, "\n"), what);
+	return 0;
+}
