@@ -324,11 +324,18 @@ class System:
         os.rename(tmp, self.path(name))
 
     def read_log(self, name):
-        try:
-            with open(self.path(name), errors="replace") as f:
-                return f.read().splitlines()
-        except OSError:
-            return []
+        """The log and its rotated days (name.YYYYMMDD), oldest first: the
+        backupper's daily pass may rotate it in the middle of a fault, and a
+        writer that cannot create the new file keeps writing the old one."""
+        days = sorted(n for n in os.listdir(self.backups) if re.fullmatch(re.escape(name) + r"\.\d{8}", n))
+        lines = []
+        for n in days + [name]:
+            try:
+                with open(self.path(n), errors="replace") as f:
+                    lines += f.read().splitlines()
+            except OSError:
+                pass
+        return lines
 
     def alerts(self, event=None):
         out = sorted(n for n in os.listdir(self.backups) if n.startswith("alert-"))
