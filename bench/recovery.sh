@@ -3,7 +3,8 @@
 # end-to-end time from a fault to the data served again, in one run. The
 # cluster runs under pgwarden-db, as in the pod. Not a timed test.
 #   SCALE=50 ROWS=3000000 as bench/backup.sh; BENCH_DIR keeps the cluster;
-#   PHASES=e2e runs only the end-to-end part, PHASES=restore only the first.
+#   PHASES=e2e runs only the end-to-end part, PHASES=restore only the first;
+#   REPS=3 rounds of the restore comparison (medians shown).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 source "$ROOT/tests/lib/pg.sh"
@@ -59,50 +60,71 @@ db_pid() { pgrep -x -r R,S,D,T pgwarden-db; } # not a zombie
 wait_until 'pg_sql "SELECT 1"' 120
 bench_datasets
 
-# PHASES=e2e skips the restore comparison (it takes several minutes)
+# PHASES=e2e skips the restore comparison (it takes several minutes). Each
+# way runs REPS times, interleaved, each after a CHECKPOINT so that none
+# inherits another's dirty buffers; the table shows medians (this machine's
+# timings wander by 20 % from run to run, so one run decides little).
 PHASES=${PHASES:-all}
+REPS=${REPS:-3}
 declare -A row
+median() { tr ' ' '\n' | sed '/^$/d' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+timed_manual() { # WAY DB FILE
+	pg_sql "CHECKPOINT"
+	local t0
+	t0=$(now_ms)
+	# every way must create the database it restores into: timed too
+	pg_sql "CREATE DATABASE bench_copy"
+	case $1 in
+	psql) gunzip -c "$3" | "$PG_BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -d bench_copy >/dev/null ;;
+	pgrestore) "$PG_BINDIR/pg_restore" -j 2 -d bench_copy "$DIR/custom.dump" ;;
+	esac
+	row[$2,$1]+="$(secs "$t0" "$(now_ms)") "
+	drop_damaged
+}
+timed_pgwarden() { # DB
+	pg_sql "CHECKPOINT"
+	local n t0
+	n=$(alerts SUCCESS-recovery)
+	t0=$(now_ms)
+	as_pg touch "$B/request-restore"
+	wait_until "[ \$(alerts SUCCESS-recovery) -gt $n ]" 600
+	row[$1,pgwarden]+="$(secs "$t0" "$(now_ms)") "
+	drop_damaged
+}
 for db in bench_mixed bench_pgbench; do
 	[ "$PHASES" != e2e ] || break
 	echo "# $db: backup" >&2
 	rm -f "$B"/backup_* "$B"/globals_*
 	PGWARDEN_BACKUP_DATABASES=$db as_pg "$BIN/pgwarden-backupper" --once 2>/dev/null
 	file=$(ls "$B"/backup_*_"$db".sql.gz)
-	echo "# $db: manual psql restore" >&2
-	# every way must create the database it restores into: timed too
-	t0=$(now_ms)
-	pg_sql "CREATE DATABASE bench_copy"
-	gunzip -c "$file" | "$PG_BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -d bench_copy >/dev/null
-	row[$db,psql]=$(secs "$t0" "$(now_ms)")
-	drop_damaged
-	echo "# $db: pg_restore -j 2" >&2
 	"$PG_BINDIR/pg_dump" -Fc -f "$DIR/custom.dump" "$db"
-	t0=$(now_ms)
-	pg_sql "CREATE DATABASE bench_copy"
-	"$PG_BINDIR/pg_restore" -j 2 -d bench_copy "$DIR/custom.dump"
-	row[$db,pgrestore]=$(secs "$t0" "$(now_ms)")
-	rm -f "$DIR/custom.dump"
-	drop_damaged
-	echo "# $db: pgwarden restore" >&2
 	PGWARDEN_DATABASE=$db start restorer
-	n=$(alerts SUCCESS-recovery)
-	t0=$(now_ms)
-	as_pg touch "$B/request-restore"
-	wait_until "[ \$(alerts SUCCESS-recovery) -gt $n ]" 600
-	row[$db,pgwarden]=$(secs "$t0" "$(now_ms)")
+	for rep in $(seq "$REPS"); do
+		echo "# $db: round $rep of $REPS: gunzip | psql, pg_restore -j 2, pgwarden" >&2
+		timed_manual psql "$db" "$file"
+		timed_manual pgrestore "$db" "$file"
+		timed_pgwarden "$db"
+	done
 	stop_last
-	drop_damaged
+	rm -f "$DIR/custom.dump"
 done
 
-echo "# pgwarden recovery benchmark, $(nproc) cores, $(date -u +%FT%TZ)"
+echo "# pgwarden recovery benchmark, $(nproc) cores, $(date -u +%FT%TZ), median of $REPS interleaved rounds"
 echo
 printf '%-16s %24s %18s %18s %16s %16s\n' dataset "gunzip|psql ON_ERROR_STOP" "pg_restore -j2" "pgwarden restore" "x_psql" "x_pg_restore"
 for db in bench_mixed bench_pgbench; do
 	[ "$PHASES" != e2e ] || break
-	awk -v d="$db" -v p="${row[$db,psql]}" -v r="${row[$db,pgrestore]}" -v w="${row[$db,pgwarden]}" 'BEGIN {
+	p=$(echo "${row[$db,psql]}" | median)
+	r=$(echo "${row[$db,pgrestore]}" | median)
+	w=$(echo "${row[$db,pgwarden]}" | median)
+	awk -v d="$db" -v p="$p" -v r="$r" -v w="$w" 'BEGIN {
 		printf "%-16s %23.1fs %17.1fs %17.1fs %16.2f %16.2f\n", d, p, r, w, w/p, w/r }'
 done
 echo "(pgwarden: request -> verified database swapped in, SUCCESS alert written)"
+for db in bench_mixed bench_pgbench; do
+	[ "$PHASES" != e2e ] || break
+	echo "rounds, $db: psql ${row[$db,psql]}| pg_restore ${row[$db,pgrestore]}| pgwarden ${row[$db,pgwarden]}"
+done
 echo
 [ "$PHASES" != restore ] || exit 0
 # End to end on the mixed dataset: monitor + restorer with 1 s checks, N=3.

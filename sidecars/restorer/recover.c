@@ -62,6 +62,7 @@ static int try_backup(struct recovery *r, const struct manifest *m, char *err,
 		      size_t errlen)
 {
 	char aside[128], stamp[32];
+	struct copy_tags tags = {0};
 
 	snprintf(r->tmp, sizeof(r->tmp), "%s%s", TMP_DB_PREFIX,
 		 tm_stamp(tm_now(), stamp));
@@ -69,13 +70,15 @@ static int try_backup(struct recovery *r, const struct manifest *m, char *err,
 	if (db_drop(r->admin, r->tmp, err, errlen) < 0 ||
 	    db_create_like(r->admin, r->tmp, r->target, err, errlen) < 0)
 		return -1;
-	if (restore_into(r->ctx, m->file, r->tmp, 1, err, errlen) < 0 ||
+	if (restore_into(r->ctx, m->file, r->tmp, 1, &tags, err, errlen) < 0 ||
 	    (marker_update(r, "verifying", m->file),
-	     restore_verify(r->ctx, r->tmp, m, err, errlen) < 0)) {
+	     restore_verify(r->ctx, r->tmp, m, &tags, err, errlen) < 0)) {
 		char e2[256];
+		copy_tags_free(&tags);
 		db_drop(r->admin, r->tmp, e2, sizeof(e2));
 		return -1;
 	}
+	copy_tags_free(&tags);
 	marker_update(r, "swapping", m->file);
 	if (db_swap(r->admin, r->target, r->tmp, aside, sizeof(aside), err,
 		    errlen) < 0)

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,34 +146,110 @@ static int feed_psql(void *arg, const void *data, size_t len)
 	return 0;
 }
 
+/* psql's standard output, read as it comes by a thread, so psql never
+ * blocks on it while the main thread feeds its input. */
+struct tag_reader {
+	pthread_t thread;
+	int fd;
+	struct copy_tags *tags;
+};
+
+static void *read_tags(void *arg)
+{
+	struct tag_reader *r = arg;
+
+	copy_tags_drain(r->tags, r->fd);
+	return NULL;
+}
+
+/* out_fd receives the write end for psql, or -1 when no tags are wanted. */
+static int tag_reader_start(struct tag_reader *r, struct copy_tags *tags,
+			    int *out_fd)
+{
+	int p[2];
+
+	r->tags = tags;
+	r->fd = *out_fd = -1;
+	if (!tags)
+		return 0;
+	memset(tags, 0, sizeof(*tags));
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	r->fd = p[0];
+	*out_fd = p[1];
+	if (pthread_create(&r->thread, NULL, read_tags, r) != 0) {
+		close(p[0]);
+		close(p[1]);
+		r->fd = *out_fd = -1;
+		errno = EAGAIN;
+		return -1;
+	}
+	return 0;
+}
+
+/* After psql has ended (or was never started: out_fd closed first). */
+static void tag_reader_join(struct tag_reader *r)
+{
+	if (r->fd < 0)
+		return;
+	pthread_join(r->thread, NULL);
+	close(r->fd);
+	r->fd = -1;
+}
+
+static void psql_argv(const char *argv[], const char *psql,
+		      const char *conninfo, int on_error_stop, bool tags)
+{
+	int a = 0;
+
+	argv[a++] = psql;
+	argv[a++] = "-X";
+	argv[a++] = "--no-password";
+	if (!tags)
+		argv[a++] =
+			"-q"; /* with tags wanted, they are the row counts */
+	argv[a++] = "-v";
+	argv[a++] = on_error_stop ? "ON_ERROR_STOP=1" : "ON_ERROR_STOP=0";
+	if (on_error_stop)
+		argv[a++] = "--single-transaction";
+	argv[a++] = "-d";
+	argv[a++] = conninfo;
+	argv[a] = NULL;
+}
+
 int restore_into(const struct restore_ctx *ctx, const char *file,
-		 const char *db, int on_error_stop, char *err, size_t errlen)
+		 const char *db, int on_error_stop, struct copy_tags *tags,
+		 char *err, size_t errlen)
 {
 	char psql[PATH_MAX], conninfo[512], gzerr[256], cerr[512];
-	const char *argv[] = {psql,
-			      "-X",
-			      "-q",
-			      "--no-password",
-			      "-v",
-			      on_error_stop ? "ON_ERROR_STOP=1"
-					    : "ON_ERROR_STOP=0",
-			      on_error_stop ? "--single-transaction" : "-q",
-			      "-d",
-			      conninfo,
-			      NULL};
+	const char *argv[12];
 	struct child c;
 	struct feed f = {-1, ctx->stop, false};
-	int pfd[2], rc;
+	struct tag_reader reader;
+	int pfd[2], rc, out;
 
 	if (pg_bin(ctx->cfg, "psql", psql, sizeof(psql)) < 0) {
 		snprintf(err, errlen, "psql not found");
 		return -1;
 	}
 	pg_conninfo_dbname(db, conninfo, sizeof(conninfo));
-	if (pipe2(pfd, O_CLOEXEC) < 0 ||
-	    child_start(&c, argv, pfd[0], -1) < 0) {
+	psql_argv(argv, psql, conninfo, on_error_stop, tags != NULL);
+	if (tag_reader_start(&reader, tags, &out) < 0) {
+		snprintf(err, errlen, "unable to read psql's output: %s",
+			 strerror(errno));
+		return -1;
+	}
+	rc = pipe2(pfd, O_CLOEXEC);
+	if (rc == 0 && (rc = child_start(&c, argv, pfd[0], out)) < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+	}
+	if (out >= 0)
+		close(out); /* psql holds it now: its exit ends the reader */
+	if (rc < 0) {
 		snprintf(err, errlen, "unable to start psql: %s",
 			 strerror(errno));
+		tag_reader_join(&reader);
 		return -1;
 	}
 	close(pfd[0]);
@@ -188,46 +265,116 @@ int restore_into(const struct restore_ctx *ctx, const char *file,
 	if ((rc == 0 || f.psql_gone) &&
 	    child_finish(&c, cerr, sizeof(cerr)) < 0) {
 		snprintf(err, errlen, "restore of '%s' failed: %s", file, cerr);
-		return -1;
-	}
-	if (rc < 0) {
+		rc = -1;
+	} else if (rc < 0) {
 		snprintf(err, errlen, "%s while reading '%s': %s",
 			 *ctx->stop ? "interrupted" : "error", file, gzerr);
-		return -1;
+	}
+	tag_reader_join(&reader);
+	return rc;
+}
+
+/* Every table of the manifest has a row the database can read back (or
+ * none, as in the backup). */
+static int sample_tables(PGconn *conn, const struct manifest *m, char *err,
+			 size_t errlen)
+{
+	char e[512], sql[1400];
+	int64_t n;
+
+	for (int i = 0; i < m->ntables; i++) {
+		snprintf(sql, sizeof(sql),
+			 "SELECT count(*) FROM (SELECT 1 FROM %s LIMIT 1) s",
+			 m->table_rows[i].name);
+		if (pg_value_int64(conn, sql, &n, e, sizeof(e)) < 0) {
+			snprintf(err, errlen, "table %s: %s",
+				 m->table_rows[i].name, e);
+			return -1;
+		}
+		if (n != (m->table_rows[i].rows > 0)) {
+			snprintf(err, errlen, "table %s reads back %s",
+				 m->table_rows[i].name,
+				 n ? "rows, the backup had none" : "no rows");
+			return -1;
+		}
 	}
 	return 0;
 }
 
-int restore_verify(const struct restore_ctx *ctx, const char *db,
-		   const struct manifest *m, char *err, size_t errlen)
+/* The rows the server reported loading, against the manifest. 1 when they
+ * match, 0 when they cannot be lined up (counted instead), -1 when a table
+ * got another number of rows than the backup had. */
+static int check_copy_tags(const struct manifest *m,
+			   const struct copy_tags *tags, char *err,
+			   size_t errlen)
+{
+	if (!tags || tags->lost || tags->n != m->ntables) {
+		if (tags)
+			log_info("psql reported %d COPY results%s for %d "
+				 "tables: counting rows instead",
+				 tags->n, tags->lost ? " (some lost)" : "",
+				 m->ntables);
+		return 0;
+	}
+	for (int i = 0; i < m->ntables; i++)
+		if (tags->rows[i] != m->table_rows[i].rows) {
+			snprintf(err, errlen,
+				 "table %s: the server loaded %lld rows, the "
+				 "backup had %lld",
+				 m->table_rows[i].name,
+				 (long long)tags->rows[i],
+				 (long long)m->table_rows[i].rows);
+			return -1;
+		}
+	return 1;
+}
+
+static int count_tables(PGconn *conn, const struct manifest *m, char *err,
+			size_t errlen)
 {
 	char e[512], sql[1400];
-	PGconn *conn = pg_connect(db, 10, 0, e, sizeof(e));
 	int64_t n;
-	int rc = 0;
 
-	(void)ctx;
-	if (!conn) {
-		snprintf(err, errlen,
-			 "unable to connect to the restored database: %s", e);
-		return -1;
-	}
-	for (int i = 0; i < m->ntables && rc == 0; i++) {
+	for (int i = 0; i < m->ntables; i++) {
 		/* the name is as pg_dump quoted it, so it is valid SQL as is */
 		snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s",
 			 m->table_rows[i].name);
 		if (pg_value_int64(conn, sql, &n, e, sizeof(e)) < 0) {
 			snprintf(err, errlen, "table %s: %s",
 				 m->table_rows[i].name, e);
-			rc = -1;
-		} else if (n != m->table_rows[i].rows) {
+			return -1;
+		}
+		if (n != m->table_rows[i].rows) {
 			snprintf(err, errlen,
 				 "table %s has %lld rows, the backup had %lld",
 				 m->table_rows[i].name, (long long)n,
 				 (long long)m->table_rows[i].rows);
-			rc = -1;
+			return -1;
 		}
 	}
+	return 0;
+}
+
+int restore_verify(const struct restore_ctx *ctx, const char *db,
+		   const struct manifest *m, const struct copy_tags *tags,
+		   char *err, size_t errlen)
+{
+	char e[512];
+	PGconn *conn;
+	int64_t n;
+	int rc = check_copy_tags(m, tags, err, errlen);
+
+	(void)ctx;
+	if (rc < 0)
+		return -1;
+	conn = pg_connect(db, 10, 0, e, sizeof(e));
+	if (!conn) {
+		snprintf(err, errlen,
+			 "unable to connect to the restored database: %s", e);
+		return -1;
+	}
+	rc = rc == 1 ? sample_tables(conn, m, err, errlen)
+		     : count_tables(conn, m, err, errlen);
 	if (rc == 0 &&
 	    pg_value_int64(conn,
 			   "SELECT count(*) FROM pg_class c JOIN pg_namespace "
@@ -341,8 +488,8 @@ int restore_newest_globals(const struct restore_ctx *ctx)
 		    manifest_read(dir, list[i].file, &m, err, sizeof(err)) < 0)
 			continue;
 		if (manifest_check(dir, &m, err, sizeof(err)) == 0 &&
-		    restore_into(ctx, m.file, ADMIN_DB, 0, err, sizeof(err)) ==
-			    0) {
+		    restore_into(ctx, m.file, ADMIN_DB, 0, NULL, err,
+				 sizeof(err)) == 0) {
 			log_info("globals restored from '%s'", m.file);
 			rc = 0;
 		}

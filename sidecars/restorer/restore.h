@@ -2,8 +2,10 @@
  * restore.h - the restorer's building blocks, each safe to fail halfway:
  *  - restore_into(): stream-decompress a backup (zlib, in-process) into
  *    psql -v ON_ERROR_STOP=1 --single-transaction on a pipe;
- *  - restore_verify(): the restored database against the manifest (every
- *    table present with its row count, the table count);
+ *  - restore_verify(): the restored database against the manifest: the
+ *    rows the server reported loading into each table (psql's COPY tags),
+ *    a row read back from each table, the table count; when the tags do
+ *    not line up with the manifest, a count(*) of every table instead;
  *  - db_swap(): block connections to the damaged database, end its
  *    sessions, rename it aside (<db>_damaged_<stamp>), rename the verified
  *    temporary database into place. The damaged database is never dropped.
@@ -18,6 +20,7 @@
 #include <stddef.h>
 
 #include "cfg.h"
+#include "copytags.h"
 #include "manifest.h"
 
 #define TMP_DB_PREFIX "pgwarden_tmp_"
@@ -40,14 +43,19 @@ int db_exists(PGconn *admin, const char *name);
  * crash). Returns the count. */
 int db_drop_leftovers(PGconn *admin);
 
-/* Restore backup file into database db. on_error_stop = 0 for globals. */
+/* Restore backup file into database db. on_error_stop = 0 for globals.
+ * tags (may be NULL) receives the row count of each COPY; free it with
+ * copy_tags_free(). */
 int restore_into(const struct restore_ctx *ctx, const char *file,
-		 const char *db, int on_error_stop, char *err, size_t errlen);
+		 const char *db, int on_error_stop, struct copy_tags *tags,
+		 char *err, size_t errlen);
 /* The newest globals backup whose manifest and checksum hold, restored
  * into the server (errors such as "role exists" tolerated). 0 or -1. */
 int restore_newest_globals(const struct restore_ctx *ctx);
+/* tags: from restore_into() of the same restore (NULL: count rows). */
 int restore_verify(const struct restore_ctx *ctx, const char *db,
-		   const struct manifest *m, char *err, size_t errlen);
+		   const struct manifest *m, const struct copy_tags *tags,
+		   char *err, size_t errlen);
 /* Swap tmp into target; aside receives the damaged database's new name
  * ("" when there was none). */
 int db_swap(PGconn *admin, const char *target, const char *tmp, char *aside,

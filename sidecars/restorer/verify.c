@@ -44,6 +44,7 @@ static int drill(const struct restore_ctx *ctx, PGconn *admin,
 		 size_t whylen)
 {
 	char scratch[64], stamp[32], err[1024], e2[256];
+	struct copy_tags tags = {0};
 	int64_t t0 = tm_mono_ms();
 	int rc;
 
@@ -56,13 +57,15 @@ static int drill(const struct restore_ctx *ctx, PGconn *admin,
 		return -2; /* not the backup's fault */
 	}
 	child_set_low_priority(1);
-	rc = restore_into(ctx, m->file, scratch, 1, err, sizeof(err));
+	rc = restore_into(ctx, m->file, scratch, 1, &tags, err, sizeof(err));
 	child_set_low_priority(0);
 	if (rc < 0)
 		snprintf(why, whylen, "restore failed: %s", err);
-	else if ((rc = restore_verify(ctx, scratch, m, err, sizeof(err))) < 0)
+	else if ((rc = restore_verify(ctx, scratch, m, &tags, err,
+				      sizeof(err))) < 0)
 		snprintf(why, whylen,
 			 "restored data does not match the manifest: %s", err);
+	copy_tags_free(&tags);
 	*ms = tm_mono_ms() - t0;
 	db_drop(admin, scratch, e2, sizeof(e2));
 	return rc;

@@ -89,6 +89,39 @@ fingerprint() {
 	[ "$(PGDATABASE=app pg_sql "SELECT count(*) FROM s1.parent")" = 2000 ]
 }
 
+@test "the server loaded another row count than the manifest says: refused with an alert, the older backup restored" {
+	take_backup
+	PGDATABASE=app pg_sql "INSERT INTO s1.parent (name) VALUES ('newer')"
+	sleep 1.1
+	take_backup
+	newest=$(ls "$BACKUPS"/backup_*_app.sql.gz | sort | tail -1)
+	grep -q ' = 2001 s1.parent$' "$newest.manifest"
+	sed -i 's/ = 2001 s1.parent$/ = 2002 s1.parent/' "$newest.manifest"
+	start_sidecar restorer
+	touch "$BACKUPS/request-restore"
+	wait_for "ls $BACKUPS/alert-*-SUCCESS-recovery" 60
+	grep -q "table s1.parent: the server loaded 2001 rows, the backup had 2002" "$BACKUPS"/alert-*-ERROR-restore-failed
+	[ "$(PGDATABASE=app pg_sql "SELECT count(*) FROM s1.parent")" = 2000 ]
+	[ -z "$(pg_sql "SELECT datname FROM pg_database WHERE datname LIKE 'pgwarden\_tmp\_%'")" ]
+}
+
+@test "COPY results that do not line up with the manifest: every table is counted instead" {
+	take_backup
+	m=$(ls "$BACKUPS"/backup_*_app.sql.gz.manifest)
+	# a manifest listing one table of the two the dump loads
+	sed -i '/ s2.child$/d' "$m"
+	start_sidecar restorer
+	touch "$BACKUPS/request-restore"
+	wait_for "ls $BACKUPS/alert-*-SUCCESS-recovery" 60
+	grep -q "psql reported 2 COPY results for 1 tables: counting rows instead" "$BACKUPS/recovery.log"
+	# and the count is a real one: a wrong number in that manifest fails
+	rm -f "$BACKUPS"/alert-*
+	sed -i 's/ = 2000 s1.parent$/ = 1999 s1.parent/' "$m"
+	touch "$BACKUPS/request-restore"
+	wait_for "ls $BACKUPS/alert-*-ERROR-restore-failed" 60
+	grep -q "table s1.parent has 2000 rows, the backup had 1999" "$BACKUPS"/alert-*-ERROR-restore-failed
+}
+
 @test "restorer killed during restore: restart cleans up, resumes, succeeds; nothing lost" {
 	PGDATABASE=app pg_sql "CREATE TABLE s1.big AS SELECT g, md5(g::text) v FROM generate_series(1, 600000) g"
 	take_backup
