@@ -85,10 +85,14 @@ void check_run(const struct check_args *a, struct probe_result *o)
 	}
 	o->connected = true;
 	if (check_sql(conn, o) && check_schema(a, conn, o) &&
-	    pg_value_int64(conn,
-			   "SELECT coalesce(sum(checksum_failures), 0) FROM "
-			   "pg_stat_database",
-			   &n, err, sizeof(err)) == 0)
+	    pg_value_int64(
+		    conn,
+		    /* this database's and the shared catalogs' (datid
+		     * 0): a damaged copy kept aside is not ours */
+		    "SELECT coalesce(sum(checksum_failures), 0) FROM "
+		    "pg_stat_database WHERE datname = current_database() "
+		    "OR datid = 0",
+		    &n, err, sizeof(err)) == 0)
 		o->checksum_failures = n;
 	PQfinish(conn);
 }

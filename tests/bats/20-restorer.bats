@@ -35,6 +35,14 @@ take_backup() {
 	"$BIN/pgwarden-backupper" --once 2>/dev/null
 }
 
+# an older backup with 2000 rows in s1.parent, a newer one with 2001
+two_backups() {
+	take_backup
+	PGDATABASE=app pg_sql "INSERT INTO s1.parent (name) VALUES ('newer')"
+	sleep 1.1 # backup names have a one-second resolution
+	take_backup
+}
+
 fingerprint() {
 	"$PG_BINDIR/pg_dump" --schema-only -d app | grep -v '^--' | grep -v '^\\\(un\)\?restrict' | md5sum
 	PGDATABASE=app pg_sql "SELECT md5(string_agg(t::text, '|' ORDER BY id)) FROM s1.parent t"
@@ -75,10 +83,7 @@ fingerprint() {
 }
 
 @test "the newest backup has a flipped byte: skipped with an alert, the previous one restored" {
-	take_backup
-	PGDATABASE=app pg_sql "INSERT INTO s1.parent (name) VALUES ('newer')"
-	sleep 1.1
-	take_backup
+	two_backups
 	newest=$(ls "$BACKUPS"/backup_*_app.sql.gz | sort | tail -1)
 	size=$(stat -c %s "$newest")
 	printf '\xff' | dd of="$newest" bs=1 seek=$((size / 2)) conv=notrunc status=none
@@ -90,10 +95,7 @@ fingerprint() {
 }
 
 @test "the server loaded another row count than the manifest says: refused with an alert, the older backup restored" {
-	take_backup
-	PGDATABASE=app pg_sql "INSERT INTO s1.parent (name) VALUES ('newer')"
-	sleep 1.1
-	take_backup
+	two_backups
 	newest=$(ls "$BACKUPS"/backup_*_app.sql.gz | sort | tail -1)
 	grep -q ' = 2001 s1.parent$' "$newest.manifest"
 	sed -i 's/ = 2001 s1.parent$/ = 2002 s1.parent/' "$newest.manifest"

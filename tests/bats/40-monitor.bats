@@ -166,7 +166,15 @@ teardown() { backups_cleanup; }
 	pg_start "$PGW_CLUSTER"
 	! PGDATABASE=app_damaged_20260101_000000 pg_sql "SELECT count(*) FROM victim" 2>/dev/null
 	wait_for "grep -q \"the corruption is in database 'app_damaged_20260101_000000'\" $BACKUPS/health-monitor.log" 10
+	# it keeps being read (autovacuum, someone inspecting it): its growing
+	# checksum_failures are not the protected database's
+	for i in 1 2 3 4; do
+		! PGDATABASE=app_damaged_20260101_000000 pg_sql "SELECT count(*) FROM victim" 2>/dev/null
+		sleep 1
+	done
+	[ "$(pg_sql "SELECT checksum_failures FROM pg_stat_database WHERE datname = 'app_damaged_20260101_000000'")" -ge 3 ]
 	sleep 2
+	! grep "checksum failures grew" "$BACKUPS/health-monitor.log"
 	[ ! -e "$BACKUPS/request-restore" ]
 	ls "$BACKUPS"/alert-*corruption-indicator
 	pg_sql "DROP DATABASE app_damaged_20260101_000000"

@@ -808,6 +808,8 @@ class Driver:
             t0 = time.time()
         finally:
             os.kill(dbpid, signal.SIGCONT)
+            if IS_ROOT:  # runuser stops itself when its child stops
+                os.kill(db.p.pid, signal.SIGCONT)
         # the application reads the table, as it would
         s.wait(lambda: s.try_sql("SELECT count(*) FROM pgbench_accounts") is None or seen() > alerts, 30,
                "the corruption to be read")
