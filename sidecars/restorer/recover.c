@@ -15,6 +15,7 @@
 #include "migrate.h"
 #include "pg.h"
 #include "proto.h"
+#include "roles.h"
 #include "status.h"
 #include "tm.h"
 
@@ -299,6 +300,8 @@ static int recover_body(struct recovery *r, const char *backup)
 	if (reinit == 1 && restore_newest_globals(r->ctx) < 0)
 		log_warn("no valid globals backup: roles other than the "
 			 "superuser are missing");
+	else if (reinit != 1)
+		roles_restore_missing(r->ctx, r->admin);
 	rc = restore_newest(r, backup);
 	if (rc < 0 && !*r->ctx->stop && !backup)
 		rc = fresh_reset(r);

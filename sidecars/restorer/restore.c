@@ -475,7 +475,7 @@ int db_swap(PGconn *admin, const char *target, const char *tmp, char *aside,
 	return allow_connections(admin, target, 1, err, errlen);
 }
 
-int restore_newest_globals(const struct restore_ctx *ctx)
+int globals_newest_valid(const struct restore_ctx *ctx, struct manifest *m)
 {
 	const char *dir = ctx->cfg->backup_dir;
 	struct catalog_entry *list;
@@ -483,18 +483,32 @@ int restore_newest_globals(const struct restore_ctx *ctx)
 	char err[512];
 
 	for (int i = 0; i < n && rc < 0; i++) {
-		struct manifest m;
 		if (list[i].name.kind != BACKUP_GLOBALS ||
-		    manifest_read(dir, list[i].file, &m, err, sizeof(err)) < 0)
+		    manifest_read(dir, list[i].file, m, err, sizeof(err)) < 0)
 			continue;
-		if (manifest_check(dir, &m, err, sizeof(err)) == 0 &&
-		    restore_into(ctx, m.file, ADMIN_DB, 0, NULL, err,
-				 sizeof(err)) == 0) {
-			log_info("globals restored from '%s'", m.file);
+		if (manifest_check(dir, m, err, sizeof(err)) == 0)
 			rc = 0;
-		}
-		manifest_free(&m);
+		else
+			manifest_free(m);
 	}
 	free(list);
+	return rc;
+}
+
+int restore_newest_globals(const struct restore_ctx *ctx)
+{
+	struct manifest m;
+	char err[512];
+	int rc;
+
+	if (globals_newest_valid(ctx, &m) < 0)
+		return -1;
+	rc = restore_into(ctx, m.file, ADMIN_DB, 0, NULL, err, sizeof(err));
+	if (rc == 0)
+		log_info("globals restored from '%s'", m.file);
+	else
+		log_error("restore of the globals '%s' failed: %s", m.file,
+			  err);
+	manifest_free(&m);
 	return rc;
 }

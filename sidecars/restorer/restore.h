@@ -52,6 +52,9 @@ int restore_into(const struct restore_ctx *ctx, const char *file,
 /* The newest globals backup whose manifest and checksum hold, restored
  * into the server (errors such as "role exists" tolerated). 0 or -1. */
 int restore_newest_globals(const struct restore_ctx *ctx);
+/* The newest globals backup whose manifest and checksum hold: 0 with m
+ * filled (manifest_free() it), or -1 when there is none. */
+int globals_newest_valid(const struct restore_ctx *ctx, struct manifest *m);
 /* tags: from restore_into() of the same restore (NULL: count rows). */
 int restore_verify(const struct restore_ctx *ctx, const char *db,
 		   const struct manifest *m, const struct copy_tags *tags,

@@ -124,6 +124,31 @@ fingerprint() {
 	grep -q "table s1.parent has 2000 rows, the backup had 1999" "$BACKUPS"/alert-*-ERROR-restore-failed
 }
 
+@test "a role dropped since the backup is re-created first; a role changed since keeps its new password" {
+	pg_sql "DROP ROLE IF EXISTS app_owner; DROP ROLE IF EXISTS app_reader"
+	pg_sql "CREATE ROLE app_owner LOGIN PASSWORD 'owner-old' CONNECTION LIMIT 7; CREATE ROLE app_reader LOGIN PASSWORD 'reader-old'"
+	PGDATABASE=app pg_sql "ALTER TABLE s1.parent OWNER TO app_owner; GRANT SELECT ON s2.child TO app_reader"
+	take_backup
+	# since the backup: a password changed, a role dropped with what it owned
+	pg_sql "ALTER ROLE app_reader PASSWORD 'reader-new'"
+	reader=$(pg_sql "SELECT rolpassword FROM pg_authid WHERE rolname = 'app_reader'")
+	PGDATABASE=app pg_sql "DROP OWNED BY app_owner CASCADE"
+	pg_sql "DROP ROLE app_owner"
+	start_sidecar restorer
+	touch "$BACKUPS/request-restore"
+	wait_for "ls $BACKUPS/alert-*-SUCCESS-recovery" 60
+	grep -q "role app_owner did not exist: re-created from 'globals_" "$BACKUPS/recovery.log"
+	[ "$(PGDATABASE=app pg_sql "SELECT tableowner FROM pg_tables WHERE tablename = 'parent'")" = app_owner ]
+	[ "$(pg_sql "SELECT rolcanlogin, rolconnlimit FROM pg_roles WHERE rolname = 'app_owner'")" = "t|7" ]
+	[ "$(pg_sql "SELECT rolpassword FROM pg_authid WHERE rolname = 'app_reader'")" = "$reader" ]
+	[ "$(PGDATABASE=app pg_sql "SELECT count(*) FROM s1.parent")" = 2000 ]
+	! grep -q "SCRAM" "$BACKUPS/recovery.log"
+	for d in $(pg_sql "SELECT datname FROM pg_database WHERE datname LIKE 'app\_damaged\_%'") app; do
+		pg_sql "DROP DATABASE \"$d\" WITH (FORCE)"
+	done
+	pg_sql "DROP ROLE app_owner; DROP ROLE app_reader"
+}
+
 @test "restorer killed during restore: restart cleans up, resumes, succeeds; nothing lost" {
 	PGDATABASE=app pg_sql "CREATE TABLE s1.big AS SELECT g, md5(g::text) v FROM generate_series(1, 600000) g"
 	take_backup
