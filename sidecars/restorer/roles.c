@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alert.h"
 #include "bfile.h"
 #include "log.h"
 
@@ -148,6 +149,17 @@ int roles_restore_missing(const struct restore_ctx *ctx, PGconn *admin)
 		return -1;
 	}
 	n = t.data ? restore_missing_from(admin, &t, m.file) : 0;
+	if (n > 0) {
+		snprintf(err, sizeof(err),
+			 "%d role(s) the backup refers to did not exist and "
+			 "were re-created from '%s' with their login and "
+			 "password as they were then (names in recovery.log); "
+			 "drop them again if that was deliberate",
+			 n, m.file);
+		alert_emit(ALERT_WARNING, "roles-recreated",
+			   "Database Recovery",
+			   "Roles re-created before the restore", err);
+	}
 	manifest_free(&m);
 	free(t.data);
 	return n;

@@ -38,6 +38,13 @@ static int check_file(const char *dir, const struct crypt_key *key,
 	return rc;
 }
 
+static bool missing_role(const char *err)
+{
+	const char *r = strstr(err, "ERROR:  role \"");
+
+	return r && strstr(r, "\" does not exist") != NULL;
+}
+
 /* The drill proper: restore into a scratch database and compare. */
 static int drill(const struct restore_ctx *ctx, PGconn *admin,
 		 const struct manifest *m, int64_t *ms, char *why,
@@ -59,7 +66,15 @@ static int drill(const struct restore_ctx *ctx, PGconn *admin,
 	child_set_low_priority(1);
 	rc = restore_into(ctx, m->file, scratch, 1, &tags, err, sizeof(err));
 	child_set_low_priority(0);
-	if (rc < 0)
+	if (rc < 0 && missing_role(err)) {
+		/* the backup is sound; this server lacks a role it names (a
+		 * recovery re-creates it, a drill does not resurrect roles) */
+		snprintf(why, whylen,
+			 "the backup needs a role this server no longer has: "
+			 "%s",
+			 err);
+		rc = -2;
+	} else if (rc < 0)
 		snprintf(why, whylen, "restore failed: %s", err);
 	else if ((rc = restore_verify(ctx, scratch, m, &tags, err,
 				      sizeof(err))) < 0)

@@ -138,6 +138,7 @@ fingerprint() {
 	touch "$BACKUPS/request-restore"
 	wait_for "ls $BACKUPS/alert-*-SUCCESS-recovery" 60
 	grep -q "role app_owner did not exist: re-created from 'globals_" "$BACKUPS/recovery.log"
+	grep -q "re-created from" "$BACKUPS"/alert-*-WARNING-roles-recreated
 	[ "$(PGDATABASE=app pg_sql "SELECT tableowner FROM pg_tables WHERE tablename = 'parent'")" = app_owner ]
 	[ "$(pg_sql "SELECT rolcanlogin, rolconnlimit FROM pg_roles WHERE rolname = 'app_owner'")" = "t|7" ]
 	[ "$(pg_sql "SELECT rolpassword FROM pg_authid WHERE rolname = 'app_reader'")" = "$reader" ]

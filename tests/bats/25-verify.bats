@@ -137,3 +137,19 @@ refresh_manifest() { # after editing the file on purpose: size and sha match aga
 	wait_for "[ -z \"\$(ls -A $BACKUPS.scratch)\" ]" 20
 	rm -rf "$BACKUPS.scratch"
 }
+
+@test "a backup naming a role the server no longer has: left valid, verification-impossible names the role, no role resurrected" {
+	pg_sql "DROP ROLE IF EXISTS drill_owner; CREATE ROLE drill_owner"
+	PGDATABASE=app pg_sql "CREATE TABLE owned (id int); ALTER TABLE owned OWNER TO drill_owner"
+	take_backup
+	f=$(newest)
+	PGDATABASE=app pg_sql "DROP TABLE owned"
+	pg_sql "DROP ROLE drill_owner"
+	start_sidecar restorer
+	touch "$BACKUPS/request-verify"
+	wait_for "ls $BACKUPS/alert-*-ERROR-verification-impossible" 60
+	grep -q "no longer has" "$BACKUPS"/alert-*-ERROR-verification-impossible
+	grep -q "drill_owner" "$BACKUPS"/alert-*-ERROR-verification-impossible
+	[ "$(mkey "$f.manifest" status)" = valid ]
+	[ -z "$(pg_sql "SELECT rolname FROM pg_roles WHERE rolname = 'drill_owner'")" ]
+}
