@@ -297,11 +297,11 @@ static int recover_body(struct recovery *r, const char *backup)
 		return -1;
 	}
 	db_drop_leftovers(r->admin);
-	if (reinit == 1 && restore_newest_globals(r->ctx) < 0)
+	if (reinit != 1)
+		roles_restore_missing(r->ctx, r->admin);
+	else if (restore_newest_globals(r->ctx) < 0)
 		log_warn("no valid globals backup: roles other than the "
 			 "superuser are missing");
-	else if (reinit != 1)
-		roles_restore_missing(r->ctx, r->admin);
 	rc = restore_newest(r, backup);
 	if (rc < 0 && !*r->ctx->stop && !backup)
 		rc = fresh_reset(r);

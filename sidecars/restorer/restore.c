@@ -274,33 +274,6 @@ int restore_into(const struct restore_ctx *ctx, const char *file,
 	return rc;
 }
 
-/* Every table of the manifest has a row the database can read back (or
- * none, as in the backup). */
-static int sample_tables(PGconn *conn, const struct manifest *m, char *err,
-			 size_t errlen)
-{
-	char e[512], sql[1400];
-	int64_t n;
-
-	for (int i = 0; i < m->ntables; i++) {
-		snprintf(sql, sizeof(sql),
-			 "SELECT count(*) FROM (SELECT 1 FROM %s LIMIT 1) s",
-			 m->table_rows[i].name);
-		if (pg_value_int64(conn, sql, &n, e, sizeof(e)) < 0) {
-			snprintf(err, errlen, "table %s: %s",
-				 m->table_rows[i].name, e);
-			return -1;
-		}
-		if (n != (m->table_rows[i].rows > 0)) {
-			snprintf(err, errlen, "table %s reads back %s",
-				 m->table_rows[i].name,
-				 n ? "rows, the backup had none" : "no rows");
-			return -1;
-		}
-	}
-	return 0;
-}
-
 /* The rows the server reported loading, against the manifest. 1 when they
  * match, 0 when they cannot be lined up (counted instead), -1 when a table
  * got another number of rows than the backup had. */
@@ -329,26 +302,37 @@ static int check_copy_tags(const struct manifest *m,
 	return 1;
 }
 
-static int count_tables(PGconn *conn, const struct manifest *m, char *err,
-			size_t errlen)
+/* Every table of the manifest read back: counted whole, or (when the
+ * server's own COPY counts were already checked) one row read back, or none
+ * when the backup had none. */
+static int read_tables(PGconn *conn, const struct manifest *m, bool count,
+		       char *err, size_t errlen)
 {
 	char e[512], sql[1400];
 	int64_t n;
 
 	for (int i = 0; i < m->ntables; i++) {
+		const char *t = m->table_rows[i].name;
+		int64_t want = m->table_rows[i].rows;
 		/* the name is as pg_dump quoted it, so it is valid SQL as is */
-		snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s",
-			 m->table_rows[i].name);
+		snprintf(sql, sizeof(sql),
+			 count ? "SELECT count(*) FROM %s"
+			       : "SELECT count(*) FROM (SELECT 1 FROM %s LIMIT "
+				 "1) s",
+			 t);
 		if (pg_value_int64(conn, sql, &n, e, sizeof(e)) < 0) {
-			snprintf(err, errlen, "table %s: %s",
-				 m->table_rows[i].name, e);
+			snprintf(err, errlen, "table %s: %s", t, e);
 			return -1;
 		}
-		if (n != m->table_rows[i].rows) {
+		if (count && n != want) {
 			snprintf(err, errlen,
 				 "table %s has %lld rows, the backup had %lld",
-				 m->table_rows[i].name, (long long)n,
-				 (long long)m->table_rows[i].rows);
+				 t, (long long)n, (long long)want);
+			return -1;
+		}
+		if (!count && n != (want > 0)) {
+			snprintf(err, errlen, "table %s reads back %s", t,
+				 n ? "rows, the backup had none" : "no rows");
 			return -1;
 		}
 	}
@@ -373,8 +357,7 @@ int restore_verify(const struct restore_ctx *ctx, const char *db,
 			 "unable to connect to the restored database: %s", e);
 		return -1;
 	}
-	rc = rc == 1 ? sample_tables(conn, m, err, errlen)
-		     : count_tables(conn, m, err, errlen);
+	rc = read_tables(conn, m, rc == 0, err, errlen);
 	if (rc == 0 &&
 	    pg_value_int64(conn,
 			   "SELECT count(*) FROM pg_class c JOIN pg_namespace "

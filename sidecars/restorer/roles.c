@@ -85,13 +85,23 @@ static int create_role(PGconn *admin, const char *line, const char *role,
 	return rc;
 }
 
-static void apply_role_lines(PGconn *admin, char *text, const char *role,
-			     size_t len)
+/* The text's lines, each NUL-terminated in place ('\n' replaced). */
+static void split_lines(struct text *t)
 {
-	char *save = NULL;
+	for (char *p = t->data;
+	     (p = memchr(p, '\n', t->len - (size_t)(p - t->data))); p++)
+		*p = '\0';
+}
 
-	for (char *l = strtok_r(text, "\n", &save); l;
-	     l = strtok_r(NULL, "\n", &save)) {
+static const char *text_end(const struct text *t)
+{
+	return t->data + t->len;
+}
+
+static void apply_role_lines(PGconn *admin, const struct text *t,
+			     const char *role, size_t len)
+{
+	for (char *l = t->data; l < text_end(t); l += strlen(l) + 1) {
 		PGresult *res;
 		if (!roles_line_is_for(l, role, len))
 			continue;
@@ -106,28 +116,21 @@ static void apply_role_lines(PGconn *admin, char *text, const char *role,
 	}
 }
 
-static int restore_missing_from(PGconn *admin, const struct text *t,
-				const char *file)
+static int restore_missing_from(PGconn *admin, struct text *t, const char *file)
 {
-	char *lines = strdup(t->data), *save = NULL;
 	int created = 0;
 
-	for (char *l = lines ? strtok_r(lines, "\n", &save) : NULL; l;
-	     l = strtok_r(NULL, "\n", &save)) {
+	split_lines(t);
+	for (char *l = t->data; l < text_end(t); l += strlen(l) + 1) {
 		size_t len;
 		const char *role = roles_created_in(l, &len);
-		char *copy;
 		if (!role || create_role(admin, l, role, len) != 1)
 			continue;
 		log_warn("role %.*s did not exist: re-created from '%s'",
 			 (int)len, role, file);
 		created++;
-		/* strtok_r is in the middle of lines: scan a fresh copy */
-		if ((copy = strdup(t->data)) != NULL)
-			apply_role_lines(admin, copy, role, len);
-		free(copy);
+		apply_role_lines(admin, t, role, len);
 	}
-	free(lines);
 	return created;
 }
 
