@@ -143,7 +143,7 @@ make_big() {
 }
 
 @test "a file size limit (disk full): ERROR alert, no final file; lifted, the next backup succeeds" {
-	(ulimit -S -f 4; exec "$BIN/pgwarden-backupper" 2>>"$BACKUPS.backupper.stderr") &
+	(ulimit -S -f 4; exec "$BIN/pgwarden-backupper" 2>>"$BACKUPS.backupper.stderr" >/dev/null 3>&-) &
 	SIDECAR_PID=$!
 	PIDS+=("$SIDECAR_PID")
 	wait_for "grep -q started $BACKUPS/backup.log" 10
@@ -160,7 +160,7 @@ make_big() {
 
 @test "backups directory becomes read-only: a non-root backupper logs the error, nothing under a final name, then succeeds" {
 	chown postgres "$BACKUPS"
-	PGWARDEN_BACKUP_SCHEDULE="@every 2s" runuser -u postgres --preserve-environment -- "$BIN/pgwarden-backupper" 2>>"$BACKUPS.backupper.stderr" &
+	PGWARDEN_BACKUP_SCHEDULE="@every 2s" runuser -u postgres --preserve-environment -- "$BIN/pgwarden-backupper" 2>>"$BACKUPS.backupper.stderr" >/dev/null 3>&- &
 	SIDECAR_PID=$!
 	PIDS+=("$SIDECAR_PID")
 	wait_for "grep -q started $BACKUPS.backupper.stderr" 10

@@ -128,7 +128,7 @@ refresh_manifest() { # after editing the file on purpose: size and sha match aga
 	runuser -u postgres --preserve-environment -- "$BIN/pgwarden-backupper" --once 2>/dev/null
 	f=$(newest)
 	PGWARDEN_VERIFY_TARGET=cluster PGWARDEN_VERIFY_CLUSTER_DIR=$BACKUPS.scratch PGWARDEN_VERIFY_CLUSTER_PORT=5499 \
-		runuser -u postgres --preserve-environment -- "$BIN/pgwarden-restorer" 2>>"$BACKUPS.restorer.stderr" &
+		runuser -u postgres --preserve-environment -- "$BIN/pgwarden-restorer" 2>>"$BACKUPS.restorer.stderr" >/dev/null 3>&- &
 	PIDS+=($!)
 	wait_for "grep -q started $BACKUPS.restorer.stderr" 10
 	runuser -u postgres -- touch "$BACKUPS/request-verify"

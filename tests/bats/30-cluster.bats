@@ -13,7 +13,7 @@ setup() {
 	export PGWARDEN_BACKUP_SCHEDULE=off PGWARDEN_DATABASE=app PGWARDEN_BACKUP_DATABASES=app
 	export PGWARDEN_PGDATA=$PGW_CLUSTER/data PGWARDEN_SERVER_WAIT=60
 	export PGWARDEN_INITDB_OPTIONS="--data-checksums -U postgres -A trust -E UTF8 --locale=C.UTF-8"
-	runuser -u postgres --preserve-environment -- "$BIN/pgwarden-db" 2>>"$BACKUPS.db.stderr" &
+	runuser -u postgres --preserve-environment -- "$BIN/pgwarden-db" 2>>"$BACKUPS.db.stderr" >/dev/null 3>&- &
 	PIDS+=($!)
 	wait_for "pg_sql 'SELECT 1' >/dev/null 2>&1" 30
 	pg_sql "CREATE DATABASE app"
@@ -34,7 +34,7 @@ postmaster_pid() { head -1 "$PGW_CLUSTER/data/postmaster.pid"; }
 # here that user is postgres, as the server must not run as root.
 start_as_postgres() {
 	local name=$1
-	runuser -u postgres --preserve-environment -- "$BIN/pgwarden-$name" 2>>"$BACKUPS.$name.stderr" &
+	runuser -u postgres --preserve-environment -- "$BIN/pgwarden-$name" 2>>"$BACKUPS.$name.stderr" >/dev/null 3>&- &
 	SIDECAR_PID=$!
 	PIDS+=("$SIDECAR_PID")
 	wait_for "grep -q started $BACKUPS.$name.stderr" 10

@@ -141,7 +141,7 @@ alert_of() { cat "$BACKUPS"/alert-*-"$1"; }
 	start_sidecar monitor
 	local pids=() p
 	for i in $(seq 100); do
-		"$BIN/pgwarden" alert critical storm 'same thing again' 2>/dev/null &
+		"$BIN/pgwarden" alert critical storm 'same thing again' 2>/dev/null >/dev/null 3>&- &
 		pids+=($!)
 	done
 	for p in "${pids[@]}"; do wait "$p"; done

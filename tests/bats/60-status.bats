@@ -88,7 +88,7 @@ status_json() { "$BIN/pgwarden" status --json; }
 	[ "$status" -eq 7 ]
 	[[ "$output" == *"a stale recovery-in-progress"* ]]
 	# held, as a running restorer holds it
-	flock "$BACKUPS/recovery-in-progress" sleep 30 &
+	flock "$BACKUPS/recovery-in-progress" sleep 30 >/dev/null 3>&- &
 	holder=$!
 	wait_for "! flock -n '$BACKUPS/recovery-in-progress' true" 5
 	run "$BIN/pgwarden" status --check

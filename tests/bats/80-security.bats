@@ -41,7 +41,7 @@ teardown() {
 	start_sidecar backupper
 	start_sidecar restorer
 	# watch every process's argv while they work
-	(for i in $(seq 150); do cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\0' ' '; echo; sleep 0.1; done) >"$BACKUPS.argv" &
+	(for i in $(seq 150); do cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\0' ' '; echo; sleep 0.1; done) >"$BACKUPS.argv" 3>&- &
 	argv_pid=$!
 	touch "$BACKUPS/request-backup"
 	wait_for "ls $BACKUPS/alert-*-SUCCESS-backup" 30

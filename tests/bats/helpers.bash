@@ -38,7 +38,7 @@ backups_fresh() {
 start_sidecar() {
 	local name=$1
 	shift
-	"$BIN/pgwarden-$name" "$@" 2>>"$BACKUPS.$name.stderr" &
+	"$BIN/pgwarden-$name" "$@" 2>>"$BACKUPS.$name.stderr" >/dev/null 3>&- &
 	SIDECAR_PID=$!
 	PIDS+=("$SIDECAR_PID")
 	wait_for "grep -q 'started' '$BACKUPS.$name.stderr'" 10
@@ -51,8 +51,10 @@ stop_sidecars() {
 	PIDS=()
 }
 
+# Everything a test started stops, even when the test failed half-way.
 backups_cleanup() {
 	stop_sidecars
+	[ -z "${FAKE_PID:-}" ] || fake_stop
 	rm -rf "$BACKUPS" "$BACKUPS".*.stderr "$BACKUPS".pg.log* "$BACKUPS".vg
 }
 
@@ -79,7 +81,7 @@ count_files() {
 fake_start() {
 	[ -n "${FAKE:-}" ] && [ -d "$FAKE" ] || FAKE=$(mktemp -d "${TMPDIR:-/tmp}/pgw-fake-XXXXXX")
 	rm -f "$FAKE/port"
-	"$PYTHON" "$ROOT/tests/lib/fake_http.py" "$FAKE" ${1:-} 2>>"$FAKE/stderr" &
+	"$PYTHON" "$ROOT/tests/lib/fake_http.py" "$FAKE" ${1:-} 2>>"$FAKE/stderr" >/dev/null 3>&- &
 	FAKE_PID=$!
 	wait_for "[ -s '$FAKE/port' ]" 10
 	FAKE_PORT=$(cat "$FAKE/port")

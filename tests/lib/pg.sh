@@ -48,7 +48,7 @@ pg_env() {
 pg_start() {
 	local dir=$1
 	pg_as_owner "$PG_BINDIR/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" \
-		-w -t 60 start >/dev/null || { tail -20 "$dir/postgres.log" >&2; return 1; }
+		-w -t 60 start >/dev/null 3>&- || { tail -20 "$dir/postgres.log" >&2; return 1; }
 	pg_env "$dir"
 }
 
