@@ -51,11 +51,13 @@ vg_stop() {
 	for i in 1 2 3 4 5; do "$BIN/pgwarden" alert warning vg-burst 'vg-burst: same' 2>/dev/null; done
 	wait_for "[ \$(grep -l '^delivery: sent' $BACKUPS/alert-*-vg-* | wc -l) -ge 2 ]" 60
 	vg_stop
-	# the 500, its retry, one message for the burst (a slow probe under a
-	# loaded machine may add health alerts of its own: not counted)
+	# the 500 and its retry; the burst collapsed into its first alert. Exact
+	# message counts are 50-alerts' business: under valgrind on a loaded
+	# machine a reply can miss its timeout and be retried once more.
 	jq -r .form.text "$FAKE/requests.jsonl" | grep -o 'vg-[a-z]*: [a-z]*' | sed 's/^/# /' >&3
-	[ "$(jq -r .form.text "$FAKE/requests.jsonl" | grep -c 'vg-one')" = 2 ]
-	[ "$(jq -r .form.text "$FAKE/requests.jsonl" | grep -c 'vg-burst')" = 1 ]
+	[ "$(jq -r .form.text "$FAKE/requests.jsonl" | grep -c 'vg-one')" -ge 2 ]
+	[ "$(jq -r .form.text "$FAKE/requests.jsonl" | grep -c 'vg-burst')" -ge 1 ]
+	[ "$(grep -l '^delivery: collapsed into' "$BACKUPS"/alert-*-vg-burst* | wc -l)" -eq 4 ]
 }
 
 @test "backupper: three backups and retention under valgrind" {
