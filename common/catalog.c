@@ -64,7 +64,8 @@ int catalog_scan(const char *dir, struct catalog_entry **out)
 	closedir(d);
 	for (int i = 0; i < n; i++)
 		catalog_fill(dir, &list[i]);
-	qsort(list, (size_t)n, sizeof(*list), newest_first);
+	if (n > 1) /* an empty list is NULL, which qsort may not take */
+		qsort(list, (size_t)n, sizeof(*list), newest_first);
 	*out = list;
 	return n;
 }

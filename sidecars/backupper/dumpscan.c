@@ -5,12 +5,6 @@
 #define COMPLETE_MARK "-- PostgreSQL database dump complete"
 #define GLOBALS_MARK  "-- PostgreSQL database cluster dump complete"
 
-void dumpscan_init(struct dumpscan *s, struct manifest *out)
-{
-	memset(s, 0, sizeof(*s));
-	s->out = out;
-}
-
 static bool starts(const char *line, size_t len, const char *prefix)
 {
 	size_t n = strlen(prefix);
@@ -39,13 +33,10 @@ static void copy_begin(struct dumpscan *s, const char *line, size_t len)
 	s->in_copy = true;
 }
 
-static void scan_line(struct dumpscan *s)
+static void scan_line(void *ctx, char *line, size_t have, size_t len)
 {
-	size_t len = s->line_len,
-	       have = len < DUMPSCAN_LINE - 1 ? len : DUMPSCAN_LINE - 1;
-	const char *line = s->line;
+	struct dumpscan *s = ctx;
 
-	s->line[have] = '\0';
 	if (s->in_copy) {
 		if (len == 2 && line[0] == '\\' && line[1] == '.') {
 			s->in_copy = false;
@@ -55,45 +46,33 @@ static void scan_line(struct dumpscan *s)
 		} else {
 			s->copy_rows++;
 		}
-		return;
-	}
-	if (starts(line, have, "COPY ") && have > 12 &&
-	    strcmp(line + have - 11, "FROM stdin;") == 0)
+	} else if (starts(line, have, "COPY ") && have > 12 &&
+		   strcmp(line + have - 11, "FROM stdin;") == 0) {
 		copy_begin(s, line, have);
-	else if (starts(line, have, "-- Name: ") &&
-		 strstr(line, "; Type: TABLE; Schema: "))
+	} else if (starts(line, have, "-- Name: ") &&
+		   strstr(line, "; Type: TABLE; Schema: ")) {
 		s->tables++;
-	else if (strcmp(line, COMPLETE_MARK) == 0 ||
-		 strcmp(line, GLOBALS_MARK) == 0)
+	} else if (strcmp(line, COMPLETE_MARK) == 0 ||
+		   strcmp(line, GLOBALS_MARK) == 0) {
 		s->complete = true;
+	}
+	/* COPY rows only need their first bytes to spot the "\." end */
+	s->split.keep = s->in_copy ? 3 : DUMPSCAN_LINE - 1;
+}
+
+void dumpscan_init(struct dumpscan *s, struct manifest *out)
+{
+	memset(s, 0, sizeof(*s));
+	s->out = out;
+	lines_init(&s->split, s->line, sizeof(s->line), scan_line, s);
 }
 
 void dumpscan_feed(struct dumpscan *s, const char *data, size_t len)
 {
-	while (len > 0) {
-		const char *nl = memchr(data, '\n', len);
-		size_t n = nl ? (size_t)(nl - data) : len;
-		/* COPY rows only need their first bytes to spot the "\." end */
-		size_t keep = s->in_copy ? 3 : DUMPSCAN_LINE - 1;
-		if (s->line_len < keep) {
-			size_t room = keep - s->line_len;
-			memcpy(s->line + s->line_len, data,
-			       n < room ? n : room);
-		}
-		s->line_len += n;
-		if (!nl)
-			return;
-		scan_line(s);
-		s->line_len = 0;
-		data += n + 1;
-		len -= n + 1;
-	}
+	lines_feed(&s->split, data, len);
 }
 
 void dumpscan_finish(struct dumpscan *s)
 {
-	if (s->line_len > 0) {
-		scan_line(s);
-		s->line_len = 0;
-	}
+	lines_finish(&s->split);
 }

@@ -2,7 +2,8 @@
  * dumpscan.h - reads a plain-format pg_dump stream as it passes by, in
  * chunks of any size, and learns what the backup really contains: how many
  * tables it defines, the exact number of rows in each COPY block, and whether
- * pg_dump wrote its completion marker. Constant memory per line.
+ * pg_dump wrote its completion marker. Constant memory per line. Used in place:
+ * dumpscan_init() points the splitter at the struct itself.
  */
 #ifndef PGW_DUMPSCAN_H
 #define PGW_DUMPSCAN_H
@@ -11,13 +12,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lines.h"
 #include "manifest.h"
 
 #define DUMPSCAN_LINE 2048
 
 struct dumpscan {
 	char line[DUMPSCAN_LINE]; /* the start of the current line */
-	size_t line_len;	  /* its full length (may exceed the buffer) */
+	struct lines split;
 	bool in_copy;
 	char copy_table[DUMPSCAN_LINE];
 	int64_t copy_rows;

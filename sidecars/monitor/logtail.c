@@ -158,7 +158,7 @@ static void reopen(struct logtail *t, struct watch *w, bool at_end)
 		close(t->fd);
 	watch_remove(w, t->wd_file);
 	t->wd_file = -1;
-	t->len = 0;
+	lines_reset(&t->split);
 	t->fd = open(t->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (t->fd < 0 || fstat(t->fd, &st) < 0) {
 		if (t->fd >= 0)
@@ -172,11 +172,21 @@ static void reopen(struct logtail *t, struct watch *w, bool at_end)
 	t->wd_file = watch_add(w, t->path, IN_MODIFY);
 }
 
+static void tail_line(void *ctx, char *line, size_t have, size_t len)
+{
+	struct logtail *t = ctx;
+
+	(void)have;
+	(void)len;
+	t->fn(t->arg, line);
+}
+
 void logtail_open(struct logtail *t, const char *path, struct watch *w)
 {
 	memset(t, 0, sizeof(*t));
 	t->fd = -1;
 	t->wd_file = t->wd_dir = -1;
+	lines_init(&t->split, t->line, sizeof(t->line), tail_line, t);
 	snprintf(t->path, sizeof(t->path), "%s", path);
 	watch_dir_of(t, w);
 	reopen(t, w, true);
@@ -189,19 +199,11 @@ static void drain(struct logtail *t, logtail_line_fn fn, void *arg)
 	char buf[16384];
 	ssize_t n;
 
+	t->fn = fn;
+	t->arg = arg;
 	while ((n = pread(t->fd, buf, sizeof(buf), t->pos)) > 0) {
 		t->pos += n;
-		for (ssize_t i = 0; i < n; i++) {
-			if (buf[i] == '\n') {
-				t->line[t->len < sizeof(t->line)
-						? t->len
-						: sizeof(t->line) - 1] = '\0';
-				fn(arg, t->line);
-				t->len = 0;
-			} else if (t->len < sizeof(t->line) - 1) {
-				t->line[t->len++] = buf[i];
-			}
-		}
+		lines_feed(&t->split, buf, (size_t)n);
 	}
 }
 
@@ -227,7 +229,7 @@ void logtail_poll(struct logtail *t, struct watch *w, logtail_line_fn fn,
 	} else if (fstat(t->fd, &st) == 0 && st.st_size < t->pos) {
 		log_info("server log '%s' was truncated", t->path);
 		t->pos = 0;
-		t->len = 0;
+		lines_reset(&t->split);
 		drain(t, fn, arg);
 	}
 }

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "alert.h"
+#include "lines.h"
 #include "watch.h"
 
 #define LOGTAIL_MAX_PATTERNS 64
@@ -50,7 +51,9 @@ struct logtail {
 	off_t pos;
 	int wd_file, wd_dir;
 	char line[4096];
-	size_t len;
+	struct lines split; /* lines longer than line[] are cut */
+	void (*fn)(void *arg, const char *line);
+	void *arg;
 };
 
 typedef void (*logtail_line_fn)(void *arg, const char *line);

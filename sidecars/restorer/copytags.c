@@ -21,48 +21,37 @@ int copy_tag_parse(const char *line, int64_t *rows)
 	return 1;
 }
 
-static void line_end(struct copy_tags *t)
+/* A tag is short: a longer line was cut and is something else. */
+static void line_end(void *ctx, char *line, size_t have, size_t len)
 {
+	struct copy_tags *t = ctx;
 	int64_t rows, *r;
 
-	/* a tag is short: a longer line was cut and is something else */
-	if (t->len < sizeof(t->line)) {
-		t->line[t->len] = '\0';
-		if (copy_tag_parse(t->line, &rows)) {
-			r = realloc(t->rows, sizeof(*r) * (size_t)(t->n + 1));
-			if (r) {
-				t->rows = r;
-				t->rows[t->n++] = rows;
-			} else {
-				t->lost = true;
-			}
-		}
+	if (have < len || !copy_tag_parse(line, &rows))
+		return;
+	r = realloc(t->rows, sizeof(*r) * (size_t)(t->n + 1));
+	if (r) {
+		t->rows = r;
+		t->rows[t->n++] = rows;
+	} else {
+		t->lost = true;
 	}
-	t->len = 0;
+}
+
+void copy_tags_init(struct copy_tags *t)
+{
+	memset(t, 0, sizeof(*t));
+	lines_init(&t->split, t->line, sizeof(t->line), line_end, t);
 }
 
 void copy_tags_feed(struct copy_tags *t, const char *data, size_t len)
 {
-	while (len > 0) {
-		const char *nl = memchr(data, '\n', len);
-		size_t n = nl ? (size_t)(nl - data) : len;
-		if (t->len < sizeof(t->line) - 1) {
-			size_t room = sizeof(t->line) - 1 - t->len;
-			memcpy(t->line + t->len, data, n < room ? n : room);
-		}
-		t->len += n;
-		if (!nl)
-			return;
-		line_end(t);
-		data += n + 1;
-		len -= n + 1;
-	}
+	lines_feed(&t->split, data, len);
 }
 
 void copy_tags_finish(struct copy_tags *t)
 {
-	if (t->len > 0)
-		line_end(t);
+	lines_finish(&t->split);
 }
 
 void copy_tags_drain(struct copy_tags *t, int fd)

@@ -10,8 +10,8 @@
  * (memory stays constant however much psql prints: large objects make it
  * print a result per chunk written); only lines that are exactly
  * "COPY <digits>" count (query results are printed indented by psql's
- * aligned format, so never match). copy_tags_free() may be called on a
- * zeroed struct.
+ * aligned format, so never match). copy_tags_init() first;
+ * copy_tags_free() may be called on a zeroed struct.
  */
 #ifndef PGW_COPYTAGS_H
 #define PGW_COPYTAGS_H
@@ -20,14 +20,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lines.h"
+
 struct copy_tags {
 	int64_t *rows;
 	int n;
 	bool lost;     /* a tag may be missing (no memory, a read error) */
 	char line[32]; /* the start of the current line */
-	size_t len;    /* its full length */
+	struct lines split;
 };
 
+void copy_tags_init(struct copy_tags *t);
 void copy_tags_feed(struct copy_tags *t, const char *data, size_t len);
 /* A last line without a newline. */
 void copy_tags_finish(struct copy_tags *t);

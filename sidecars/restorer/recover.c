@@ -63,8 +63,9 @@ static int try_backup(struct recovery *r, const struct manifest *m, char *err,
 		      size_t errlen)
 {
 	char aside[128], stamp[32];
-	struct copy_tags tags = {0};
+	struct copy_tags tags;
 
+	copy_tags_init(&tags);
 	snprintf(r->tmp, sizeof(r->tmp), "%s%s", TMP_DB_PREFIX,
 		 tm_stamp(tm_now(), stamp));
 	marker_update(r, "restoring", m->file);

@@ -172,7 +172,8 @@ static int tag_reader_start(struct tag_reader *r, struct copy_tags *tags,
 	r->fd = *out_fd = -1;
 	if (!tags)
 		return 0;
-	memset(tags, 0, sizeof(*tags));
+	copy_tags_free(tags); /* from a clean slate whatever came before */
+	copy_tags_init(tags);
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -1;
 	r->fd = p[0];

@@ -51,10 +51,11 @@ static int drill(const struct restore_ctx *ctx, PGconn *admin,
 		 size_t whylen)
 {
 	char scratch[64], stamp[32], err[1024], e2[256];
-	struct copy_tags tags = {0};
+	struct copy_tags tags;
 	int64_t t0 = tm_mono_ms();
 	int rc;
 
+	copy_tags_init(&tags);
 	snprintf(scratch, sizeof(scratch), "%s%s", VERIFY_DB_PREFIX,
 		 tm_stamp(tm_now(), stamp));
 	if (db_drop(admin, scratch, err, sizeof(err)) < 0 ||

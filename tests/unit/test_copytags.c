@@ -39,7 +39,8 @@ static void test_chunks(void)
 	int all = 1;
 
 	for (size_t step = 1; step <= len; step++) {
-		struct copy_tags t = {0};
+		struct copy_tags t;
+		copy_tags_init(&t);
 		for (size_t o = 0; o < len; o += step)
 			copy_tags_feed(&t, psql_out + o,
 				       len - o < step ? len - o : step);
@@ -53,9 +54,10 @@ static void test_chunks(void)
 
 static void test_drain(void)
 {
-	struct copy_tags t = {0};
+	struct copy_tags t;
 	int fd = memfd_create("t", 0);
 
+	copy_tags_init(&t);
 	CHECK(fd >= 0 && write(fd, psql_out, sizeof(psql_out) - 1) ==
 				 (ssize_t)(sizeof(psql_out) - 1),
 	      "memfd written");
@@ -65,6 +67,7 @@ static void test_drain(void)
 			   "newline too");
 	copy_tags_free(&t);
 	CHECK(t.rows == NULL && t.n == 0, "freed");
+	copy_tags_init(&t);
 	copy_tags_drain(&t, -1);
 	CHECK(t.lost && t.n == 0, "a read error marks the tags lost");
 	close(fd);
