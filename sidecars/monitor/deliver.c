@@ -217,7 +217,8 @@ static size_t new_names(struct deliverer *d, char (**out)[256])
 		snprintf(names[n++], sizeof(names[0]), "%s", de->d_name);
 	}
 	closedir(dir);
-	qsort(names, n, sizeof(*names), by_name);
+	if (n > 1) /* no names is NULL, which qsort may not take */
+		qsort(names, n, sizeof(*names), by_name);
 	*out = names;
 	return n;
 }
