@@ -20,10 +20,7 @@ setup() {
 	export TELEGRAM_CHAT_ID=-1001234
 }
 
-teardown() {
-	backups_cleanup
-	fake_stop
-}
+teardown() { backups_cleanup; }
 
 
 # The text of the only alert file of an event.

@@ -23,10 +23,7 @@ setup() {
 	export PGWARDEN_INIT_DIR=$ROOT/config/init PGWARDEN_MIGRATIONS_DIR=$ROOT/migrations
 	export HEALTH_CHECK_INTERVAL=1 BACKUP_MAX_AGE=0
 }
-teardown() {
-	backups_cleanup
-	fake_stop
-}
+teardown() { backups_cleanup; }
 
 @test "a full run (backup, drill, recovery, alerts) leaves the password, bot token and webhook credentials nowhere: files, logs, argv" {
 	fake_start

@@ -54,9 +54,10 @@ vg_stop() {
 	# the 500 and its retry; the burst collapsed into its first alert. Exact
 	# message counts are 50-alerts' business: under valgrind on a loaded
 	# machine a reply can miss its timeout and be retried once more.
-	jq -r .form.text "$FAKE/requests.jsonl" | grep -o 'vg-[a-z]*: [a-z]*' | sed 's/^/# /' >&3
-	[ "$(jq -r .form.text "$FAKE/requests.jsonl" | grep -c 'vg-one')" -ge 2 ]
-	[ "$(jq -r .form.text "$FAKE/requests.jsonl" | grep -c 'vg-burst')" -ge 1 ]
+	sent=$(jq -r .form.text "$FAKE/requests.jsonl" | grep -o 'vg-[a-z]*: [a-z]*')
+	echo "$sent" | sed 's/^/# /' >&3
+	[ "$(echo "$sent" | grep -c 'vg-one')" -ge 2 ]
+	[ "$(echo "$sent" | grep -c 'vg-burst')" -ge 1 ]
 	[ "$(grep -l '^delivery: collapsed into' "$BACKUPS"/alert-*-vg-burst* | wc -l)" -eq 4 ]
 }
 

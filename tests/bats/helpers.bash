@@ -54,7 +54,7 @@ stop_sidecars() {
 # Everything a test started stops, even when the test failed half-way.
 backups_cleanup() {
 	stop_sidecars
-	[ -z "${FAKE_PID:-}" ] || fake_stop
+	fake_stop
 	rm -rf "$BACKUPS" "$BACKUPS".*.stderr "$BACKUPS".pg.log* "$BACKUPS".vg
 }
 
