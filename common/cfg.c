@@ -76,6 +76,8 @@ static const struct cfg_key cfg_keys[] = {
 	{"monitor", "corruption_policy", "PGWARDEN_CORRUPTION_POLICY", CFG_ENUM,
 	 STR(corruption_policy), "confirm", 0, 0,
 	 "confirm|immediate|alert-only"},
+	{"monitor", "heartbeat", "PGWARDEN_HEARTBEAT", CFG_ENUM, STR(heartbeat),
+	 "database", 0, 0, "database|off"},
 
 	{"backupper", "schedule", "PGWARDEN_BACKUP_SCHEDULE", CFG_SCHED,
 	 STR(schedule), "06:00,18:00", 0, 0},

@@ -44,6 +44,7 @@ struct pgw_config {
 	char server_log[PATH_MAX];
 	char patterns_file[PATH_MAX];
 	char corruption_policy[16];
+	char heartbeat[16]; /* database | off */
 	/* [backupper] */
 	char schedule[CFG_STR_MAX];
 	char databases[CFG_STR_MAX];

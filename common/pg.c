@@ -66,18 +66,44 @@ PGPing pg_ping(const char *dbname, int timeout_s)
 	return PQpingParams(keys, vals, 0);
 }
 
-static PGresult *pg_run(PGconn *conn, const char *sql, char *err, size_t errlen)
-{
-	PGresult *res = PQexec(conn, sql);
-	ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+static _Thread_local char last_sqlstate[6];
 
+const char *pg_last_sqlstate(void)
+{
+	return last_sqlstate;
+}
+
+static PGresult *pg_checked(PGconn *conn, PGresult *res, char *err,
+			    size_t errlen)
+{
+	ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	const char *state;
+
+	last_sqlstate[0] = '\0';
 	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
 		return res;
+	state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	snprintf(last_sqlstate, sizeof(last_sqlstate), "%s",
+		 state ? state : "");
 	snprintf(err, errlen, "%s",
 		 res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
 	one_line(err);
 	PQclear(res);
 	return NULL;
+}
+
+static PGresult *pg_run(PGconn *conn, const char *sql, char *err, size_t errlen)
+{
+	return pg_checked(conn, PQexec(conn, sql), err, errlen);
+}
+
+PGresult *pg_query(PGconn *conn, const char *sql, int nparams,
+		   const char *const *params, char *err, size_t errlen)
+{
+	return pg_checked(
+		conn,
+		PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0),
+		err, errlen);
 }
 
 int pg_exec(PGconn *conn, const char *sql, char *err, size_t errlen)

@@ -33,6 +33,13 @@ int pg_value(PGconn *conn, const char *sql, char *out, size_t cap, char *err,
 /* Same, as an integer. */
 int pg_value_int64(PGconn *conn, const char *sql, int64_t *out, char *err,
 		   size_t errlen);
+/* A query with text parameters ($1...); the result (PQclear it) or NULL
+ * with the server's message in err. */
+PGresult *pg_query(PGconn *conn, const char *sql, int nparams,
+		   const char *const *params, char *err, size_t errlen);
+/* The SQLSTATE of this thread's last failed pg_exec/pg_value/pg_query
+ * ("" when the failure came without one, such as a lost connection). */
+const char *pg_last_sqlstate(void);
 /* Quote an identifier/literal into out with libpq escaping. -1 on error. */
 int pg_quote_ident(PGconn *conn, const char *ident, char *out, size_t cap);
 int pg_quote_literal(PGconn *conn, const char *lit, char *out, size_t cap);

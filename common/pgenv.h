@@ -35,4 +35,9 @@ void pg_conninfo_dbname(const char *db, char *out, size_t cap);
  * /usr/lib/postgresql/N/bin. -1 when not found. */
 int pg_bin(const struct pgw_config *c, const char *prog, char *out, size_t cap);
 
+/* pgwarden's own objects in a protected database (the monitor's
+ * heartbeat) live in this schema and nowhere else; backups keep its
+ * definitions but none of its rows (docs/HEALTH.md). */
+#define PGW_OWN_SCHEMA "pgwarden"
+
 #endif

@@ -13,9 +13,9 @@ void probe_result_print(const struct probe_result *r, FILE *f)
 			*p = ' ';
 	fprintf(f,
 		"ping=%d\nconnected=%d\nok=%d\nchecksum_failures=%lld\n"
-		"what=%s\n",
+		"class=%s\nwhat=%s\n",
 		r->ping, r->connected, r->ok, (long long)r->checksum_failures,
-		what);
+		check_class_info(r->cls)->name, what);
 }
 
 static const char *field(const char *text, const char *key)
@@ -42,6 +42,8 @@ int probe_result_parse(const char *text, struct probe_result *r)
 {
 	const char *sums = field(text, "checksum_failures");
 	const char *what = field(text, "what");
+	const char *cls = field(text, "class");
+	char name[32];
 
 	memset(r, 0, sizeof(*r));
 	r->checksum_failures = sums ? strtoll(sums, NULL, 10) : -1;
@@ -50,6 +52,14 @@ int probe_result_parse(const char *text, struct probe_result *r)
 	r->ping = flag(text, "ping");
 	r->connected = flag(text, "connected");
 	r->ok = flag(text, "ok");
+	/* a failure of no known class counts, as real damage must */
+	r->cls = r->ok ? CHECK_OK : CHECK_BROKEN;
+	if (cls && !r->ok) {
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(cls, "\n"),
+			 cls);
+		if (check_class_parse(name, &r->cls) < 0 || r->cls == CHECK_OK)
+			r->cls = CHECK_BROKEN;
+	}
 	if (what)
 		snprintf(r->what, sizeof(r->what), "%.*s",
 			 (int)strcspn(what, "\n"), what);

@@ -450,8 +450,16 @@ int backup_database(const struct backup_ctx *ctx, const char *db,
 	struct backup_name bn = {.kind = BACKUP_DATABASE,
 				 .encrypted = ctx->cfg->encrypt};
 	char file[NAME_MAX + 1], pgdump[PATH_MAX], conninfo[512], snap[160];
-	const char *argv[] = {pgdump, "--no-password", snap,
-			      "-d",   conninfo,	       NULL};
+	/* pgwarden's own schema (the monitor's heartbeat) keeps its
+	 * definition and owner, so a least-privilege monitor finds it after
+	 * a restore, but never its rows: an old heartbeat must not come back */
+	const char *argv[] = {pgdump,
+			      "--no-password",
+			      "--exclude-table-data=" PGW_OWN_SCHEMA ".*",
+			      snap,
+			      "-d",
+			      conninfo,
+			      NULL};
 	struct db_facts f;
 	struct job j;
 	int rc = -1;

@@ -18,10 +18,12 @@
 /* pgwarden-db rewrites server.status at least every 5 s */
 #define SERVER_STATUS_FRESH 15
 
-static bool fail(struct check_result *r, const char *fmt, const char *detail)
+static bool fail(struct check_result *r, enum check_class cls, const char *fmt,
+		 const char *detail)
 {
 	snprintf(r->what, sizeof(r->what), fmt, detail);
 	r->ok = false;
+	r->cls = cls;
 	return false;
 }
 
@@ -47,17 +49,18 @@ void health_check(const struct pgw_config *c, struct health_state *s,
 	memset(r, 0, sizeof(*r));
 	r->ok = true;
 	if (probe_check(c, &p) < 0) {
-		fail(r, "%s", p.what);
+		fail(r, p.cls, "%s", p.what);
 		return;
 	}
 	r->connected = p.connected;
 	if (!p.ping) {
-		fail(r, "%s", "connection failed (server not answering)");
+		fail(r, CHECK_DOWN, "%s",
+		     "connection failed (server not answering)");
 		r->restarting = server_restarting(c->backup_dir);
 		return;
 	}
 	if (!p.ok) {
-		fail(r, "%s", p.what);
+		fail(r, p.cls, "%s", p.what);
 		return;
 	}
 	if (p.checksum_failures < 0) /* not available: not a failure */
@@ -68,7 +71,7 @@ void health_check(const struct pgw_config *c, struct health_state *s,
 		snprintf(d, sizeof(d), "%lld",
 			 (long long)(p.checksum_failures -
 				     s->checksum_failures));
-		fail(r, "data checksum failures grew by %s", d);
+		fail(r, CHECK_CHECKSUM, "data checksum failures grew by %s", d);
 	}
 	s->checksum_failures = p.checksum_failures;
 }
@@ -136,7 +139,8 @@ static void trigger(const struct pgw_config *c, struct health_state *s,
 void health_indicator(const struct pgw_config *c, struct health_state *s,
 		      const char *line)
 {
-	struct check_result r = {.ok = false, .connected = s->last_ok};
+	struct check_result r = {
+		.ok = false, .connected = s->last_ok, .cls = CHECK_BROKEN};
 
 	if (strcmp(c->corruption_policy, "alert-only") == 0 ||
 	    proto_recovery_active(c->backup_dir))
@@ -151,6 +155,23 @@ void health_indicator(const struct pgw_config *c, struct health_state *s,
 	s->suspect = true;
 	log_warn("corruption indicator in the server log: waiting for a check "
 		 "to confirm it");
+}
+
+/* A failure that a restore would not mend: told once per episode, never
+ * counted, and the count of real failures is left as it was. */
+static void note_uncounted(const struct pgw_config *c, struct health_state *s,
+			   const struct check_result *r)
+{
+	const struct check_class_info *ci = check_class_info(r->cls);
+
+	log_warn("health check not passed (%s, not counted towards a "
+		 "recovery, failures stay %d/%d): %s",
+		 ci->name, s->failures, c->max_failure_count, r->what);
+	if (s->notice == r->cls)
+		return;
+	s->notice = r->cls;
+	alert_emit(ci->sev, ci->alert_event, "Database Alert", ci->alert_prefix,
+		   r->what);
 }
 
 void health_decide(const struct pgw_config *c, struct health_state *s,
@@ -179,6 +200,16 @@ void health_decide(const struct pgw_config *c, struct health_state *s,
 				   "Recovery finished but the database is "
 				   "still unhealthy",
 				   r->what);
+	}
+	s->passed_in_row = r->ok ? s->passed_in_row + 1 : 0;
+	if (!r->ok && !check_class_info(r->cls)->counts) {
+		note_uncounted(c, s, r);
+		return;
+	}
+	if (s->notice != CHECK_OK) {
+		log_info("health check: '%s' is over",
+			 check_class_info(s->notice)->name);
+		s->notice = CHECK_OK;
 	}
 	s->last_ok = r->ok;
 	if (s->suspect && !r->ok) {
@@ -283,10 +314,12 @@ void health_status_write(const char *dir, const struct health_state *s,
 	snprintf(buf, sizeof(buf),
 		 "[monitor]\nhealth = %s\nlast_check = %s\nfailure_count = "
 		 "%d\nmax_failure_count = %d\n"
-		 "last_recovery = %s\nlatency_ms = %lld\nlast_error = %s\n",
+		 "last_recovery = %s\nlatency_ms = %lld\npassed_in_row = "
+		 "%ld\nlast_class = %s\nlast_error = %s\n",
 		 r->ok ? "healthy" : "unhealthy", tm_iso(tm_now(), t),
 		 s->failures, c->max_failure_count,
 		 s->last_recovery ? tm_iso(s->last_recovery, lr) : "never",
-		 (long long)r->latency_ms, r->ok ? "" : r->what);
+		 (long long)r->latency_ms, s->passed_in_row,
+		 check_class_info(r->cls)->name, r->ok ? "" : r->what);
 	fs_write_atomic(dir, PROTO_MONITOR_STATUS, buf, strlen(buf));
 }

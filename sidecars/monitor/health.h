@@ -1,10 +1,14 @@
 /*
  * health.h - the monitor's checks and decision.
  * Checks (one round per HEALTH_CHECK_INTERVAL): libpq ping; real SQL (a
- * catalogue read and a write/read round trip in pgwarden_heartbeat, skipped
- * on a read-only server); the migrations table at least at the version the
- * migrations directory expects; pg_stat_database.checksum_failures not
- * growing. Consecutive failures are counted; at MAX_FAILURE_COUNT a
+ * catalogue read and a write/read round trip in pgwarden.heartbeat, skipped
+ * on a read-only server or with heartbeat = off); the migrations table at
+ * least at the version the migrations directory expects;
+ * pg_stat_database.checksum_failures not growing. Each failure has a class
+ * (checkclass.h): a lock wait, a timeout on a server that answers, a
+ * missing grant or an exhausted resource is alerted once per episode and
+ * never counted. Consecutive counted failures are counted; at
+ * MAX_FAILURE_COUNT a
  * request-restore and a CRITICAL alert are written, unless the cooldown
  * since the last recovery request has not passed (then a CRITICAL
  * "suppressed by cooldown" alert). While recovery-in-progress exists,
@@ -18,6 +22,7 @@
 #include <time.h>
 
 #include "cfg.h"
+#include "checkclass.h"
 
 struct health_state {
 	int failures;
@@ -29,14 +34,17 @@ struct health_state {
 	bool alerted_down;	   /* a CRITICAL went out for this outage */
 	bool alerted_suppressed;   /* and the "suppressed by cooldown" one */
 	bool backup_stale;	   /* the stale-backup CRITICAL went out */
+	enum check_class notice;   /* uncounted class alerted, CHECK_OK none */
+	long passed_in_row;	   /* checks passed in a row (not persisted) */
 };
 
 struct check_result {
 	bool ok;
 	bool connected;
-	bool restarting;    /* down, but pgwarden-db is (re)starting it */
-	int64_t latency_ms; /* the whole round */
-	char what[512];	    /* the failing check and why */
+	bool restarting;      /* down, but pgwarden-db is (re)starting it */
+	enum check_class cls; /* CHECK_OK when ok */
+	int64_t latency_ms;   /* the whole round */
+	char what[512];	      /* the failing check and why */
 };
 
 void health_check(const struct pgw_config *c, struct health_state *s,

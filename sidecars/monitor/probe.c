@@ -35,10 +35,10 @@ static const char *probe_path(void)
 int probe_check(const struct pgw_config *c, struct probe_result *r)
 {
 	char out[2048], why[512] = "", timeout[16];
-	const char *argv[] = {
-		probe_path(), "check",		 pg_target_db(c),
-		timeout,      c->migrations_dir, c->migrations_table,
-		NULL};
+	const char *argv[] = {probe_path(),	 "check",
+			      pg_target_db(c),	 timeout,
+			      c->migrations_dir, c->migrations_table,
+			      c->heartbeat,	 NULL};
 
 	snprintf(timeout, sizeof(timeout), "%d", c->check_timeout);
 	/* ping, connect and three queries, each bounded by check_timeout */
@@ -48,6 +48,9 @@ int probe_check(const struct pgw_config *c, struct probe_result *r)
 	    probe_result_parse(out, r) < 0) {
 		memset(r, 0, sizeof(*r));
 		r->checksum_failures = -1;
+		/* killed for time: the server did not answer within the
+		 * probe's own timeouts; anything else is pgwarden's fault */
+		r->cls = strstr(why, "timed out") ? CHECK_DOWN : CHECK_PROBE;
 		snprintf(r->what, sizeof(r->what), "health probe failed: %s",
 			 why[0] ? why : "no result in its output");
 		return -1;

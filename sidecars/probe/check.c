@@ -1,5 +1,6 @@
 #include "check.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,92 +8,247 @@
 #include "migrate.h"
 #include "pg.h"
 
-static bool fail(struct probe_result *o, const char *fmt, const char *detail)
+struct check {
+	const struct check_args *a;
+	PGconn *conn;
+	struct probe_result *o;
+};
+
+static bool fail(struct probe_result *o, enum check_class cls, const char *fmt,
+		 ...) __attribute__((format(printf, 3, 4)));
+
+static bool fail(struct probe_result *o, enum check_class cls, const char *fmt,
+		 ...)
 {
-	snprintf(o->what, sizeof(o->what), fmt, detail);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(o->what, sizeof(o->what), fmt, ap);
+	va_end(ap);
 	o->ok = false;
+	o->cls = cls;
 	return false;
 }
 
-static bool check_sql(PGconn *conn, struct probe_result *o)
+/* Who holds a lock on rel in this database: pid, user, application and
+ * how long its transaction has been open. The query text is not shown: it
+ * may carry a secret (ALTER ROLE ... PASSWORD). */
+static void lock_holder(PGconn *conn, const char *rel, char *out, size_t cap)
 {
-	char err[512], ro[16];
+	static const char *const sql =
+		"SELECT a.pid, coalesce(a.usename, '?'), "
+		"coalesce(a.application_name, ''), l.mode, "
+		"coalesce(extract(epoch FROM clock_timestamp() - "
+		"a.xact_start)::bigint, 0) "
+		"FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a "
+		"ON a.pid = l.pid WHERE l.granted AND l.locktype = 'relation' "
+		"AND l.relation = to_regclass($1) AND l.pid <> "
+		"pg_backend_pid() ORDER BY a.xact_start NULLS LAST LIMIT 1";
+	const char *params[] = {rel};
+	char err[256];
+	PGresult *res = pg_query(conn, sql, 1, params, err, sizeof(err));
 
-	if (pg_value(conn, "SELECT count(*) FROM pg_catalog.pg_class", ro,
-		     sizeof(ro), err, sizeof(err)) < 0)
-		return fail(o, "catalogue read failed: %s", err);
-	if (pg_value(conn, "SELECT current_setting('transaction_read_only')",
-		     ro, sizeof(ro), err, sizeof(err)) < 0)
-		return fail(o, "read-only check failed: %s", err);
-	if (strcmp(ro, "on") == 0)
-		return true; /* a standby or read-only server is not sick */
-	if (pg_exec(conn,
-		    "CREATE TABLE IF NOT EXISTS pgwarden_heartbeat (id int "
-		    "PRIMARY KEY, at timestamptz);"
-		    "INSERT INTO pgwarden_heartbeat VALUES (1, now()) "
-		    "ON CONFLICT (id) DO UPDATE SET at = excluded.at",
-		    err, sizeof(err)) < 0)
-		return fail(o, "heartbeat write failed: %s", err);
-	if (pg_value(conn, "SELECT at FROM pgwarden_heartbeat WHERE id = 1", ro,
-		     sizeof(ro), err, sizeof(err)) < 0)
-		return fail(o, "heartbeat read failed: %s", err);
+	if (res && PQntuples(res) == 1)
+		snprintf(out, cap,
+			 "%s held by pid %s (user %s, application '%s', %s, "
+			 "transaction open %s s)",
+			 rel, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
+			 PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3),
+			 PQgetvalue(res, 0, 4));
+	else
+		snprintf(out, cap, "%s (the holder is gone)", rel);
+	PQclear(res);
+}
+
+/* A failed statement, classified by its SQLSTATE. grant: what the role
+ * needs, named in a configuration failure; rel: the relation a lock wait
+ * was on. */
+static bool sql_fail(struct check *k, const char *what, const char *err,
+		     const char *grant, const char *rel)
+{
+	enum check_class cls = check_class_of_sqlstate(pg_last_sqlstate());
+	char holder[256];
+
+	if (cls == CHECK_LOCK_WAIT && rel) {
+		lock_holder(k->conn, rel, holder, sizeof(holder));
+		return fail(k->o, cls, "%s: waiting on a lock on %s: %s", what,
+			    holder, err);
+	}
+	if (cls == CHECK_CONFIG && grant)
+		return fail(k->o, cls, "%s: %s (role '%s' needs: %s)", what,
+			    err, PQuser(k->conn), grant);
+	return fail(k->o, cls, "%s: %s", what, err);
+}
+
+static bool check_catalogue(struct check *k, bool *read_only)
+{
+	char err[512], v[16];
+
+	if (pg_value(k->conn, "SELECT count(*) FROM pg_catalog.pg_class", v,
+		     sizeof(v), err, sizeof(err)) < 0)
+		return sql_fail(k, "catalogue read failed", err, NULL,
+				"pg_catalog.pg_class");
+	if (pg_value(k->conn, "SELECT current_setting('transaction_read_only')",
+		     v, sizeof(v), err, sizeof(err)) < 0)
+		return sql_fail(k, "read-only check failed", err, NULL, NULL);
+	*read_only = strcmp(v, "on") == 0;
 	return true;
 }
 
-static bool check_schema(const struct check_args *a, PGconn *conn,
-			 struct probe_result *o)
+/* CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the
+ * schema exists: ask first. */
+static int create_heartbeat(PGconn *conn, char *err, size_t errlen)
 {
-	char expected[64], have[64] = "", sql[400], q[200], err[512];
+	char v[8];
+
+	if (pg_value(conn,
+		     "SELECT count(*) FROM pg_catalog.pg_namespace WHERE "
+		     "nspname = '" PGW_OWN_SCHEMA "'",
+		     v, sizeof(v), err, errlen) < 0)
+		return -1;
+	if (strcmp(v, "0") == 0 &&
+	    pg_exec(conn, "CREATE SCHEMA " PGW_OWN_SCHEMA, err, errlen) < 0)
+		return -1;
+	return pg_exec(conn,
+		       "CREATE TABLE IF NOT EXISTS " PGW_OWN_SCHEMA
+		       ".heartbeat (id int PRIMARY KEY, at timestamptz NOT "
+		       "NULL)",
+		       err, errlen);
+}
+
+/* A write and read round trip in pgwarden's own schema. The schema is
+ * created only when missing, so a role that owns it (see
+ * config/monitor-role.sql) needs no CREATE on the database. */
+static bool check_heartbeat(struct check *k)
+{
+	char err[512], v[64];
+
+	if (strcmp(k->a->heartbeat, "off") == 0)
+		return true;
+	if (pg_value(k->conn,
+		     "SELECT to_regclass('" PGW_OWN_SCHEMA
+		     ".heartbeat') IS NOT NULL",
+		     v, sizeof(v), err, sizeof(err)) < 0)
+		return sql_fail(k, "heartbeat lookup failed", err, NULL, NULL);
+	if (strcmp(v, "t") != 0 &&
+	    create_heartbeat(k->conn, err, sizeof(err)) < 0)
+		return sql_fail(k, "heartbeat table pgwarden.heartbeat missing",
+				err,
+				"the schema created by config/monitor-role.sql "
+				"(or CREATE on the database), or heartbeat = "
+				"off",
+				NULL);
+	if (pg_exec(k->conn,
+		    "INSERT INTO " PGW_OWN_SCHEMA
+		    ".heartbeat VALUES (1, now()) "
+		    "ON CONFLICT (id) DO UPDATE SET at = excluded.at",
+		    err, sizeof(err)) < 0)
+		return sql_fail(k, "heartbeat write failed", err,
+				"INSERT, UPDATE on pgwarden.heartbeat",
+				"pgwarden.heartbeat");
+	if (pg_value(k->conn,
+		     "SELECT at FROM " PGW_OWN_SCHEMA ".heartbeat WHERE id = 1",
+		     v, sizeof(v), err, sizeof(err)) < 0)
+		return sql_fail(k, "heartbeat read failed", err,
+				"SELECT on pgwarden.heartbeat",
+				"pgwarden.heartbeat");
+	return true;
+}
+
+static bool check_schema(struct check *k)
+{
+	const struct check_args *a = k->a;
+	char expected[64], have[64] = "", sql[400], q[200], err[512], g[300];
 
 	if (!a->migrations_dir[0] ||
 	    migrate_expected_version(a->migrations_dir, expected,
 				     sizeof(expected)) <= 0)
 		return true; /* no migrations configured */
-	if (pg_quote_ident(conn, a->migrations_table, q, sizeof(q)) < 0)
-		return fail(o, "bad migrations table name %s",
+	if (pg_quote_ident(k->conn, a->migrations_table, q, sizeof(q)) < 0)
+		return fail(k->o, CHECK_CONFIG, "bad migrations table name %s",
 			    a->migrations_table);
 	snprintf(sql, sizeof(sql), "SELECT coalesce(max(version), '') FROM %s",
 		 q);
-	if (pg_value(conn, sql, have, sizeof(have), err, sizeof(err)) < 0)
-		return fail(o, "schema check failed: %s", err);
-	if (strtoll(have, NULL, 10) < strtoll(expected, NULL, 10)) {
-		char d[200];
-		snprintf(d, sizeof(d), "at version '%s', expected '%s'", have,
-			 expected);
-		return fail(o, "schema migrations are behind: %s", d);
-	}
+	snprintf(g, sizeof(g), "SELECT on %s and USAGE on its schema", q);
+	if (pg_value(k->conn, sql, have, sizeof(have), err, sizeof(err)) < 0)
+		return sql_fail(k, "schema check failed", err, g,
+				a->migrations_table);
+	if (strtoll(have, NULL, 10) < strtoll(expected, NULL, 10))
+		return fail(k->o, CHECK_SCHEMA,
+			    "schema migrations are behind: at version '%s', "
+			    "expected '%s'",
+			    have, expected);
 	return true;
+}
+
+static void count_checksum_failures(struct check *k)
+{
+	char err[512];
+	int64_t n;
+
+	/* this database's and the shared catalogs' (datid 0): a damaged
+	 * copy kept aside is not ours */
+	if (pg_value_int64(
+		    k->conn,
+		    "SELECT coalesce(sum(checksum_failures), 0) FROM "
+		    "pg_stat_database WHERE datname = current_database() "
+		    "OR datid = 0",
+		    &n, err, sizeof(err)) == 0)
+		k->o->checksum_failures = n;
+}
+
+/* A login refused by a server that answers pings: the message is all
+ * libpq gives (no SQLSTATE for a failed connection). */
+static enum check_class connect_class(const char *err)
+{
+	static const struct {
+		const char *text;
+		enum check_class cls;
+	} msgs[] = {
+		{"password authentication failed", CHECK_CONFIG},
+		{"no pg_hba.conf entry", CHECK_CONFIG},
+		{"no password supplied", CHECK_CONFIG},
+		{"permission denied", CHECK_CONFIG},
+		{"role \"", CHECK_CONFIG}, /* role "x" does not exist */
+		{"too many clients", CHECK_RESOURCES},
+		{"connection slots are reserved", CHECK_RESOURCES},
+		{"out of memory", CHECK_RESOURCES},
+	};
+
+	for (size_t i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++)
+		if (strstr(err, msgs[i].text))
+			return msgs[i].cls;
+	return CHECK_DOWN;
 }
 
 void check_run(const struct check_args *a, struct probe_result *o)
 {
-	char err[512];
-	PGconn *conn;
-	int64_t n;
+	char err[512], set[64];
+	struct check k = {a, NULL, o};
+	bool read_only = false;
 
 	memset(o, 0, sizeof(*o));
 	o->ok = true;
 	o->checksum_failures = -1;
 	if (pg_ping(a->db, a->timeout_s) != PQPING_OK) {
-		fail(o, "%s", "connection failed (server not answering)");
+		fail(o, CHECK_DOWN, "connection failed (server not answering)");
 		return;
 	}
 	o->ping = true;
-	conn = pg_connect(a->db, a->timeout_s, a->timeout_s, err, sizeof(err));
-	if (!conn) {
-		fail(o, "connection failed: %s", err);
+	k.conn =
+		pg_connect(a->db, a->timeout_s, a->timeout_s, err, sizeof(err));
+	if (!k.conn) {
+		fail(o, connect_class(err), "connection failed: %s", err);
 		return;
 	}
 	o->connected = true;
-	if (check_sql(conn, o) && check_schema(a, conn, o) &&
-	    pg_value_int64(
-		    conn,
-		    /* this database's and the shared catalogs' (datid
-		     * 0): a damaged copy kept aside is not ours */
-		    "SELECT coalesce(sum(checksum_failures), 0) FROM "
-		    "pg_stat_database WHERE datname = current_database() "
-		    "OR datid = 0",
-		    &n, err, sizeof(err)) == 0)
-		o->checksum_failures = n;
-	PQfinish(conn);
+	/* a lock wait ends before the statement timeout, as a lock wait */
+	snprintf(set, sizeof(set), "SET lock_timeout = %d",
+		 a->timeout_s * 1000 / 2);
+	if (pg_exec(k.conn, set, err, sizeof(err)) < 0)
+		sql_fail(&k, "session set-up failed", err, NULL, NULL);
+	else if (check_catalogue(&k, &read_only) &&
+		 (read_only || check_heartbeat(&k)) && check_schema(&k))
+		count_checksum_failures(&k);
+	PQfinish(k.conn);
 }

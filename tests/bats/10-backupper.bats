@@ -115,7 +115,8 @@ make_big() {
 	touch "$BACKUPS/request-backup"
 	wait_for "ls $BACKUPS/*.partial" 20
 	sleep 0.5
-	pkill -9 -f "pg_dump --no-password --snapshot"
+	# our own backupper's pg_dump, by parent pid
+	pkill -9 -P "$SIDECAR_PID" -x pg_dump
 	wait_for "ls $BACKUPS/alert-*-ERROR-backup-failed" 20
 	grep -q "pg_dump was killed by signal 9" "$BACKUPS/backup.log"
 	[ "$(final_backups)" -eq 0 ]
@@ -130,8 +131,9 @@ make_big() {
 	PGWARDEN_COMPRESSION_LEVEL=9 PGWARDEN_COMPRESS_THREADS=1 start_sidecar backupper
 	touch "$BACKUPS/request-backup"
 	wait_for "ls $BACKUPS/*.partial" 20
-	kill -9 "$SIDECAR_PID"
-	pkill -9 -f "pg_dump --no-password --snapshot" || true
+	dump=$(pgrep -P "$SIDECAR_PID" -x pg_dump || true)
+	kill9_sidecar
+	[ -z "$dump" ] || kill -9 $dump 2>/dev/null || true
 	[ -n "$(find "$BACKUPS" -name '*.partial')" ]
 	PIDS=()
 	PGDATABASE=app pg_sql "DROP TABLE big"

@@ -157,7 +157,7 @@ fingerprint() {
 	touch "$BACKUPS/request-restore"
 	wait_for "grep -q 'recovery phase: restoring' $BACKUPS/recovery.log" 30
 	sleep 0.3
-	kill -9 "$SIDECAR_PID"
+	kill9_sidecar
 	PIDS=()
 	[ -e "$BACKUPS/recovery-in-progress" ]
 	[ "$(PGDATABASE=app pg_sql "SELECT count(*) FROM s1.parent")" = 2000 ]

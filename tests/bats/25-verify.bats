@@ -111,8 +111,11 @@ refresh_manifest() { # after editing the file on purpose: size and sha match aga
 	start_sidecar restorer
 	touch "$BACKUPS/request-verify"
 	wait_for "[ -n \"\$(pg_sql \"SELECT datname FROM pg_database WHERE datname LIKE 'pgwarden\\_verify\\_%'\")\" ]" 30
-	kill -9 "$SIDECAR_PID"
-	pkill -9 -f "psql -X -q --no-password" || true
+	# the drill's own psql (by parent pid) goes down with it
+	wait_for "pgrep -P $SIDECAR_PID -x psql >/dev/null" 30
+	psqls=$(pgrep -P "$SIDECAR_PID" -x psql || true)
+	kill9_sidecar
+	[ -z "$psqls" ] || kill -9 $psqls 2>/dev/null || true
 	PIDS=()
 	start_sidecar restorer
 	wait_for "[ -z \"\$(pg_sql \"SELECT datname FROM pg_database WHERE datname LIKE 'pgwarden\\_verify\\_%'\")\" ]" 30

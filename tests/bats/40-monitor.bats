@@ -18,7 +18,7 @@ teardown() { backups_cleanup; }
 	wait_for "grep -q 'health = healthy' $BACKUPS/monitor.status" 10
 	sleep 2
 	[ ! -e "$BACKUPS/request-restore" ]
-	[ "$(pg_sql 'SELECT count(*) FROM pgwarden_heartbeat')" = 1 ]
+	[ "$(pg_sql 'SELECT count(*) FROM pgwarden.heartbeat')" = 1 ]
 }
 
 @test "server stopped: exactly N failed checks, then a restore request and a CRITICAL alert" {
@@ -51,7 +51,7 @@ teardown() { backups_cleanup; }
 	pg_stop "$PGW_CLUSTER"
 	wait_for "[ -e $BACKUPS/request-restore ]" 15
 	rm "$BACKUPS/request-restore"
-	kill -9 "$SIDECAR_PID"
+	kill9_sidecar
 	PIDS=()
 	grep -q "last_recovery = 20" "$BACKUPS/monitor.state"
 	start_sidecar monitor
@@ -185,7 +185,7 @@ teardown() { backups_cleanup; }
 	start_sidecar monitor
 	wait_for "grep -q 'health = healthy' $BACKUPS/monitor.status" 10
 	sleep 5
-	pid=$(pgrep -f "^$BIN/pgwarden-monitor" | head -1)
+	pid=$SIDECAR_PID
 	! grep -qE "libpq|libcurl|libcrypto|libgnutls" "/proc/$pid/maps"
 	rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")
 	echo "# monitor VmRSS ${rss} kB after 5 checks" >&3

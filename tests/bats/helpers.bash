@@ -44,6 +44,14 @@ start_sidecar() {
 	wait_for "grep -q 'started' '$BACKUPS.$name.stderr'" 10
 }
 
+# kill9_sidecar [PID]: SIGKILL a sidecar this test started (default the last
+# one) and wait until it is gone, so its locks are free for the next start.
+kill9_sidecar() {
+	local p=${1:-$SIDECAR_PID}
+	kill -9 "$p" 2>/dev/null || true
+	wait "$p" 2>/dev/null || true
+}
+
 stop_sidecars() {
 	local p
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done

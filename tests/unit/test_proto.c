@@ -13,7 +13,8 @@ static void test_probe_result(void)
 	struct probe_result a = {.ping = true,
 				 .connected = true,
 				 .ok = false,
-				 .checksum_failures = 42},
+				 .checksum_failures = 42,
+				 .cls = CHECK_LOCK_WAIT},
 			    b;
 	char buf[1024];
 	FILE *f = fmemopen(buf, sizeof(buf), "w");
@@ -23,11 +24,18 @@ static void test_probe_result(void)
 	fclose(f);
 	CHECK(probe_result_parse(buf, &b) == 0 && b.ping && b.connected &&
 		      !b.ok && b.checksum_failures == 42 &&
+		      b.cls == CHECK_LOCK_WAIT &&
 		      strcmp(b.what, "heartbeat write failed: line two") == 0,
 	      "probe result round trip, what kept on one line");
 	CHECK(probe_result_parse("connection refused\n", &b) < 0 &&
 		      b.checksum_failures == -1,
 	      "output without ok= is not a probe result");
+	CHECK(probe_result_parse("ok=0\nclass=nonsense\n", &b) == 0 &&
+		      b.cls == CHECK_BROKEN,
+	      "a failure of unknown class counts (broken)");
+	CHECK(probe_result_parse("ok=0\nclass=ok\n", &b) == 0 &&
+		      b.cls == CHECK_BROKEN,
+	      "a failure cannot claim class ok");
 }
 
 int main(void)
