@@ -130,6 +130,11 @@ static const struct cfg_key cfg_keys[] = {
 	{"restorer", "verify_cluster_port", "PGWARDEN_VERIFY_CLUSTER_PORT",
 	 CFG_INT, NUM(verify_cluster_port), "5433", 1024, 65535},
 
+	{"restorer", "restore_procedures", "PGWARDEN_RESTORE_PROCEDURES",
+	 CFG_STR, STR(restore_procedures), "timescaledb", 0, 0},
+	{"restorer", "fresh_reset", "PGWARDEN_FRESH_RESET", CFG_ENUM,
+	 STR(fresh_reset), "no-backups", 0, 0, "no-backups|always|never"},
+
 	{"alerts", "min_severity", "ALERT_MIN_SEVERITY", CFG_ENUM,
 	 STR(min_severity), "info", 0, 0,
 	 "critical|error|warning|success|info"},

@@ -74,6 +74,8 @@ struct pgw_config {
 	char verify_target[16];
 	char verify_cluster_dir[PATH_MAX];
 	int verify_cluster_port;
+	char restore_procedures[CFG_STR_MAX]; /* extensions, comma list */
+	char fresh_reset[16];		      /* no-backups | always | never */
 	/* [alerts] (delivery by the monitor; secrets stay in files/env) */
 	char min_severity[16];
 	char telegram_api_url[CFG_STR_MAX];

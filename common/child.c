@@ -93,7 +93,19 @@ int child_poll(struct child *c)
 	return 0;
 }
 
-/* The last non-empty line of the child's stderr, for the error message. */
+static bool line_has(const char *line, size_t len, const char *what)
+{
+	size_t w = strlen(what);
+
+	for (size_t i = 0; i + w <= len; i++)
+		if (memcmp(line + i, what, w) == 0)
+			return true;
+	return false;
+}
+
+/* The line of the child's stderr that says why, for the error message:
+ * the last one with a server ERROR or FATAL (psql prints CONTEXT and
+ * LOCATION lines after it), else the last non-empty one. */
 static void last_stderr_line(int fd, char *out, size_t cap)
 {
 	char buf[2048];
@@ -101,16 +113,34 @@ static void last_stderr_line(int fd, char *out, size_t cap)
 	off_t from =
 		end > (off_t)sizeof(buf) - 1 ? end - (off_t)sizeof(buf) + 1 : 0;
 	ssize_t n = pread(fd, buf, sizeof(buf) - 1, from);
-	char *line;
+	const char *last = NULL, *why = NULL;
+	size_t last_len = 0, why_len = 0;
 
 	out[0] = '\0';
 	if (n <= 0)
 		return;
 	buf[n] = '\0';
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		buf[--n] = '\0';
-	line = strrchr(buf, '\n');
-	snprintf(out, cap, "%s", line ? line + 1 : buf);
+	for (const char *l = buf; *l;) {
+		size_t len = strcspn(l, "\n");
+		if (len > 0 && strspn(l, " ") < len) {
+			last = l;
+			last_len = len;
+		}
+		if (line_has(l, len, "ERROR:  ") ||
+		    line_has(l, len, "FATAL:  ")) {
+			why = l;
+			why_len = len;
+		}
+		l += len;
+		if (*l == '\n')
+			l++;
+	}
+	if (!why) {
+		why = last;
+		why_len = last_len;
+	}
+	if (why)
+		snprintf(out, cap, "%.*s", (int)why_len, why);
 }
 
 int child_finish(struct child *c, char *why, size_t whylen)

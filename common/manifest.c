@@ -32,6 +32,22 @@ static void esc(const char *in, char *out, size_t cap)
 	out[o] = '\0';
 }
 
+/* One field of a space-separated value: spaces escaped too. */
+static void esc_word(const char *in, char *out, size_t cap)
+{
+	char tmp[200];
+	size_t o = 0;
+
+	esc(in, tmp, sizeof(tmp));
+	for (const char *p = tmp; *p && o + 4 < cap; p++) {
+		if (*p == ' ')
+			o += (size_t)snprintf(out + o, cap - o, "%%20");
+		else
+			out[o++] = *p;
+	}
+	out[o] = '\0';
+}
+
 static void unesc(const char *in, char *out, size_t cap)
 {
 	size_t o = 0;
@@ -64,6 +80,32 @@ int manifest_add_table(struct manifest *m, const char *name, int64_t rows)
 		return -1;
 	m->ntables++;
 	return 0;
+}
+
+int manifest_add_extension(struct manifest *m, const char *name,
+			   const char *version, const char *schema)
+{
+	struct manifest_ext *e;
+
+	if (m->nextensions >= MANIFEST_MAX_EXTENSIONS ||
+	    strlen(name) >= sizeof(e->name) ||
+	    strlen(version) >= sizeof(e->version) ||
+	    strlen(schema) >= sizeof(e->schema))
+		return -1;
+	e = &m->extensions[m->nextensions++];
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	snprintf(e->version, sizeof(e->version), "%s", version);
+	snprintf(e->schema, sizeof(e->schema), "%s", schema);
+	return 0;
+}
+
+const struct manifest_ext *manifest_extension(const struct manifest *m,
+					      const char *name)
+{
+	for (int i = 0; i < m->nextensions; i++)
+		if (strcmp(m->extensions[i].name, name) == 0)
+			return &m->extensions[i];
+	return NULL;
 }
 
 void manifest_free(struct manifest *m)
@@ -114,6 +156,15 @@ int manifest_write(const char *dir, const struct manifest *m)
 		PUT("t%05d = %" PRId64 " %s\n", i + 1, m->table_rows[i].rows,
 		    e);
 	}
+	if (m->nextensions > 0)
+		PUT("\n[extensions]\n");
+	for (int i = 0; i < m->nextensions; i++) {
+		char n[200], v[200], sc[200];
+		esc_word(m->extensions[i].name, n, sizeof(n));
+		esc_word(m->extensions[i].version, v, sizeof(v));
+		esc_word(m->extensions[i].schema, sc, sizeof(sc));
+		PUT("e%02d = %s %s %s\n", i + 1, n, v, sc);
+	}
 	proto_manifest_name(m->file, name, sizeof(name));
 	rc = o < cap ? fs_write_atomic(dir, name, buf, o) : -1;
 	free(buf);
@@ -156,6 +207,36 @@ static int read_tables(dictionary *d, struct manifest *m)
 	}
 	free(keys);
 	return 0;
+}
+
+/* [extensions] eNN = name version schema; a malformed line is an error:
+ * a restore must not go ahead without an extension the backup needs. */
+static int read_extensions(dictionary *d, struct manifest *m)
+{
+	int nk = iniparser_getsecnkeys(d, "extensions"), rc = 0;
+	const char **keys;
+
+	if (nk <= 0)
+		return 0;
+	keys = calloc((size_t)nk, sizeof(*keys));
+	if (!keys || !iniparser_getseckeys(d, "extensions", keys)) {
+		free(keys);
+		return -1;
+	}
+	for (int i = 0; i < nk && rc == 0; i++) {
+		char f[3][200], n[64], v[64], sc[64];
+		if (sscanf(ini_get(d, keys[i], ""), "%199s %199s %199s", f[0],
+			   f[1], f[2]) != 3) {
+			rc = -1;
+			break;
+		}
+		unesc(f[0], n, sizeof(n));
+		unesc(f[1], v, sizeof(v));
+		unesc(f[2], sc, sizeof(sc));
+		rc = manifest_add_extension(m, n, v, sc);
+	}
+	free(keys);
+	return rc;
 }
 
 static int manifest_quiet(const char *fmt, ...)
@@ -217,6 +298,14 @@ int manifest_read(const char *dir, const char *backup_file, struct manifest *m,
 		iniparser_freedict(d);
 		manifest_free(m);
 		snprintf(err, errlen, "out of memory reading '%s'", name);
+		return -1;
+	}
+	if (read_extensions(d, m) < 0) {
+		iniparser_freedict(d);
+		manifest_free(m);
+		snprintf(err, errlen,
+			 "manifest '%s' has a malformed [extensions] section",
+			 name);
 		return -1;
 	}
 	iniparser_freedict(d);

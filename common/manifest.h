@@ -24,6 +24,12 @@ struct manifest_table {
 	int64_t rows;
 };
 
+/* An extension of the database at backup time (pg_extension). */
+struct manifest_ext {
+	char name[64], version[64], schema[64];
+};
+#define MANIFEST_MAX_EXTENSIONS 64
+
 struct manifest {
 	char file[256];
 	char kind[16];	 /* database | globals */
@@ -49,6 +55,8 @@ struct manifest {
 	char reason[256];
 	int ntables;
 	struct manifest_table *table_rows;
+	int nextensions;
+	struct manifest_ext extensions[MANIFEST_MAX_EXTENSIONS];
 };
 
 int manifest_write(const char *dir, const struct manifest *m);
@@ -57,6 +65,12 @@ int manifest_read(const char *dir, const char *backup_file, struct manifest *m,
 		  char *err, size_t errlen);
 void manifest_free(struct manifest *m);
 int manifest_add_table(struct manifest *m, const char *name, int64_t rows);
+/* -1 when MANIFEST_MAX_EXTENSIONS are recorded already, or a field does not
+ * fit: the backup must then fail loudly, not lose one. */
+int manifest_add_extension(struct manifest *m, const char *name,
+			   const char *version, const char *schema);
+const struct manifest_ext *manifest_extension(const struct manifest *m,
+					      const char *name);
 bool manifest_usable_status(const struct manifest *m);
 /* The file matches the manifest's size and SHA-256 now (any status). */
 int manifest_check_file(const char *dir, const struct manifest *m, char *err,

@@ -297,3 +297,17 @@ void status_recovery_write(const char *dir, const char *result,
 		 (long long)rto_ms, why, total + 1);
 	fs_write_atomic(dir, STATUS_RESTORER, buf, strlen(buf));
 }
+
+int status_recovery_read(const char *dir, char *result, size_t rcap,
+			 char *backup, size_t bcap, int *total)
+{
+	dictionary *d = ini_load(dir, STATUS_RESTORER);
+
+	copy_key(d, "recovery:result", result, rcap);
+	copy_key(d, "recovery:backup", backup, bcap);
+	*total = (int)ini_get_int(d, "recovery:total", 0);
+	if (!d)
+		return -1;
+	iniparser_freedict(d);
+	return 0;
+}

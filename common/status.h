@@ -75,6 +75,10 @@ long status_backup_age(const struct pgw_status *st);
 /* Write metrics.prom (Prometheus text format) atomically. 0 or -1. */
 int status_write_metrics(const char *dir, const struct pgw_status *st);
 /* For the restorer: record the outcome of a recovery. */
+/* Its reader: the last recovery's result and backup ("" when none) and
+ * how many recoveries were recorded (0 when none). */
+int status_recovery_read(const char *dir, char *result, size_t rcap,
+			 char *backup, size_t bcap, int *total);
 void status_recovery_write(const char *dir, const char *result,
 			   const char *backup, int64_t rto_ms,
 			   const char *reason);

@@ -223,6 +223,38 @@ static int facts_open(const char *db, struct db_facts *f, char *why,
 	return 0;
 }
 
+/* Every extension with its version and schema, in pg_dump's snapshot: a
+ * restore creates the ones that need a procedure at exactly this version
+ * (docs/EXTENSIONS.md). */
+static int record_extensions(PGconn *conn, struct manifest *m, char *why,
+			     size_t whylen)
+{
+	char err[512];
+	PGresult *res = pg_query(
+		conn,
+		"SELECT e.extname, e.extversion, n.nspname FROM "
+		"pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON "
+		"n.oid = e.extnamespace ORDER BY 1",
+		0, NULL, err, sizeof(err));
+	int rc = 0;
+
+	if (!res) {
+		snprintf(why, whylen, "unable to list extensions: %s", err);
+		return -1;
+	}
+	for (int i = 0; i < PQntuples(res) && rc == 0; i++)
+		if ((rc = manifest_add_extension(m, PQgetvalue(res, i, 0),
+						 PQgetvalue(res, i, 1),
+						 PQgetvalue(res, i, 2))) < 0)
+			snprintf(why, whylen,
+				 "the database has more than %d extensions (or "
+				 "a name too long): the manifest cannot record "
+				 "them",
+				 MANIFEST_MAX_EXTENSIONS);
+	PQclear(res);
+	return rc;
+}
+
 static void facts_close(struct db_facts *f)
 {
 	if (f->conn)
@@ -490,7 +522,9 @@ int backup_database(const struct backup_ctx *ctx, const char *db,
 		tool_version(ctx->cfg, "pg_dump", j.m.pg_dump_version,
 			     sizeof(j.m.pg_dump_version));
 		j.m.database_size = f.size;
-		if (stream_tool(&j, argv, r->error, sizeof(r->error)) == 0) {
+		if (record_extensions(f.conn, &j.m, r->error,
+				      sizeof(r->error)) == 0 &&
+		    stream_tool(&j, argv, r->error, sizeof(r->error)) == 0) {
 			dumpscan_finish(&j.st.scan);
 			j.m.tables = j.st.scan.tables;
 			if (check_dump(&j, &f, r->error, sizeof(r->error)) ==

@@ -13,6 +13,7 @@
 #include "pgenv.h"
 #include "probe.h"
 #include "proto.h"
+#include "status.h"
 #include "tm.h"
 
 /* pgwarden-db rewrites server.status at least every 5 s */
@@ -157,6 +158,45 @@ void health_indicator(const struct pgw_config *c, struct health_state *s,
 		 "to confirm it");
 }
 
+/* "Recovered" means the data is back: only a restore from a backup is
+ * verified, against what its manifest promised; a reset or a failure has
+ * its own CRITICAL from the restorer and gets no SUCCESS here. */
+static void recovery_ended(const struct pgw_config *c, struct health_state *s,
+			   const struct check_result *r, const char *result,
+			   const char *backup)
+{
+	char why[512];
+
+	s->alerted_down = !r->ok;
+	if (strcmp(result, "restored") != 0 || !backup[0]) {
+		log_warn("recovery ended with result '%s': not verified as "
+			 "recovered",
+			 result[0] ? result : "unknown");
+		return;
+	}
+	if (!r->ok) {
+		alert_emit(ALERT_CRITICAL, "recovery-unhealthy",
+			   "Database Alert",
+			   "Recovery finished but the database is still "
+			   "unhealthy",
+			   r->what);
+		return;
+	}
+	if (probe_restored(c, backup, why, sizeof(why)) < 0) {
+		s->alerted_down = true;
+		alert_emit(ALERT_CRITICAL, "recovery-unhealthy",
+			   "Database Alert",
+			   "Recovery finished but the database does not hold "
+			   "what the backup promised",
+			   why);
+		return;
+	}
+	alert_emit(ALERT_SUCCESS, "recovery-verified", "Database Alert",
+		   "Recovery finished: the database passes every check and "
+		   "holds what the backup promised",
+		   backup);
+}
+
 /* A failure that a restore would not mend: told once per episode, never
  * counted, and the count of real failures is left as it was. */
 static void note_uncounted(const struct pgw_config *c, struct health_state *s,
@@ -178,28 +218,25 @@ void health_decide(const struct pgw_config *c, struct health_state *s,
 		   const struct check_result *r)
 {
 	bool recovering = proto_recovery_active(c->backup_dir);
+	char result[32], backup[256];
+	int total;
 
+	/* a recovery ended when the restorer recorded one more: a quick one
+	 * may start and end between two checks */
+	status_recovery_read(c->backup_dir, result, sizeof(result), backup,
+			     sizeof(backup), &total);
+	if (s->recoveries_seen < 0)
+		s->recoveries_seen = total;
 	if (recovering) {
 		s->recovering = true;
 		s->failures = 0;
 		log_info("recovery in progress: failures are not counted");
 		return;
 	}
-	if (s->recovering) {
-		s->recovering = false;
-		s->alerted_down = !r->ok;
-		if (r->ok)
-			alert_emit(ALERT_SUCCESS, "recovery-verified",
-				   "Database Alert",
-				   "Recovery finished and the database passes "
-				   "every check",
-				   NULL);
-		else
-			alert_emit(ALERT_CRITICAL, "recovery-unhealthy",
-				   "Database Alert",
-				   "Recovery finished but the database is "
-				   "still unhealthy",
-				   r->what);
+	s->recovering = false;
+	if (total != s->recoveries_seen) {
+		s->recoveries_seen = total;
+		recovery_ended(c, s, r, result, backup);
 	}
 	s->passed_in_row = r->ok ? s->passed_in_row + 1 : 0;
 	if (!r->ok && !check_class_info(r->cls)->counts) {
@@ -260,6 +297,7 @@ int health_state_load(const char *dir, struct health_state *s)
 	memset(s, 0, sizeof(*s));
 	s->checksum_failures = -1;
 	s->last_ok = true;
+	s->recoveries_seen = -1;
 	if (fs_size(dir, PROTO_MONITOR_STATE) < 0)
 		return 0;
 	d = iniparser_load(fs_join(path, dir, PROTO_MONITOR_STATE));
@@ -271,6 +309,7 @@ int health_state_load(const char *dir, struct health_state *s)
 		memset(s, 0, sizeof(*s));
 		s->checksum_failures = -1;
 		s->last_ok = true;
+		s->recoveries_seen = -1;
 		rc = -1;
 	} else {
 		s->checksum_failures =

@@ -36,6 +36,7 @@ struct health_state {
 	bool backup_stale;	   /* the stale-backup CRITICAL went out */
 	enum check_class notice;   /* uncounted class alerted, CHECK_OK none */
 	long passed_in_row;	   /* checks passed in a row (not persisted) */
+	int recoveries_seen;	   /* restorer.status total, -1 not read yet */
 };
 
 struct check_result {

@@ -70,3 +70,22 @@ int probe_db_name(const struct pgw_config *c, long oid, char *name, size_t cap)
 	name[strcspn(name, "\n")] = '\0';
 	return name[0] ? 0 : -1;
 }
+
+int probe_restored(const struct pgw_config *c, const char *backup, char *why,
+		   size_t cap)
+{
+	char timeout[16], cwhy[256];
+	const char *argv[] = {probe_path(), "restored",	   pg_target_db(c),
+			      timeout,	    c->backup_dir, backup,
+			      NULL};
+
+	snprintf(timeout, sizeof(timeout), "%d", c->check_timeout);
+	why[0] = '\0';
+	if (child_run_for(argv, why, cap, c->check_timeout * 20000 + 2000, cwhy,
+			  sizeof(cwhy)) == 0)
+		return 0;
+	why[strcspn(why, "\n")] = '\0';
+	if (!why[0])
+		snprintf(why, cap, "%s", cwhy);
+	return -1;
+}

@@ -18,4 +18,9 @@ int probe_check(const struct pgw_config *c, struct probe_result *r);
 /* The name of database oid; -1 when it cannot be learnt now. */
 int probe_db_name(const struct pgw_config *c, long oid, char *name, size_t cap);
 
+/* After a recovery from backup: 0 when the database holds what its
+ * manifest promised, -1 with why (pgwarden-probe restored). */
+int probe_restored(const struct pgw_config *c, const char *backup, char *why,
+		   size_t cap);
+
 #endif

@@ -3,12 +3,16 @@
  *   pgwarden-probe check DB TIMEOUT_S MIGRATIONS_DIR MIGRATIONS_TABLE
  *                        HEARTBEAT (database | off)
  *   pgwarden-probe dbname DB OID      the name of database OID (via DB)
+ *   pgwarden-probe restored DB TIMEOUT_S DIR BACKUP
+ *                        DB holds what BACKUP's manifest promised
+ *                        (restored.h); the reason on stdout when not
  * Exit 0 when it could answer, 1 when not, 3 on bad arguments. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
+#include "restored.h"
 #include "exitcode.h"
 #include "pg.h"
 
@@ -47,6 +51,16 @@ int main(int argc, char **argv)
 		check_run(&a, &o);
 		probe_result_print(&o, stdout);
 		return PGW_EXIT_OK;
+	}
+	if (argc == 6 && strcmp(argv[1], "restored") == 0) {
+		char why[512];
+		if (atoi(argv[3]) <= 0)
+			return PGW_EXIT_USAGE;
+		if (restored_check(argv[2], atoi(argv[3]), argv[4], argv[5],
+				   why, sizeof(why)) == 0)
+			return PGW_EXIT_OK;
+		printf("%s\n", why);
+		return PGW_EXIT_FAILURE;
 	}
 	if (argc == 4 && strcmp(argv[1], "dbname") == 0)
 		return db_name(argv[2], argv[3]);

@@ -29,7 +29,18 @@ struct recovery {
 	PGconn *admin;
 	const char *result; /* for restorer.status: restored | fresh-reset */
 	char used[256];	    /* the backup restored */
+	int seen;	    /* backups of the target found, any state */
+	char tried[ALERT_DETAILS_MAX - 512]; /* each backup tried, and why */
 };
+
+/* One line per backup tried, for the alert that asks for a person. */
+static void note_tried(struct recovery *r, const char *file, const char *err)
+{
+	size_t o = strlen(r->tried);
+
+	snprintf(r->tried + o, sizeof(r->tried) - o, "• %s: %.400s\n", file,
+		 err);
+}
 
 static void marker_update(struct recovery *r, const char *phase,
 			  const char *backup)
@@ -64,6 +75,7 @@ static int try_backup(struct recovery *r, const struct manifest *m, char *err,
 {
 	char aside[128], stamp[32];
 	struct copy_tags tags;
+	bool server_fault = false;
 
 	copy_tags_init(&tags);
 	snprintf(r->tmp, sizeof(r->tmp), "%s%s", TMP_DB_PREFIX,
@@ -72,7 +84,8 @@ static int try_backup(struct recovery *r, const struct manifest *m, char *err,
 	if (db_drop(r->admin, r->tmp, err, errlen) < 0 ||
 	    db_create_like(r->admin, r->tmp, r->target, err, errlen) < 0)
 		return -1;
-	if (restore_into(r->ctx, m->file, r->tmp, 1, &tags, err, errlen) < 0 ||
+	if (restore_database(r->ctx, m, r->tmp, &tags, &server_fault, err,
+			     errlen) < 0 ||
 	    (marker_update(r, "verifying", m->file),
 	     restore_verify(r->ctx, r->tmp, m, &tags, err, errlen) < 0)) {
 		char e2[256];
@@ -129,6 +142,7 @@ static int restore_newest(struct recovery *r, const char *only)
 		    strcmp(list[i].name.database, r->target) != 0 ||
 		    (only && strcmp(list[i].file, only) != 0))
 			continue;
+		r->seen++;
 		if (manifest_read(r->ctx->cfg->backup_dir, list[i].file, &m,
 				  err, sizeof(err)) < 0 ||
 		    manifest_check(r->ctx->cfg->backup_dir, &m, err,
@@ -136,6 +150,7 @@ static int restore_newest(struct recovery *r, const char *only)
 			if (m.file[0])
 				manifest_free(&m);
 			log_warn("skipping backup '%s': %s", list[i].file, err);
+			note_tried(r, list[i].file, err);
 			alert_emit(
 				ALERT_WARNING, "backup-skipped",
 				"Database Recovery",
@@ -148,6 +163,7 @@ static int restore_newest(struct recovery *r, const char *only)
 			done = 0;
 		} else if (!*r->ctx->stop) {
 			log_error("restore from '%s' failed: %s", m.file, err);
+			note_tried(r, m.file, err);
 			alert_emit(ALERT_ERROR, "restore-failed",
 				   "Database Recovery",
 				   "Restoring a backup failed; trying the next "
@@ -210,6 +226,32 @@ static int fresh_reset(struct recovery *r)
 		   NULL);
 	r->result = "fresh-reset";
 	return 0;
+}
+
+/* fresh_reset: no-backups (only when no backup of the target was ever
+ * taken), always, never. A reset replaces data; backups that exist but do
+ * not restore need a person, not an empty database. */
+static bool reset_allowed(const struct recovery *r)
+{
+	const char *p = r->ctx->cfg->fresh_reset;
+
+	if (strcmp(p, "always") == 0)
+		return true;
+	return strcmp(p, "no-backups") == 0 && r->seen == 0;
+}
+
+static void alert_person_needed(struct recovery *r)
+{
+	char msg[512];
+
+	snprintf(msg, sizeof(msg),
+		 "No backup of '%s' could be restored (%d found): the database "
+		 "was left as it is, and no reset was done (fresh_reset = %s). "
+		 "A person is needed.",
+		 r->target, r->seen, r->ctx->cfg->fresh_reset);
+	log_error("%s", msg);
+	alert_emit(ALERT_CRITICAL, "recovery-needs-person", "Database Recovery",
+		   msg, r->tried[0] ? r->tried : "no backup was tried");
 }
 
 /* Wait for the server; ask pgwarden-db to re-initialise it when it cannot
@@ -304,8 +346,10 @@ static int recover_body(struct recovery *r, const char *backup)
 		log_warn("no valid globals backup: roles other than the "
 			 "superuser are missing");
 	rc = restore_newest(r, backup);
-	if (rc < 0 && !*r->ctx->stop && !backup)
+	if (rc < 0 && !*r->ctx->stop && !backup && reset_allowed(r))
 		rc = fresh_reset(r);
+	else if (rc < 0 && !*r->ctx->stop && !backup)
+		alert_person_needed(r);
 	else if (rc < 0 && backup)
 		alert_emit(ALERT_ERROR, "recovery-failed", "Database Recovery",
 			   "Recovery from the requested backup failed; nothing "

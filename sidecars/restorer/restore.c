@@ -12,6 +12,7 @@
 
 #include "catalog.h"
 #include "child.h"
+#include "extproc.h"
 #include "bfile.h"
 #include "fs.h"
 #include "gz.h"
@@ -211,6 +212,9 @@ static void psql_argv(const char *argv[], const char *psql,
 			"-q"; /* with tags wanted, they are the row counts */
 	argv[a++] = "-v";
 	argv[a++] = on_error_stop ? "ON_ERROR_STOP=1" : "ON_ERROR_STOP=0";
+	/* "ERROR:  42704: ...": the SQLSTATE tells whose fault it was */
+	argv[a++] = "-v";
+	argv[a++] = "VERBOSITY=verbose";
 	if (on_error_stop)
 		argv[a++] = "--single-transaction";
 	argv[a++] = "-d";
@@ -223,7 +227,7 @@ int restore_into(const struct restore_ctx *ctx, const char *file,
 		 char *err, size_t errlen)
 {
 	char psql[PATH_MAX], conninfo[512], gzerr[256], cerr[512];
-	const char *argv[12];
+	const char *argv[14];
 	struct child c;
 	struct feed f = {-1, ctx->stop, false};
 	struct tag_reader reader;
@@ -273,6 +277,49 @@ int restore_into(const struct restore_ctx *ctx, const char *file,
 	}
 	tag_reader_join(&reader);
 	return rc;
+}
+
+/* SQLSTATE classes that mean the dump itself is wrong: data the table
+ * cannot take, SQL that does not parse or names what the dump never made.
+ * Everything else (a missing role or extension, a procedure's refusal, an
+ * internal error, a lost connection) is the server's or pgwarden's. */
+static bool file_fault(const char *err)
+{
+	static const char *const codes[] = {"22",    "23",    "42601",
+					    "42P01", "42703", "42883"};
+	const char *e = strstr(err, "ERROR:  ");
+
+	if (strstr(err, "connection to server") ||
+	    strstr(err, "server closed the connection"))
+		return false;
+	if (!e) /* no SQL error: the file did not read back, or psql died */
+		return true;
+	e += strlen("ERROR:  ");
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+		if (strncmp(e, codes[i], strlen(codes[i])) == 0)
+			return true;
+	return false;
+}
+
+int restore_database(const struct restore_ctx *ctx, const struct manifest *m,
+		     const char *db, struct copy_tags *tags, bool *server_fault,
+		     char *err, size_t errlen)
+{
+	struct ext_session s;
+	char e2[512];
+
+	if (ext_prepare(ctx->cfg, db, m, &s, server_fault, err, errlen) < 0)
+		return -1;
+	if (restore_into(ctx, m->file, db, 1, tags, err, errlen) < 0) {
+		*server_fault = !file_fault(err);
+		ext_finish(&s, e2, sizeof(e2));
+		return -1;
+	}
+	if (ext_finish(&s, err, errlen) < 0) {
+		*server_fault = true;
+		return -1;
+	}
+	return 0;
 }
 
 /* The rows the server reported loading, against the manifest. 1 when they

@@ -17,6 +17,7 @@
 
 #include <libpq-fe.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "cfg.h"
@@ -49,6 +50,15 @@ int db_drop_leftovers(PGconn *admin);
 int restore_into(const struct restore_ctx *ctx, const char *file,
 		 const char *db, int on_error_stop, struct copy_tags *tags,
 		 char *err, size_t errlen);
+/* A database backup into db, with the restore procedure of every
+ * extension that needs one (extproc.h), psql in one transaction. On -1,
+ * server_fault says whether the server or pgwarden's procedure is to
+ * blame (a missing role, extension or version, a procedure's refusal, a
+ * lost connection) rather than the file (data or SQL the dump should not
+ * hold, a stream that does not read back). */
+int restore_database(const struct restore_ctx *ctx, const struct manifest *m,
+		     const char *db, struct copy_tags *tags, bool *server_fault,
+		     char *err, size_t errlen);
 /* The newest globals backup whose manifest and checksum hold, restored
  * into the server (errors such as "role exists" tolerated). 0 or -1. */
 int restore_newest_globals(const struct restore_ctx *ctx);

@@ -40,7 +40,7 @@ static int check_file(const char *dir, const struct crypt_key *key,
 
 static bool missing_role(const char *err)
 {
-	const char *r = strstr(err, "ERROR:  role \"");
+	const char *r = strstr(err, "ERROR:  42704: role \"");
 
 	return r && strstr(r, "\" does not exist") != NULL;
 }
@@ -53,6 +53,7 @@ static int drill(const struct restore_ctx *ctx, PGconn *admin,
 	char scratch[64], stamp[32], err[1024], e2[256];
 	struct copy_tags tags;
 	int64_t t0 = tm_mono_ms();
+	bool server_fault = false;
 	int rc;
 
 	copy_tags_init(&tags);
@@ -65,7 +66,8 @@ static int drill(const struct restore_ctx *ctx, PGconn *admin,
 		return -2; /* not the backup's fault */
 	}
 	child_set_low_priority(1);
-	rc = restore_into(ctx, m->file, scratch, 1, &tags, err, sizeof(err));
+	rc = restore_database(ctx, m, scratch, &tags, &server_fault, err,
+			      sizeof(err));
 	child_set_low_priority(0);
 	if (rc < 0 && missing_role(err)) {
 		/* the backup is sound; this server lacks a role it names (a
@@ -73,6 +75,12 @@ static int drill(const struct restore_ctx *ctx, PGconn *admin,
 		snprintf(why, whylen,
 			 "the backup needs a role this server no longer has: "
 			 "%s",
+			 err);
+		rc = -2;
+	} else if (rc < 0 && server_fault) {
+		/* the file is sound: this server, or pgwarden's procedure,
+		 * cannot restore it here */
+		snprintf(why, whylen, "the backup cannot be restored here: %s",
 			 err);
 		rc = -2;
 	} else if (rc < 0)

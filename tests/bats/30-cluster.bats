@@ -71,3 +71,20 @@ start_as_postgres() {
 	[ "$(pg_sql 'SHOW data_checksums')" = on ]
 	ls "$BACKUPS"/alert-*-WARNING-cluster-reinit
 }
+
+@test "re-init with an extension that needs its restore procedure (pgw_tsdemo): every row and catalog row comes back" {
+	ext_install pgw_tsdemo
+	PGDATABASE=app pg_sql "CREATE EXTENSION pgw_tsdemo; CREATE TABLE m (v int); SELECT pgw_tsdemo_create_hypertable('m'); INSERT INTO m SELECT generate_series(1, 3000)"
+	runuser -u postgres --preserve-environment -- "$BIN/pgwarden-backupper" --once 2>/dev/null
+	PGWARDEN_RESTORE_PROCEDURES=pgw_tsdemo start_as_postgres restorer
+	dd if=/dev/urandom of="$PGW_CLUSTER/data/global/pg_control" bs=512 count=1 conv=notrunc status=none
+	kill -9 "$(postmaster_pid)"
+	wait_for "grep -q 'state = failed' $BACKUPS/server.status" 60
+	runuser -u postgres -- touch "$BACKUPS/request-restore"
+	wait_for "ls $BACKUPS/alert-*-SUCCESS-recovery" 120
+	[ "$(PGDATABASE=app pg_sql 'SELECT count(*) FROM m')" = 3000 ]
+	[ "$(PGDATABASE=app pg_sql 'SELECT count(*) FROM pgw_tsdemo_catalog')" = 1 ]
+	[ "$(PGDATABASE=app pg_sql 'SELECT count(*) FROM t')" = 10000 ]
+	grep -q 'restore procedure begun' "$BACKUPS/recovery.log"
+	ext_uninstall pgw_tsdemo
+}

@@ -72,3 +72,13 @@ pg_teardown() {
 	[ -f "$dir/data/postmaster.pid" ] && pg_stop "$dir"
 	rm -rf "$dir"
 }
+
+# ext_install NAME [VERSIONS_GLOB]: copy a test extension of tests/lib/ext
+# into the server's extension directory; ext_uninstall NAME removes it.
+pg_extdir() { echo "$("$PG_BINDIR/pg_config" --sharedir 2>/dev/null || pg_config --sharedir)/extension"; }
+ext_install() {
+	local src
+	src=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/ext
+	cp "$src/$1.control" "$src/$1"--*.sql "$(pg_extdir)/"
+}
+ext_uninstall() { rm -f "$(pg_extdir)/$1.control" "$(pg_extdir)/$1"--*.sql; }
