@@ -148,6 +148,29 @@ int pg_value_int64(PGconn *conn, const char *sql, int64_t *out, char *err,
 	return 0;
 }
 
+int pg_table_ref(PGconn *conn, const char *name, char *out, size_t cap,
+		 char *err, size_t errlen)
+{
+	const char *params[] = {name};
+	PGresult *res = pg_query(conn, "SELECT to_regclass($1)::text", 1,
+				 params, err, errlen);
+	int rc = 0;
+
+	if (!res)
+		return -1;
+	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0)) {
+		if (strlen(PQgetvalue(res, 0, 0)) >= cap) {
+			snprintf(err, errlen, "table name too long");
+			rc = -1;
+		} else {
+			snprintf(out, cap, "%s", PQgetvalue(res, 0, 0));
+			rc = 1;
+		}
+	}
+	PQclear(res);
+	return rc;
+}
+
 static int pg_quote(char *q, char *out, size_t cap)
 {
 	int rc = -1;

@@ -40,6 +40,12 @@ PGresult *pg_query(PGconn *conn, const char *sql, int nparams,
 /* The SQLSTATE of this thread's last failed pg_exec/pg_value/pg_query
  * ("" when the failure came without one, such as a lost connection). */
 const char *pg_last_sqlstate(void);
+/* A table named by text from outside (a manifest: "schema.table" as
+ * pg_dump quoted it) resolved by the server with to_regclass($1), a
+ * parameter: out gets the server's own quoted name, safe to put in SQL.
+ * 1 found, 0 no such table, -1 error (err). Never paste such a name. */
+int pg_table_ref(PGconn *conn, const char *name, char *out, size_t cap,
+		 char *err, size_t errlen);
 /* Quote an identifier/literal into out with libpq escaping. -1 on error. */
 int pg_quote_ident(PGconn *conn, const char *ident, char *out, size_t cap);
 int pg_quote_literal(PGconn *conn, const char *lit, char *out, size_t cap);

@@ -35,26 +35,21 @@ static int check_extensions(PGconn *conn, const struct manifest *m, char *why,
 /* Does table name (as the dump wrote it) exist and hold a row? */
 static int has_rows(PGconn *conn, const char *name, char *why, size_t whylen)
 {
-	const char *params[] = {name};
-	char err[256], sql[600];
-	PGresult *res = pg_query(conn,
-				 "SELECT format('SELECT EXISTS (SELECT 1 FROM "
-				 "%s)', to_regclass($1))",
-				 1, params, err, sizeof(err));
+	char err[256], ref[600], sql[700], v[8];
+	int found =
+		pg_table_ref(conn, name, ref, sizeof(ref), err, sizeof(err));
 
-	if (!res || PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
+	if (found <= 0) {
 		snprintf(why, whylen, "table %s is missing%s%s", name,
-			 res ? "" : ": ", res ? "" : err);
-		PQclear(res);
+			 found < 0 ? ": " : "", found < 0 ? err : "");
 		return -1;
 	}
-	snprintf(sql, sizeof(sql), "%s", PQgetvalue(res, 0, 0));
-	PQclear(res);
-	if (pg_value(conn, sql, err, 8, err, sizeof(err)) < 0) {
+	snprintf(sql, sizeof(sql), "SELECT EXISTS (SELECT 1 FROM %s)", ref);
+	if (pg_value(conn, sql, v, sizeof(v), err, sizeof(err)) < 0) {
 		snprintf(why, whylen, "table %s: %s", name, err);
 		return -1;
 	}
-	if (strcmp(err, "t") != 0) {
+	if (strcmp(v, "t") != 0) {
 		snprintf(why, whylen,
 			 "table %s is empty, the backup had rows in it", name);
 		return -1;

@@ -356,18 +356,27 @@ static int check_copy_tags(const struct manifest *m,
 static int read_tables(PGconn *conn, const struct manifest *m, bool count,
 		       char *err, size_t errlen)
 {
-	char e[512], sql[1400];
+	char e[512], sql[1400], ref[1100];
 	int64_t n;
 
 	for (int i = 0; i < m->ntables; i++) {
 		const char *t = m->table_rows[i].name;
 		int64_t want = m->table_rows[i].rows;
-		/* the name is as pg_dump quoted it, so it is valid SQL as is */
+		/* the manifest is not trusted to be SQL: the server resolves
+		 * the name as a parameter (docs/THREATS.md) */
+		int found =
+			pg_table_ref(conn, t, ref, sizeof(ref), e, sizeof(e));
+		if (found <= 0) {
+			snprintf(err, errlen, "table %s: %s", t,
+				 found == 0 ? "not in the restored database"
+					    : e);
+			return -1;
+		}
 		snprintf(sql, sizeof(sql),
 			 count ? "SELECT count(*) FROM %s"
 			       : "SELECT count(*) FROM (SELECT 1 FROM %s LIMIT "
 				 "1) s",
-			 t);
+			 ref);
 		if (pg_value_int64(conn, sql, &n, e, sizeof(e)) < 0) {
 			snprintf(err, errlen, "table %s: %s", t, e);
 			return -1;

@@ -158,3 +158,17 @@ refresh_manifest() { # after editing the file on purpose: size and sha match aga
 	[ "$(mkey "$f.manifest" status)" = valid ]
 	[ -z "$(pg_sql "SELECT rolname FROM pg_roles WHERE rolname = 'drill_owner'")" ]
 }
+
+@test "a manifest whose table name carries SQL: nothing of it runs, the drill refuses the backup" {
+	take_backup
+	b=$(newest)
+	grep -qE '^t00001 = 20000 public\.t$' "$b.manifest"
+	# ';' is written %3B in a manifest (see common/manifest.c)
+	sed -i "s|^t00001 = 20000 public\.t\$|t00001 = 20000 public.t) s%3B COPY (SELECT 1) TO PROGRAM 'touch $BACKUPS.pwned'%3B SELECT count(*) FROM (SELECT 1 FROM public.t|" "$b.manifest"
+	grep -q 'TO PROGRAM' "$b.manifest"
+	start_sidecar restorer
+	touch "$BACKUPS/request-verify"
+	wait_for "grep -q 'status = failed' $b.manifest" 60
+	grep -qE 'reason = .*(invalid name syntax|not in the restored database)' "$b.manifest"
+	[ ! -e "$BACKUPS.pwned" ]
+}
