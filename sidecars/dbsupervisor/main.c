@@ -1,4 +1,7 @@
 /* pgwarden-db: supervises postgres in the db container (see server.h). */
+#include <string.h>
+
+#include "alert.h"
 #include "daemon.h"
 #include "exitcode.h"
 #include "log.h"
@@ -6,6 +9,41 @@
 #include "server.h"
 #include "sig.h"
 #include "tm.h"
+
+/* A re-init moves PGDATA aside: parsed strictly, and refused while the
+ * server runs and answers unless the request says force=yes. Raw request
+ * bytes never reach a log line or an alert. */
+static void on_reinit_request(struct server *s, const struct daemon *d,
+			      const char *content)
+{
+	static const char *const allowed[] = {"reason", "force", NULL};
+	struct request_kv kv[4];
+	char err[256];
+	int n = proto_request_parse(content, allowed, NULL, kv, 4, err,
+				    sizeof(err));
+	const char *reason, *force;
+
+	if (n < 0) {
+		log_error("request-reinit refused: %s", err);
+		alert_emit(ALERT_ERROR, "request-rejected", "Request rejected",
+			   "A request-reinit was refused: it is not a valid "
+			   "request; the cluster was not touched",
+			   err);
+		return;
+	}
+	reason = proto_request_get(kv, n, "reason");
+	force = proto_request_get(kv, n, "force");
+	if (s->running && s->ready && !(force && strcmp(force, "yes") == 0)) {
+		log_error("request-reinit refused: the server is running and "
+			  "answering (force=yes overrides)");
+		alert_emit(ALERT_ERROR, "reinit-refused", "Request rejected",
+			   "A cluster re-init was refused: the server is "
+			   "running and answering; nothing was touched",
+			   reason ? reason : "no reason given");
+		return;
+	}
+	server_reinit(s, d, reason ? reason : "requested");
+}
 
 int main(int argc, char **argv)
 {
@@ -23,7 +61,7 @@ int main(int argc, char **argv)
 		server_tick(&s, &d);
 		if (daemon_take_request(&d, PROTO_REQ_REINIT, req, sizeof(req),
 					&wake) == REQ_CLAIMED)
-			server_reinit(&s, &d, req[0] ? req : "requested");
+			on_reinit_request(&s, &d, req);
 		if (tm_mono_ms() - last_status >= 5000) {
 			server_write_status(&s, &d);
 			last_status = tm_mono_ms();

@@ -88,3 +88,19 @@ start_as_postgres() {
 	grep -q 'restore procedure begun' "$BACKUPS/recovery.log"
 	ext_uninstall pgw_tsdemo
 }
+
+@test "garbage in request-reinit, or a re-init of a serving cluster without force: refused, PGDATA untouched, no raw bytes in the alert" {
+	head -c 300 /dev/urandom >"$BACKUPS/.g"
+	chown postgres "$BACKUPS/.g"
+	mv "$BACKUPS/.g" "$BACKUPS/request-reinit"
+	wait_for "ls $BACKUPS/alert-*-ERROR-request-rejected" 20
+	grep -q 'request holds binary data' "$BACKUPS"/alert-*-ERROR-request-rejected
+	# the alert is text: nothing of the random bytes in it
+	! grep -qP '[\x00-\x08\x0e-\x1f\x7f]' "$BACKUPS"/alert-*-ERROR-request-rejected
+	runuser -u postgres -- sh -c "printf 'reason=by hand\n' >'$BACKUPS/request-reinit'"
+	wait_for "ls $BACKUPS/alert-*-ERROR-reinit-refused" 20
+	[ ! -e "$BACKUPS/request-reinit" ]
+	[ -z "$(ls -d "$PGW_CLUSTER"/data.damaged-* 2>/dev/null)" ]
+	[ "$(PGDATABASE=app pg_sql 'SELECT count(*) FROM t')" = 10000 ]
+	! ls "$BACKUPS"/alert-*cluster-reinit* 2>/dev/null
+}
