@@ -21,7 +21,8 @@ enum cfg_type {
 	CFG_PATH,
 	CFG_SCHED,
 	CFG_LEVEL,
-	CFG_ENUM
+	CFG_ENUM,
+	CFG_NAMES /* comma list of SQL names: [a-z0-9_], no spaces */
 };
 
 struct cfg_key {
@@ -131,7 +132,7 @@ static const struct cfg_key cfg_keys[] = {
 	 CFG_INT, NUM(verify_cluster_port), "5433", 1024, 65535},
 
 	{"restorer", "restore_procedures", "PGWARDEN_RESTORE_PROCEDURES",
-	 CFG_STR, STR(restore_procedures), "timescaledb", 0, 0},
+	 CFG_NAMES, STR(restore_procedures), "timescaledb", 0, 0},
 	{"restorer", "fresh_reset", "PGWARDEN_FRESH_RESET", CFG_ENUM,
 	 STR(fresh_reset), "no-backups", 0, 0, "no-backups|always|never"},
 
@@ -234,6 +235,30 @@ static bool enum_allowed(const char *choices, const char *val)
 	return false;
 }
 
+/* Each name of the list is put into SQL by its reader (an extension's
+ * <name>_pre_restore()), so only plain lower-case identifiers pass. */
+static bool names_valid(const char *val)
+{
+	size_t len = 0;
+
+	for (const char *p = val;; p++) {
+		if (*p == ',' || *p == '\0') {
+			if (len == 0 && (*p == ',' || p != val))
+				return false; /* an empty name */
+			if (len > 48)
+				return false;
+			if (*p == '\0')
+				return true;
+			len = 0;
+		} else if ((*p >= 'a' && *p <= 'z') ||
+			   (*p >= '0' && *p <= '9') || *p == '_') {
+			len++;
+		} else {
+			return false;
+		}
+	}
+}
+
 static int set_value(const struct cfg_key *k, const char *val,
 		     struct pgw_config *c, char *why, size_t whylen)
 {
@@ -263,6 +288,14 @@ static int set_value(const struct cfg_key *k, const char *val,
 	case CFG_ENUM:
 		if (!enum_allowed(k->choices, val)) {
 			snprintf(why, whylen, "not one of %s", k->choices);
+			return -1;
+		}
+		break;
+	case CFG_NAMES:
+		if (!names_valid(val)) {
+			snprintf(why, whylen,
+				 "not a comma list of names (a-z, 0-9, '_', no "
+				 "spaces)");
 			return -1;
 		}
 		break;

@@ -1,6 +1,5 @@
 #include "extproc.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,58 +16,15 @@ static const struct {
 	 "SELECT public.timescaledb_post_restore()"},
 };
 
-static bool plain_ident(const char *s, size_t len)
-{
-	if (len == 0 || len > 48)
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if (!islower((unsigned char)s[i]) &&
-		    !isdigit((unsigned char)s[i]) && s[i] != '_')
-			return false;
-	return true;
-}
-
-int ext_config_check(const char *list, char *err, size_t errlen)
-{
-	for (const char *p = list; *p;) {
-		size_t len = strcspn(p, ",");
-		while (len > 0 && *p == ' ')
-			p++, len--;
-		size_t l2 = len;
-		while (l2 > 0 && p[l2 - 1] == ' ')
-			l2--;
-		if (len > 0 && !plain_ident(p, l2)) {
-			snprintf(err, errlen,
-				 "restore_procedures: '%.*s' is not an "
-				 "extension name (lower case letters, digits, "
-				 "'_')",
-				 (int)l2, p);
-			return -1;
-		}
-		p += len;
-		if (*p == ',')
-			p++;
-	}
-	return 0;
-}
-
 bool ext_has_procedure(const struct pgw_config *c, const char *name)
 {
 	size_t n = strlen(name);
 
 	for (const char *p = c->restore_procedures; *p;) {
 		size_t len = strcspn(p, ",");
-		const char *w = p;
-		size_t wl = len;
-		while (wl > 0 && *w == ' ')
-			w++, wl--;
-		while (wl > 0 && w[wl - 1] == ' ')
-			wl--;
-		if (wl == n && strncmp(w, name, n) == 0)
+		if (len == n && strncmp(p, name, n) == 0)
 			return true;
-		p += len;
-		if (*p == ',')
-			p++;
+		p += len + (p[len] == ',');
 	}
 	return false;
 }
@@ -81,7 +37,7 @@ static void step_sql(const char *name, bool before, char *sql, size_t cap)
 				 before ? known[i].before : known[i].after);
 			return;
 		}
-	/* name is a plain identifier (ext_config_check) */
+	/* name is a plain identifier (cfg CFG_NAMES) */
 	snprintf(sql, cap, "SELECT %s_%s_restore()", name,
 		 before ? "pre" : "post");
 }

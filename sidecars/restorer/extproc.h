@@ -34,10 +34,8 @@ struct ext_session {
 	char names[MANIFEST_MAX_EXTENSIONS][64];
 };
 
-/* 0 when the names of restore_procedures are plain identifiers; else -1
- * with the offending one in err (a configuration error). */
-int ext_config_check(const char *list, char *err, size_t errlen);
-/* Whether name has a restore procedure under this configuration. */
+/* Whether name has a restore procedure under this configuration
+ * (restore_procedures: plain names, checked by cfg's CFG_NAMES). */
 bool ext_has_procedure(const struct pgw_config *c, const char *name);
 int ext_prepare(const struct pgw_config *c, const char *db,
 		const struct manifest *m, struct ext_session *s,

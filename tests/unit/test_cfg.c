@@ -57,6 +57,19 @@ int main(void)
 	      "out of range refused");
 	CHECK(load_text("[general]\nbackup_dir = relative/path\n", &c) < 0,
 	      "relative path refused");
+	CHECK(load_text("[restorer]\nrestore_procedures = timescaledb,pgw_x\n",
+			&c) == 0 &&
+		      strcmp(c.restore_procedures, "timescaledb,pgw_x") == 0,
+	      "restore_procedures: a list of names");
+	CHECK(load_text("[restorer]\nrestore_procedures =\n", &c) == 0 &&
+		      c.restore_procedures[0] == '\0',
+	      "restore_procedures: empty means none");
+	CHECK(load_text("[restorer]\nrestore_procedures = a,b();drop\n", &c) <
+			      0 &&
+		      load_text("[restorer]\nrestore_procedures = a,,b\n", &c) <
+			      0 &&
+		      load_text("[restorer]\nrestore_procedures = A\n", &c) < 0,
+	      "restore_procedures: SQL, empty names, upper case refused");
 	CHECK(cfg_load("/nonexistent/x.ini", &c, NULL, err, sizeof(err)) < 0,
 	      "missing explicit file refused");
 
