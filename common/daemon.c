@@ -170,6 +170,25 @@ int daemon_take_request(struct daemon *d, const char *req, char *content,
 	return (int)st;
 }
 
+int daemon_parse_request(const char *req, const char *title,
+			 const char *content, const char *const *allowed,
+			 const char *bare_key, struct request_kv *kv, int max)
+{
+	char err[256], msg[200];
+	int n = proto_request_parse(content, allowed, bare_key, kv, max, err,
+				    sizeof(err));
+
+	if (n >= 0)
+		return n;
+	log_error("%s refused: %s", req, err);
+	snprintf(msg, sizeof(msg),
+		 "A %s was refused: it is not a valid request; nothing was "
+		 "done",
+		 req);
+	alert_emit(ALERT_ERROR, "request-rejected", title, msg, err);
+	return -1;
+}
+
 void daemon_wait(struct daemon *d, int wake_ms)
 {
 	if (sig_stop || sig_reload)

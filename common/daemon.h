@@ -12,6 +12,7 @@
 #define PGW_DAEMON_H
 
 #include "cfg.h"
+#include "proto.h"
 #include "watch.h"
 
 struct daemon {
@@ -39,6 +40,13 @@ int daemon_reload(struct daemon *d);
  * should be looked at again. */
 int daemon_take_request(struct daemon *d, const char *req, char *content,
 			size_t cap, int *wake_ms);
+/* Parse a claimed request's content strictly (proto_request_parse). An
+ * invalid one is logged and alerted here (request-rejected under title,
+ * with the parser's reason and never the raw bytes): -1. Else the number
+ * of pairs in kv. */
+int daemon_parse_request(const char *req, const char *title,
+			 const char *content, const char *const *allowed,
+			 const char *bare_key, struct request_kv *kv, int max);
 /* Wait for a change in the backups directory, a signal, or wake_ms. */
 void daemon_wait(struct daemon *d, int wake_ms);
 /* Release lock, logs, auth. */

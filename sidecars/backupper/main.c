@@ -46,19 +46,13 @@ static void on_request(struct backup_ctx *ctx, const char *content)
 {
 	static const char *const keys[] = {"reason", NULL};
 	struct request_kv kv[8];
-	char err[256], reason[300];
+	char reason[300];
 	const char *r;
-	int n = proto_request_parse(content, keys, NULL, kv, 8, err,
-				    sizeof(err));
+	int n = daemon_parse_request(PROTO_REQ_BACKUP, "Backup Request",
+				     content, keys, NULL, kv, 8);
 
-	if (n < 0) {
-		log_error("ignoring backup request: %s", err);
-		alert_emit(ALERT_ERROR, "request-rejected", "Backup Request",
-			   "Backup request refused: the request file holds "
-			   "unexpected content",
-			   err);
+	if (n < 0)
 		return;
-	}
 	r = proto_request_get(kv, n, "reason");
 	snprintf(reason, sizeof(reason), "requested%s%s", r ? ": " : "",
 		 r ? r : "");

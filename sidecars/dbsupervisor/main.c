@@ -18,19 +18,12 @@ static void on_reinit_request(struct server *s, const struct daemon *d,
 {
 	static const char *const allowed[] = {"reason", "force", NULL};
 	struct request_kv kv[4];
-	char err[256];
-	int n = proto_request_parse(content, allowed, NULL, kv, 4, err,
-				    sizeof(err));
+	int n = daemon_parse_request(PROTO_REQ_REINIT, "Request rejected",
+				     content, allowed, NULL, kv, 4);
 	const char *reason, *force;
 
-	if (n < 0) {
-		log_error("request-reinit refused: %s", err);
-		alert_emit(ALERT_ERROR, "request-rejected", "Request rejected",
-			   "A request-reinit was refused: it is not a valid "
-			   "request; the cluster was not touched",
-			   err);
+	if (n < 0)
 		return;
-	}
 	reason = proto_request_get(kv, n, "reason");
 	force = proto_request_get(kv, n, "force");
 	if (s->running && s->ready && !(force && strcmp(force, "yes") == 0)) {

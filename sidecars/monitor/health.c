@@ -228,12 +228,10 @@ void health_decide(const struct pgw_config *c, struct health_state *s,
 	if (s->recoveries_seen < 0)
 		s->recoveries_seen = total;
 	if (recovering) {
-		s->recovering = true;
 		s->failures = 0;
 		log_info("recovery in progress: failures are not counted");
 		return;
 	}
-	s->recovering = false;
 	if (total != s->recoveries_seen) {
 		s->recoveries_seen = total;
 		recovery_ended(c, s, r, result, backup);
@@ -287,6 +285,14 @@ void health_decide(const struct pgw_config *c, struct health_state *s,
 		request_recovery(c, s, r);
 }
 
+static void state_reset(struct health_state *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->checksum_failures = -1;
+	s->last_ok = true;
+	s->recoveries_seen = -1;
+}
+
 int health_state_load(const char *dir, struct health_state *s)
 {
 	char path[PATH_MAX], *end;
@@ -294,10 +300,7 @@ int health_state_load(const char *dir, struct health_state *s)
 	const char *f, *lr;
 	int rc = 0;
 
-	memset(s, 0, sizeof(*s));
-	s->checksum_failures = -1;
-	s->last_ok = true;
-	s->recoveries_seen = -1;
+	state_reset(s);
 	if (fs_size(dir, PROTO_MONITOR_STATE) < 0)
 		return 0;
 	d = iniparser_load(fs_join(path, dir, PROTO_MONITOR_STATE));
@@ -306,15 +309,13 @@ int health_state_load(const char *dir, struct health_state *s)
 	if (!f || !lr || (s->failures = (int)strtol(f, &end, 10)) < 0 || *end ||
 	    (strcmp(lr, "never") != 0 &&
 	     tm_parse_iso(lr, &s->last_recovery) < 0)) {
-		memset(s, 0, sizeof(*s));
-		s->checksum_failures = -1;
-		s->last_ok = true;
-		s->recoveries_seen = -1;
+		state_reset(s);
 		rc = -1;
 	} else {
 		s->checksum_failures =
 			(int)ini_get_int(d, "state:checksum_failures", -1);
-		s->recovering = ini_get_bool(d, "state:recovering", 0);
+		s->recoveries_seen =
+			(int)ini_get_int(d, "state:recoveries_seen", -1);
 		s->alerted_down = ini_get_bool(d, "state:alerted_down", 0);
 		s->alerted_suppressed =
 			ini_get_bool(d, "state:alerted_suppressed", 0);
@@ -329,18 +330,18 @@ void health_state_save(const char *dir, const struct health_state *s)
 {
 	char buf[512], t[TM_ISO_LEN];
 
-	snprintf(buf, sizeof(buf),
-		 "[state]\nfailures = %d\nlast_recovery = "
-		 "%s\nchecksum_failures = %lld\n"
-		 "recovering = %s\nalerted_down = %s\nalerted_suppressed = "
-		 "%s\nbackup_stale = %s\n",
-		 s->failures,
-		 s->last_recovery ? tm_iso(s->last_recovery, t) : "never",
-		 (long long)s->checksum_failures,
-		 s->recovering ? "true" : "false",
-		 s->alerted_down ? "true" : "false",
-		 s->alerted_suppressed ? "true" : "false",
-		 s->backup_stale ? "true" : "false");
+	snprintf(
+		buf, sizeof(buf),
+		"[state]\nfailures = %d\nlast_recovery = "
+		"%s\nchecksum_failures = %lld\n"
+		"recoveries_seen = %d\nalerted_down = %s\nalerted_suppressed = "
+		"%s\nbackup_stale = %s\n",
+		s->failures,
+		s->last_recovery ? tm_iso(s->last_recovery, t) : "never",
+		(long long)s->checksum_failures, s->recoveries_seen,
+		s->alerted_down ? "true" : "false",
+		s->alerted_suppressed ? "true" : "false",
+		s->backup_stale ? "true" : "false");
 	fs_write_atomic(dir, PROTO_MONITOR_STATE, buf, strlen(buf));
 }
 

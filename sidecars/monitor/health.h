@@ -28,7 +28,6 @@ struct health_state {
 	int failures;
 	time_t last_recovery;	   /* last recovery request, 0 never */
 	int64_t checksum_failures; /* last seen total, -1 unknown */
-	bool recovering;	   /* recovery-in-progress seen last round */
 	bool last_ok;		   /* the last check passed */
 	bool suspect;		   /* a CRITICAL log line awaits confirmation */
 	bool alerted_down;	   /* a CRITICAL went out for this outage */
@@ -36,7 +35,8 @@ struct health_state {
 	bool backup_stale;	   /* the stale-backup CRITICAL went out */
 	enum check_class notice;   /* uncounted class alerted, CHECK_OK none */
 	long passed_in_row;	   /* checks passed in a row (not persisted) */
-	int recoveries_seen;	   /* restorer.status total, -1 not read yet */
+	int recoveries_seen;	   /* restorer.status total when last looked,
+				    * -1 not yet: a recovery ended when it grew */
 };
 
 struct check_result {

@@ -57,25 +57,31 @@ static int has_rows(PGconn *conn, const char *name, char *why, size_t whylen)
 	return 0;
 }
 
-/* The largest tables of the backup, each once. */
+static bool picked_already(const int *picked, int n, int i)
+{
+	for (int k = 0; k < n; k++)
+		if (picked[k] == i)
+			return true;
+	return false;
+}
+
+/* The largest tables of the backup (among all of them), each once. */
 static int check_sample(PGconn *conn, const struct manifest *m, char *why,
 			size_t whylen)
 {
-	bool used[SAMPLE_TABLES * 64] = {false};
-	int limit = m->ntables < (int)(sizeof(used) / sizeof(used[0]))
-			    ? m->ntables
-			    : (int)(sizeof(used) / sizeof(used[0]));
+	int picked[SAMPLE_TABLES];
 
 	for (int k = 0; k < SAMPLE_TABLES; k++) {
 		int best = -1;
-		for (int i = 0; i < limit; i++)
-			if (!used[i] && m->table_rows[i].rows > 0 &&
+		for (int i = 0; i < m->ntables; i++)
+			if (m->table_rows[i].rows > 0 &&
+			    !picked_already(picked, k, i) &&
 			    (best < 0 ||
 			     m->table_rows[i].rows > m->table_rows[best].rows))
 				best = i;
 		if (best < 0)
 			break;
-		used[best] = true;
+		picked[k] = best;
 		if (has_rows(conn, m->table_rows[best].name, why, whylen) < 0)
 			return -1;
 	}

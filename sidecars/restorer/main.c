@@ -23,15 +23,11 @@ static void on_request(const struct restore_ctx *ctx, const char *content)
 	struct request_kv kv[8];
 	char err[512], reason[300];
 	const char *backup, *why;
-	int n = proto_request_parse(content, keys, "backup", kv, 8, err,
-				    sizeof(err));
+	int n = daemon_parse_request(PROTO_REQ_RESTORE, "Database Recovery",
+				     content, keys, "backup", kv, 8);
 
-	if (n < 0) {
-		log_error("ignoring restore request: %s", err);
-		alert_emit(ALERT_ERROR, "request-rejected", "Database Recovery",
-			   "Restore request refused: unexpected content", err);
+	if (n < 0)
 		return;
-	}
 	backup = proto_request_get(kv, n, "backup");
 	why = proto_request_get(kv, n, "reason");
 	if (backup && !*backup)

@@ -75,7 +75,6 @@ static int try_backup(struct recovery *r, const struct manifest *m, char *err,
 {
 	char aside[128], stamp[32];
 	struct copy_tags tags;
-	bool server_fault = false;
 
 	copy_tags_init(&tags);
 	snprintf(r->tmp, sizeof(r->tmp), "%s%s", TMP_DB_PREFIX,
@@ -84,8 +83,7 @@ static int try_backup(struct recovery *r, const struct manifest *m, char *err,
 	if (db_drop(r->admin, r->tmp, err, errlen) < 0 ||
 	    db_create_like(r->admin, r->tmp, r->target, err, errlen) < 0)
 		return -1;
-	if (restore_database(r->ctx, m, r->tmp, &tags, &server_fault, err,
-			     errlen) < 0 ||
+	if (restore_database(r->ctx, m, r->tmp, &tags, NULL, err, errlen) < 0 ||
 	    (marker_update(r, "verifying", m->file),
 	     restore_verify(r->ctx, r->tmp, m, &tags, err, errlen) < 0)) {
 		char e2[256];

@@ -307,19 +307,22 @@ int restore_database(const struct restore_ctx *ctx, const struct manifest *m,
 {
 	struct ext_session s;
 	char e2[512];
+	bool fault = false;
+	int rc = -1;
 
-	if (ext_prepare(ctx->cfg, db, m, &s, server_fault, err, errlen) < 0)
-		return -1;
-	if (restore_into(ctx, m->file, db, 1, tags, err, errlen) < 0) {
-		*server_fault = !file_fault(err);
-		ext_finish(&s, e2, sizeof(e2));
-		return -1;
+	if (ext_prepare(ctx->cfg, db, m, &s, &fault, err, errlen) == 0) {
+		if (restore_into(ctx, m->file, db, 1, tags, err, errlen) < 0) {
+			fault = !file_fault(err);
+			ext_finish(&s, e2, sizeof(e2));
+		} else if (ext_finish(&s, err, errlen) < 0) {
+			fault = true;
+		} else {
+			rc = 0;
+		}
 	}
-	if (ext_finish(&s, err, errlen) < 0) {
-		*server_fault = true;
-		return -1;
-	}
-	return 0;
+	if (server_fault)
+		*server_fault = fault;
+	return rc;
 }
 
 /* The rows the server reported loading, against the manifest. 1 when they

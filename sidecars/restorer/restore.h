@@ -55,7 +55,7 @@ int restore_into(const struct restore_ctx *ctx, const char *file,
  * server_fault says whether the server or pgwarden's procedure is to
  * blame (a missing role, extension or version, a procedure's refusal, a
  * lost connection) rather than the file (data or SQL the dump should not
- * hold, a stream that does not read back). */
+ * hold, a stream that does not read back). server_fault may be NULL. */
 int restore_database(const struct restore_ctx *ctx, const struct manifest *m,
 		     const char *db, struct copy_tags *tags, bool *server_fault,
 		     char *err, size_t errlen);
