@@ -203,6 +203,8 @@ make_big() {
 		cp "$real" "$BACKUPS/backup_${d}_app.sql.gz"
 		sed "s/^file = .*/file = backup_${d}_app.sql.gz/" "$real.manifest" >"$BACKUPS/backup_${d}_app.sql.gz.manifest"
 	done
+	# the first run's "retention done" must not satisfy the wait below
+	rm -f "$BACKUPS/retention.log"
 	PGWARDEN_MIN_BACKUPS=2 start_sidecar backupper
 	touch "$BACKUPS/request-backup"
 	wait_for "grep -q 'retention done' $BACKUPS/retention.log" 20
