@@ -27,7 +27,7 @@ struct recovery {
 	char reason[300];
 	char tmp[64];
 	PGconn *admin;
-	const char *result; /* for restorer.status: restored | fresh-reset */
+	const char *result; /* restored | fresh-reset, once swapped in */
 	char used[256];	    /* the backup restored */
 	int seen;	    /* backups of the target found, any state */
 	char tried[ALERT_DETAILS_MAX - 512]; /* each backup tried, and why */
@@ -49,12 +49,31 @@ static void marker_update(struct recovery *r, const char *phase,
 
 	snprintf(buf, sizeof(buf),
 		 "pid = %d\nstarted = %s\nreason = %s\ndatabase = %s\nbackup = "
-		 "%s\nphase = %s\n",
+		 "%s\ntmp = %s\nresult = %s\nphase = %s\n",
 		 (int)getpid(), tm_iso(tm_now(), t), r->reason, r->target,
-		 backup ? backup : "", phase);
+		 backup ? backup : "", r->tmp, r->result ? r->result : "",
+		 phase);
 	proto_recovery_update(r->marker, buf);
 	log_info("recovery phase: %s%s%s", phase, backup ? " " : "",
 		 backup ? backup : "");
+}
+
+/* The swap happened: from here on the recovery is done, whatever stops the
+ * restorer. The marker says so first (a restorer killed now is not run
+ * again, recover_resume_stale), then restorer.status. */
+static void record_swapped(struct recovery *r, const char *result,
+			   const char *used)
+{
+	bool first = !r->result; /* after a re-init, others follow */
+
+	if (!first)
+		return;
+	r->result = result;
+	snprintf(r->used, sizeof(r->used), "%s", used ? used : "");
+	marker_update(r, "swapped", used);
+	status_recovery_write(r->ctx->cfg->backup_dir, result, r->used,
+			      tm_mono_ms() - r->t0_ms, r->reason);
+	marker_update(r, "done", used);
 }
 
 int recover_check_named(const char *dir, const char *file, char *err,
@@ -96,6 +115,7 @@ static int try_backup(struct recovery *r, const struct manifest *m, char *err,
 	if (db_swap(r->admin, r->target, r->tmp, aside, sizeof(aside), err,
 		    errlen) < 0)
 		return -1;
+	record_swapped(r, "restored", m->file);
 	return 0;
 }
 
@@ -120,8 +140,6 @@ static void alert_restored(struct recovery *r, const struct manifest *m)
 		 (long long)m->rows_total);
 	alert_emit(ALERT_SUCCESS, "recovery", "Database Recovery", msg,
 		   details);
-	r->result = "restored";
-	snprintf(r->used, sizeof(r->used), "%s", m->file);
 	log_info("recovery done: '%s' from '%s', RPO %ld s, RTO %.1f s",
 		 r->target, m->file, age, rto);
 }
@@ -197,9 +215,13 @@ static int fresh_reset(struct recovery *r)
 		rc = 0;
 	if (conn)
 		PQfinish(conn);
-	if (rc == 0)
+	if (rc == 0) {
+		marker_update(r, "swapping", NULL);
 		rc = db_swap(r->admin, r->target, r->tmp, aside, sizeof(aside),
 			     err, sizeof(err));
+	}
+	if (rc == 0)
+		record_swapped(r, "fresh-reset", NULL);
 	if (rc < 0) {
 		char e2[256];
 		log_error("fresh reset failed: %s", err);
@@ -222,7 +244,6 @@ static int fresh_reset(struct recovery *r)
 		 aside[0] ? " The damaged database is kept as " : "", aside);
 	alert_emit(ALERT_CRITICAL, "fresh-reset", "Database Recovery", err,
 		   NULL);
-	r->result = "fresh-reset";
 	return 0;
 }
 
@@ -407,9 +428,15 @@ int recover_run(const struct restore_ctx *ctx, const char *backup,
 			  ctx->cfg->backup_dir, strerror(errno));
 	rc = lock < 0 ? -1 : recover_body(&r, backup);
 	fs_unlock(lock);
-	if (*ctx->stop) {
-		/* abandoned by a shutdown: the request comes back at the next
-		 * start */
+	if (r.result) {
+		/* swapped in, and recorded then: never queued again */
+		if (*ctx->stop)
+			log_warn("shutdown after the swap: the recovery of "
+				 "'%s' is done and is not queued again",
+				 r.target);
+	} else if (*ctx->stop) {
+		/* abandoned by a shutdown before the swap: nothing changed,
+		 * and the request comes back at the next start */
 		snprintf(content, sizeof(content), "%s%s\nreason=%s\n",
 			 backup ? "backup=" : "", backup ? backup : "", reason);
 		proto_request_write(ctx->cfg->backup_dir, PROTO_REQ_RESTORE,
@@ -417,17 +444,73 @@ int recover_run(const struct restore_ctx *ctx, const char *backup,
 		log_warn(
 			"recovery abandoned by shutdown; request queued again");
 	} else {
-		status_recovery_write(ctx->cfg->backup_dir,
-				      rc == 0 && r.result ? r.result : "failed",
-				      r.used, tm_mono_ms() - r.t0_ms, reason);
+		status_recovery_write(ctx->cfg->backup_dir, "failed", "",
+				      tm_mono_ms() - r.t0_ms, reason);
 	}
 	proto_recovery_end(ctx->cfg->backup_dir, r.marker);
 	return rc;
 }
 
+/* The value of "key = value" in a marker's text, "" when absent. */
+static void marker_get(const char *text, const char *key, char *out, size_t cap)
+{
+	size_t klen = strlen(key);
+
+	out[0] = '\0';
+	for (const char *p = text; p && *p;
+	     p = strchr(p, '\n'), p = p ? p + 1 : p)
+		if (strncmp(p, key, klen) == 0 &&
+		    strncmp(p + klen, " = ", 3) == 0) {
+			size_t n = strcspn(p + klen + 3, "\n");
+			snprintf(out, cap, "%.*s", (int)(n < cap ? n : cap - 1),
+				 p + klen + 3);
+			return;
+		}
+}
+
+/* A marker left in phase "swapping": the swap is done when the temporary
+ * database is gone and the target is there. Unknown (server down) counts
+ * as not done, and the recovery runs again. */
+static bool swap_happened(const char *tmp, const char *target)
+{
+	char err[256];
+	PGconn *admin;
+	bool done;
+
+	if (!*tmp || !*target)
+		return false;
+	admin = pg_connect(ADMIN_DB, 5, 0, err, sizeof(err));
+	if (!admin)
+		return false;
+	done = db_exists(admin, tmp) == 0 && db_exists(admin, target) == 1;
+	PQfinish(admin);
+	return done;
+}
+
+/* The stale marker of a recovery that had swapped its data in: finish its
+ * record, never run it again (it would replace what was written since). */
+static void finish_swapped(const struct restore_ctx *ctx, const char *stale,
+			   const char *phase)
+{
+	char result[32], backup[256], reason[300];
+
+	marker_get(stale, "result", result, sizeof(result));
+	marker_get(stale, "backup", backup, sizeof(backup));
+	marker_get(stale, "reason", reason, sizeof(reason));
+	log_warn("an interrupted recovery had swapped its data in (phase %s): "
+		 "it is done and is not run again",
+		 phase);
+	if (strcmp(phase, "done") != 0)
+		status_recovery_write(ctx->cfg->backup_dir,
+				      *result ? result : "restored", backup, 0,
+				      reason);
+	proto_recovery_clear_stale(ctx->cfg->backup_dir);
+}
+
 void recover_resume_stale(const struct restore_ctx *ctx)
 {
-	char stale[PROTO_REQUEST_MAX];
+	char stale[PROTO_REQUEST_MAX], phase[32], result[32], tmp[64],
+		target[128];
 	int fd = proto_recovery_begin(ctx->cfg->backup_dir, "probe\n", stale,
 				      sizeof(stale));
 
@@ -437,6 +520,16 @@ void recover_resume_stale(const struct restore_ctx *ctx)
 	}
 	if (fd != -3)
 		return;
+	marker_get(stale, "phase", phase, sizeof(phase));
+	marker_get(stale, "result", result, sizeof(result));
+	marker_get(stale, "tmp", tmp, sizeof(tmp));
+	marker_get(stale, "database", target, sizeof(target));
+	if (*result || strcmp(phase, "swapped") == 0 ||
+	    strcmp(phase, "done") == 0 ||
+	    (strcmp(phase, "swapping") == 0 && swap_happened(tmp, target))) {
+		finish_swapped(ctx, stale, phase);
+		return;
+	}
 	log_warn("found a recovery interrupted by a crash: %s", stale);
 	proto_recovery_clear_stale(ctx->cfg->backup_dir);
 	/* the newest valid backup is chosen again, as the first time */

@@ -16,7 +16,9 @@
 int recover_run(const struct restore_ctx *ctx, const char *backup,
 		const char *reason);
 /* At start-up: a recovery-in-progress nobody holds means the restorer died
- * mid-way. Drop temporary databases and queue the same request again. */
+ * mid-way. Before the swap: queue the same request again (the temporary
+ * databases are dropped). After it: record the recovery as done and never
+ * run it again, as a shutdown after the swap does (docs/PROTOCOL.md). */
 void recover_resume_stale(const struct restore_ctx *ctx);
 /* Checks on a requested file name: safe name, a database backup, inside
  * the backups directory (no symlink), manifest valid, SHA-256 matches. */

@@ -169,6 +169,67 @@ fingerprint() {
 	[ ! -e "$BACKUPS/recovery-in-progress" ]
 }
 
+# after a restart: a verification drill, handled after any queued restore,
+# says the restorer has looked at its requests
+restorer_idle_after_restart() {
+	start_sidecar restorer
+	touch "$BACKUPS/request-verify"
+	wait_for "ls $BACKUPS/alert-*-SUCCESS-verification" 90
+}
+
+@test "SIGTERM once verifying: the recovery finishes, is recorded, and is never queued again" {
+	take_backup
+	PGDATABASE=app pg_sql "DROP TABLE s2.child CASCADE"
+	start_sidecar restorer
+	touch "$BACKUPS/request-restore"
+	wait_for "grep -q 'recovery phase: verifying' $BACKUPS/recovery.log" 60
+	kill -TERM "$SIDECAR_PID"
+	wait "$SIDECAR_PID" || true
+	PIDS=()
+	grep -q 'recovery phase: swapped' "$BACKUPS/recovery.log"
+	! grep -q 'queued again' "$BACKUPS/recovery.log"
+	[ ! -e "$BACKUPS/request-restore" ]
+	[ ! -e "$BACKUPS/recovery-in-progress" ]
+	grep -q '^result = restored' "$BACKUPS/restorer.status"
+	# a row written after the recovery survives the restorer's restart
+	PGDATABASE=app pg_sql "INSERT INTO s2.child (parent_id, note) VALUES (1, 'after')"
+	restorer_idle_after_restart
+	[ "$(PGDATABASE=app pg_sql "SELECT count(*) FROM s2.child WHERE note = 'after'")" = 1 ]
+	[ "$(grep -c 'recovery of .app. starting' "$BACKUPS/recovery.log")" = 1 ]
+}
+
+@test "SIGKILL just after the swap: the restart records it and does not run it again" {
+	take_backup
+	PGDATABASE=app pg_sql "DROP TABLE s2.child CASCADE"
+	start_sidecar restorer
+	touch "$BACKUPS/request-restore"
+	wait_for "grep -q 'recovery phase: swapped' $BACKUPS/recovery.log" 60
+	kill9_sidecar
+	PIDS=()
+	PGDATABASE=app pg_sql "INSERT INTO s2.child (parent_id, note) VALUES (1, 'after')"
+	restorer_idle_after_restart
+	[ "$(PGDATABASE=app pg_sql "SELECT count(*) FROM s2.child WHERE note = 'after'")" = 1 ]
+	[ "$(grep -c 'recovery of .app. starting' "$BACKUPS/recovery.log")" = 1 ]
+	! ls "$BACKUPS"/alert-*-recovery-resumed 2>/dev/null
+	grep -q '^result = restored' "$BACKUPS/restorer.status"
+}
+
+@test "a stale marker in phase swapping: done when the temporary database is gone, run again when it is not" {
+	take_backup
+	printf 'pid = 1\nreason = test\ndatabase = app\nbackup = x\ntmp = pgwarden_tmp_gone\nresult = \nphase = swapping\n' \
+		>"$BACKUPS/recovery-in-progress"
+	restorer_idle_after_restart
+	grep -q 'had swapped its data in (phase swapping)' "$BACKUPS/recovery.log"
+	! grep -q 'recovery of .app. starting' "$BACKUPS/recovery.log"
+	stop_sidecars
+	pg_sql "CREATE DATABASE pgwarden_tmp_there"
+	printf 'pid = 1\nreason = test\ndatabase = app\nbackup = x\ntmp = pgwarden_tmp_there\nresult = \nphase = swapping\n' \
+		>"$BACKUPS/recovery-in-progress"
+	start_sidecar restorer
+	wait_for "ls $BACKUPS/alert-*-SUCCESS-recovery" 60
+	ls "$BACKUPS"/alert-*-WARNING-recovery-resumed
+}
+
 @test "no backups at all: fresh reset with init scripts and migrations, CRITICAL alert" {
 	start_sidecar restorer
 	touch "$BACKUPS/request-restore"
