@@ -30,6 +30,7 @@ struct recovery {
 	const char *result; /* restored | fresh-reset, once swapped in */
 	char used[256];	    /* the backup restored */
 	int seen;	    /* backups of the target found, any state */
+	bool server_gone;   /* lost mid-restore and not back in server_wait */
 	char tried[ALERT_DETAILS_MAX - 512]; /* each backup tried, and why */
 };
 
@@ -144,6 +145,66 @@ static void alert_restored(struct recovery *r, const struct manifest *m)
 		 r->target, m->file, age, rto);
 }
 
+/* The server went away under a restore (a restart, a crash): the
+ * admin connection no longer answers. */
+static bool server_lost(struct recovery *r)
+{
+	char err[256];
+
+	return pg_exec(r->admin, "SELECT 1", err, sizeof(err)) < 0;
+}
+
+/* Wait (server_wait) for the server, reconnect, drop what the lost restore
+ * left. 0 when connected again. */
+static int reconnect(struct recovery *r)
+{
+	int64_t deadline =
+		tm_mono_ms() + (int64_t)r->ctx->cfg->server_wait * 1000;
+	char err[512];
+
+	PQfinish(r->admin);
+	r->admin = NULL;
+	while (!*r->ctx->stop && tm_mono_ms() < deadline) {
+		if (pg_ping(ADMIN_DB, 3) == PQPING_OK &&
+		    (r->admin = pg_connect(ADMIN_DB, 10, 0, err, sizeof(err))))
+			break;
+		tm_sleep_ms(500);
+	}
+	if (!r->admin)
+		return -1;
+	db_drop_leftovers(r->admin);
+	return 0;
+}
+
+/* try_backup, again after a lost connection: that is the server's problem,
+ * not the backup's, so the same backup is tried once the server is back.
+ * -2 when the server did not come back. */
+static int try_backup_reconnecting(struct recovery *r, const struct manifest *m,
+				   char *err, size_t errlen)
+{
+	for (int attempt = 1;; attempt++) {
+		if (try_backup(r, m, err, errlen) == 0)
+			return 0;
+		if (*r->ctx->stop || r->result || !server_lost(r))
+			return -1;
+		log_warn("the connection to the server was lost while "
+			 "restoring '%s' (%s): waiting for the server, then "
+			 "the same backup again",
+			 m->file, err);
+		if (reconnect(r) < 0) {
+			snprintf(err, errlen,
+				 "the server went away while restoring '%s' "
+				 "and did not come back within %d s",
+				 m->file, r->ctx->cfg->server_wait);
+			log_error("%s", err);
+			r->server_gone = true;
+			return -2;
+		}
+		if (attempt == 3)
+			return -1;
+	}
+}
+
 /* Newest first: every backup of the target whose manifest and checksum
  * hold now; skipped ones are reported. */
 static int restore_newest(struct recovery *r, const char *only)
@@ -152,7 +213,8 @@ static int restore_newest(struct recovery *r, const char *only)
 	int n = catalog_scan(r->ctx->cfg->backup_dir, &list), done = -1;
 	char err[1024];
 
-	for (int i = 0; i < n && done < 0 && !*r->ctx->stop; i++) {
+	for (int i = 0; i < n && done < 0 && !*r->ctx->stop && !r->server_gone;
+	     i++) {
 		struct manifest m;
 		if (list[i].name.kind != BACKUP_DATABASE ||
 		    strcmp(list[i].name.database, r->target) != 0 ||
@@ -174,10 +236,10 @@ static int restore_newest(struct recovery *r, const char *only)
 				err);
 			continue;
 		}
-		if (try_backup(r, &m, err, sizeof(err)) == 0) {
+		if (try_backup_reconnecting(r, &m, err, sizeof(err)) == 0) {
 			alert_restored(r, &m);
 			done = 0;
-		} else if (!*r->ctx->stop) {
+		} else if (!*r->ctx->stop && !r->server_gone) {
 			log_error("restore from '%s' failed: %s", m.file, err);
 			note_tried(r, m.file, err);
 			alert_emit(ALERT_ERROR, "restore-failed",
@@ -365,7 +427,14 @@ static int recover_body(struct recovery *r, const char *backup)
 		log_warn("no valid globals backup: roles other than the "
 			 "superuser are missing");
 	rc = restore_newest(r, backup);
-	if (rc < 0 && !*r->ctx->stop && !backup && reset_allowed(r))
+	if (r->server_gone)
+		alert_emit(ALERT_CRITICAL, "recovery-failed",
+			   "Database Recovery",
+			   "Recovery failed: the server went away during the "
+			   "restore and did not come back; the database was "
+			   "left as it is",
+			   NULL);
+	else if (rc < 0 && !*r->ctx->stop && !backup && reset_allowed(r))
 		rc = fresh_reset(r);
 	else if (rc < 0 && !*r->ctx->stop && !backup)
 		alert_person_needed(r);
@@ -374,7 +443,7 @@ static int recover_body(struct recovery *r, const char *backup)
 			   "Recovery from the requested backup failed; nothing "
 			   "was changed",
 			   backup);
-	if (reinit == 1)
+	if (reinit == 1 && !r->server_gone)
 		restore_other_databases(r);
 	PQfinish(r->admin);
 	r->admin = NULL;

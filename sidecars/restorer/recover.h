@@ -5,7 +5,10 @@
  * older backup when one fails; a fresh schema (init scripts + migrations)
  * when none is left. When the server cannot start, the cluster is
  * re-initialised by pgwarden-db first (request-reinit) and the globals and
- * every database are restored.
+ * every database are restored. A connection lost mid-restore is the
+ * server's problem, not the backup's: the restorer waits for the server
+ * (server_wait), reconnects and tries the same backup again; a server that
+ * does not come back ends the recovery with a CRITICAL, nothing reset.
  */
 #ifndef PGW_RECOVER_H
 #define PGW_RECOVER_H

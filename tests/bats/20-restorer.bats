@@ -230,6 +230,45 @@ restorer_idle_after_restart() {
 	ls "$BACKUPS"/alert-*-WARNING-recovery-resumed
 }
 
+@test "server restarted mid-restore: the restorer reconnects and restores the same backup, no reset, no leftovers" {
+	PGDATABASE=app pg_sql "CREATE TABLE s1.big AS SELECT g, md5(g::text) v FROM generate_series(1, 2000000) g"
+	take_backup
+	sleep 1.1 # an older backup too: the restorer must not fall back to it
+	take_backup
+	PGDATABASE=app pg_sql "DROP TABLE s2.child CASCADE"
+	start_sidecar restorer
+	touch "$BACKUPS/request-restore"
+	wait_for "[ \"\$(pg_sql \"SELECT count(*) FROM pg_stat_activity WHERE datname LIKE 'pgwarden\\_tmp\\_%' AND query LIKE 'COPY%'\" 2>/dev/null)\" -ge 1 ]" 60
+	pg_stop "$PGW_CLUSTER"
+	pg_start "$PGW_CLUSTER"
+	wait_for "ls $BACKUPS/alert-*-SUCCESS-recovery" 120
+	grep -q 'connection to the server was lost while restoring' "$BACKUPS/recovery.log"
+	newest=$(ls "$BACKUPS"/backup_*_app.sql.gz | sort | tail -1)
+	grep -q "^backup = $(basename "$newest")" "$BACKUPS/restorer.status"
+	! ls "$BACKUPS"/alert-*-restore-failed "$BACKUPS"/alert-*-fresh-reset "$BACKUPS"/alert-*-recovery-needs-person 2>/dev/null
+	[ -z "$(pg_sql "SELECT datname FROM pg_database WHERE datname LIKE 'pgwarden\_tmp\_%'")" ]
+	[ "$(PGDATABASE=app pg_sql "SELECT count(*) FROM s2.child")" = 3000 ]
+	[ "$(PGDATABASE=app pg_sql "SELECT count(*) FROM s1.big")" = 2000000 ]
+}
+
+@test "server gone mid-restore for longer than server_wait: CRITICAL, nothing reset, the database left as it is" {
+	export PGWARDEN_SERVER_WAIT=3
+	PGDATABASE=app pg_sql "CREATE TABLE s1.big AS SELECT g, md5(g::text) v FROM generate_series(1, 2000000) g"
+	take_backup
+	PGDATABASE=app pg_sql "DROP TABLE s2.child CASCADE"
+	start_sidecar restorer
+	touch "$BACKUPS/request-restore"
+	wait_for "[ \"\$(pg_sql \"SELECT count(*) FROM pg_stat_activity WHERE datname LIKE 'pgwarden\\_tmp\\_%' AND query LIKE 'COPY%'\" 2>/dev/null)\" -ge 1 ]" 60
+	pg_stop "$PGW_CLUSTER"
+	wait_for "ls $BACKUPS/alert-*-CRITICAL-recovery-failed" 60
+	grep -q 'did not come back within 3 s' "$BACKUPS/recovery.log"
+	grep -q '^result = failed' "$BACKUPS/restorer.status"
+	! ls "$BACKUPS"/alert-*-fresh-reset "$BACKUPS"/alert-*-recovery-needs-person 2>/dev/null
+	pg_start "$PGW_CLUSTER"
+	[ -z "$(pg_sql "SELECT datname FROM pg_database WHERE datname LIKE 'app\_damaged\_%'")" ]
+	[ "$(PGDATABASE=app pg_sql "SELECT count(*) FROM s1.parent")" = 2000 ]
+}
+
 @test "no backups at all: fresh reset with init scripts and migrations, CRITICAL alert" {
 	start_sidecar restorer
 	touch "$BACKUPS/request-restore"
