@@ -215,8 +215,11 @@ static void psql_argv(const char *argv[], const char *psql,
 	/* "ERROR:  42704: ...": the SQLSTATE tells whose fault it was */
 	argv[a++] = "-v";
 	argv[a++] = "VERBOSITY=verbose";
-	if (on_error_stop)
-		argv[a++] = "--single-transaction";
+	/* No --single-transaction: one transaction locks every table and
+	 * index it creates, and a few thousand tables exceed the lock table
+	 * (max_locks_per_transaction). The restore goes into a temporary
+	 * database that is swapped in only once verified, and dropped on any
+	 * error, which is what makes it all-or-nothing for the live one. */
 	argv[a++] = "-d";
 	argv[a++] = conninfo;
 	argv[a] = NULL;

@@ -1,7 +1,8 @@
 /*
  * restore.h - the restorer's building blocks, each safe to fail halfway:
  *  - restore_into(): stream-decompress a backup (zlib, in-process) into
- *    psql -v ON_ERROR_STOP=1 --single-transaction on a pipe;
+ *    psql -v ON_ERROR_STOP=1 on a pipe, into a temporary database that
+ *    only a verified swap makes live (so any table count restores);
  *  - restore_verify(): the restored database against the manifest: the
  *    rows the server reported loading into each table (psql's COPY tags),
  *    a row read back from each table, the table count; when the tags do

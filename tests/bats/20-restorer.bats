@@ -269,6 +269,23 @@ restorer_idle_after_restart() {
 	[ "$(PGDATABASE=app pg_sql "SELECT count(*) FROM s1.parent")" = 2000 ]
 }
 
+@test "2,000 tables (more locks than max_locks_per_transaction allows one transaction): restored, not reset" {
+	[ "$(pg_sql "SHOW max_locks_per_transaction")" = 64 ]
+	for b in $(seq 0 9); do
+		PGDATABASE=app pg_sql "DO \$\$ BEGIN FOR i IN $((b * 200 + 1))..$((b * 200 + 200)) LOOP
+			EXECUTE format('CREATE TABLE s1.t%s (id int PRIMARY KEY, v text)', i);
+			EXECUTE format('INSERT INTO s1.t%s VALUES (%s, ''x'')', i, i); END LOOP; END \$\$"
+	done
+	take_backup
+	PGDATABASE=app pg_sql "DROP TABLE s1.t1999"
+	start_sidecar restorer
+	touch "$BACKUPS/request-restore"
+	wait_for "ls $BACKUPS | grep -qE 'SUCCESS-recovery|CRITICAL-'" 300
+	ls "$BACKUPS"/alert-*-SUCCESS-recovery
+	[ "$(PGDATABASE=app pg_sql "SELECT count(*) FROM pg_tables WHERE schemaname = 's1' AND tablename ~ '^t[0-9]+$'")" = 2000 ]
+	[ "$(PGDATABASE=app pg_sql "SELECT v FROM s1.t1999")" = x ]
+}
+
 @test "no backups at all: fresh reset with init scripts and migrations, CRITICAL alert" {
 	start_sidecar restorer
 	touch "$BACKUPS/request-restore"
