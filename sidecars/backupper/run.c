@@ -15,16 +15,50 @@
 #include "retention.h"
 #include "tm.h"
 
-#define MAX_DATABASES 256
+/* The names of the databases to back up; no fixed limit. */
+struct db_list {
+	char (*names)[128];
+	int n, cap;
+};
+
+static int db_list_add(struct db_list *l, const char *name, char *why,
+		       size_t whylen)
+{
+	if (l->n == l->cap) {
+		int cap = l->cap ? l->cap * 2 : 16;
+		void *p = realloc(l->names, (size_t)cap * sizeof(*l->names));
+		if (!p) {
+			snprintf(why, whylen, "out of memory");
+			return -1;
+		}
+		l->names = p;
+		l->cap = cap;
+	}
+	snprintf(l->names[l->n++], sizeof(l->names[0]), "%s", name);
+	return 0;
+}
+
+static int list_configured(const char *databases, struct db_list *l, char *why,
+			   size_t whylen)
+{
+	char buf[CFG_STR_MAX], *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", databases);
+	for (char *t = strtok_r(buf, ", ", &save); t;
+	     t = strtok_r(NULL, ", ", &save))
+		if (db_list_add(l, t, why, whylen) < 0)
+			return -1;
+	return l->n;
+}
 
 /* The databases to back up: the configured list, or every database that
  * accepts connections and is not a template. */
-static int list_databases(const struct pgw_config *cfg, char names[][128],
+static int list_databases(const struct pgw_config *cfg, struct db_list *l,
 			  char *why, size_t whylen)
 {
 	PGconn *conn;
 	PGresult *res;
-	int n = 0;
+	int rc;
 
 	if (pg_ping("postgres", 10) != PQPING_OK) {
 		snprintf(why, whylen,
@@ -32,14 +66,8 @@ static int list_databases(const struct pgw_config *cfg, char names[][128],
 			 getenv("PGHOST") ? getenv("PGHOST") : "default host");
 		return -1;
 	}
-	if (strcmp(cfg->databases, "all") != 0) {
-		char buf[CFG_STR_MAX], *save = NULL;
-		snprintf(buf, sizeof(buf), "%s", cfg->databases);
-		for (char *t = strtok_r(buf, ", ", &save);
-		     t && n < MAX_DATABASES; t = strtok_r(NULL, ", ", &save))
-			snprintf(names[n++], 128, "%s", t);
-		return n;
-	}
+	if (strcmp(cfg->databases, "all") != 0)
+		return list_configured(cfg->databases, l, why, whylen);
 	conn = pg_connect("postgres", 10, 30, why, whylen);
 	if (!conn)
 		return -1;
@@ -48,17 +76,16 @@ static int list_databases(const struct pgw_config *cfg, char names[][128],
 		"SELECT datname FROM pg_database WHERE NOT datistemplate "
 		"AND datallowconn AND datname !~ '_damaged_[0-9]{8}_[0-9]{6}$' "
 		"AND datname NOT LIKE 'pgwarden\\_%' ORDER BY datname");
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+	rc = PQresultStatus(res) == PGRES_TUPLES_OK ? 0 : -1;
+	if (rc < 0) {
 		snprintf(why, whylen, "%s", PQerrorMessage(conn));
 		why[strcspn(why, "\n")] = '\0';
-		n = -1;
-	} else {
-		for (int i = 0; i < PQntuples(res) && n < MAX_DATABASES; i++)
-			snprintf(names[n++], 128, "%s", PQgetvalue(res, i, 0));
 	}
+	for (int i = 0; rc == 0 && i < PQntuples(res); i++)
+		rc = db_list_add(l, PQgetvalue(res, i, 0), why, whylen);
 	PQclear(res);
 	PQfinish(conn);
-	return n;
+	return rc < 0 ? -1 : l->n;
 }
 
 /* Size of the newest backup set on disk: what the next one will need. */
@@ -135,7 +162,7 @@ static void alert_success(const struct backup_ctx *ctx,
 		   "Database backup completed successfully!", details);
 }
 
-static int run_all(const struct backup_ctx *ctx, char names[][128], int ndb,
+static int run_all(const struct backup_ctx *ctx, char (*names)[128], int ndb,
 		   const char *stamp)
 {
 	struct backup_result *rs = calloc((size_t)ndb + 1, sizeof(*rs)), g;
@@ -178,25 +205,22 @@ static int run_all(const struct backup_ctx *ctx, char names[][128], int ndb,
 int backup_run(const struct backup_ctx *ctx, const char *reason)
 {
 	const struct pgw_config *cfg = ctx->cfg;
-	char(*names)[128] = calloc(MAX_DATABASES, 128);
+	struct db_list dbs = {0};
 	char why[512], stamp[32];
 	int lock, ndb, rc = -1;
 
-	if (!names)
-		return -1;
 	lock = fs_lock(cfg->backup_dir, PROTO_LOCK_JOBS, -1,
 		       (volatile const int *)ctx->stop);
 	if (lock < 0) {
 		if (!*ctx->stop)
 			log_error("unable to take the jobs lock in '%s': %s",
 				  cfg->backup_dir, strerror(errno));
-		free(names);
 		return -1;
 	}
 	/* logged under the jobs lock: its time is when the backup really starts
 	 */
 	log_info("backup starting (%s)", reason);
-	ndb = list_databases(cfg, names, why, sizeof(why));
+	ndb = list_databases(cfg, &dbs, why, sizeof(why));
 	if (ndb < 0) {
 		log_error("database connectivity check failed: %s", why);
 		alert_emit(
@@ -214,11 +238,11 @@ int backup_run(const struct backup_ctx *ctx, const char *reason)
 		while (tm_stamp(tm_now(), stamp) &&
 		       stamp_in_use(cfg->backup_dir, stamp))
 			tm_sleep_ms(200);
-		rc = run_all(ctx, names, ndb, stamp);
+		rc = run_all(ctx, dbs.names, ndb, stamp);
 		if (rc == 0)
 			retention_run(cfg, false);
 	}
 	fs_unlock(lock);
-	free(names);
+	free(dbs.names);
 	return rc;
 }

@@ -234,3 +234,14 @@ make_big() {
 	[ -e "$BACKUPS/backup_20200101_060000_app.sql.gz" ]
 	[ ! -e "$BACKUPS/backup_20200201_060000_app.sql.gz" ]
 }
+
+@test "databases = all with 260 databases (more than the old fixed list of 256): every one is backed up" {
+	for i in $(seq 1 260); do echo "CREATE DATABASE many_$i;"; done | "$PG_BINDIR/psql" -X -q -d postgres >/dev/null
+	export PGWARDEN_BACKUP_DATABASES=all
+	"$BIN/pgwarden-backupper" --once 2>/dev/null
+	n=$(pg_sql "SELECT count(*) FROM pg_database WHERE NOT datistemplate")
+	for i in $(seq 1 260); do echo "DROP DATABASE many_$i;"; done | "$PG_BINDIR/psql" -X -q -d postgres >/dev/null
+	[ "$n" -ge 262 ]
+	[ "$(final_backups)" = "$n" ]
+	[ "$(count_files "$BACKUPS" 'backup_*_many_*.sql.gz.manifest')" = 260 ]
+}
