@@ -102,6 +102,10 @@ static const struct cfg_key cfg_keys[] = {
 	 NUM(space_margin_pct), "120", 100, 1000},
 	{"backupper", "progress_interval", "PGWARDEN_PROGRESS_INTERVAL",
 	 CFG_DURATION, NUM(progress_interval), "10", 1, 3600},
+	{"backupper", "lock_wait_timeout", "PGWARDEN_LOCK_WAIT_TIMEOUT",
+	 CFG_DURATION, NUM(lock_wait_timeout), "300", 1, 86400},
+	{"backupper", "lock_wait_alert", "PGWARDEN_LOCK_WAIT_ALERT",
+	 CFG_DURATION, NUM(lock_wait_alert), "10", 1, 86400},
 
 	{"backupper", "encryption_key_file", "PGWARDEN_ENCRYPTION_KEY_FILE",
 	 CFG_STR, STR(encryption_key_file), "", 0, 0},

@@ -57,6 +57,8 @@ struct pgw_config {
 	int alert_retention_days;
 	int space_margin_pct;
 	int progress_interval;
+	int lock_wait_timeout; /* s: pg_dump --lock-wait-timeout */
+	int lock_wait_alert;   /* s of waiting on a lock before a WARNING */
 	char encryption_key_file[PATH_MAX];
 	struct crypt_key key; /* crypt_config_load(), by the processes that */
 	bool encrypt;	      /* read or write backups */

@@ -4,16 +4,20 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "alert.h"
 #include "child.h"
 #include "dumpscan.h"
 #include "fs.h"
 #include "gz.h"
 #include "hash.h"
+#include "lockwait.h"
 #include "log.h"
 #include "manifest.h"
 #include "pg.h"
@@ -21,6 +25,8 @@
 #include "tm.h"
 
 #define READ_CHUNK (128 * 1024)
+/* How often a quiet pg_dump is looked at: a recovery waiting, a lock */
+#define TICK_MS 500
 
 /* Everything one streaming backup needs while it runs. */
 struct stream {
@@ -32,6 +38,11 @@ struct stream {
 	int64_t out_bytes, in_bytes, gz_bytes;
 	int64_t t0_ms, last_progress_ms;
 	struct dumpscan scan;
+	const char *appname;  /* pg_dump's session; NULL for the globals */
+	int64_t last_data_ms; /* when pg_dump last wrote */
+	int64_t next_lock_look_ms;
+	bool lock_told;	       /* the lock wait was alerted */
+	char lock_holder[512]; /* as alerted */
 };
 
 /* What reaches the disk: hashed as it is written. */
@@ -90,6 +101,36 @@ static void write_error(const struct stream *st, const char *file, char *why,
 			 strerror(errno));
 }
 
+/* pg_dump has been quiet for a tick: a recovery that waits for the jobs
+ * lock cancels the backup (it never waits behind one); a lock wait past
+ * lock_wait_alert is a WARNING naming the holder, once. */
+static int quiet_tick(const struct backup_ctx *ctx, struct stream *st,
+		      const char *file, char *why, size_t whylen)
+{
+	int64_t now = tm_mono_ms();
+	char holder[512];
+
+	if (proto_recovery_active(ctx->cfg->backup_dir)) {
+		snprintf(why, whylen,
+			 "cancelled: a recovery pre-empts the backup");
+		return -1;
+	}
+	if (!st->appname || st->lock_told || now < st->next_lock_look_ms ||
+	    now - st->last_data_ms < (int64_t)ctx->cfg->lock_wait_alert * 1000)
+		return 0;
+	st->next_lock_look_ms = now + 1000;
+	if (lockwait_describe(st->appname, holder, sizeof(holder)) != 1)
+		return 0;
+	st->lock_told = true;
+	snprintf(st->lock_holder, sizeof(st->lock_holder), "%s", holder);
+	log_warn("%s: %s (the backup fails after %d s)", file, holder,
+		 ctx->cfg->lock_wait_timeout);
+	alert_emit(ALERT_WARNING, "backup-lock-wait", "Database Backup",
+		   "A backup is waiting on a lock another session holds",
+		   holder);
+	return 0;
+}
+
 /* Pump pg_dump's stdout through the scanner and the compressor. */
 static int pump(const struct backup_ctx *ctx, int in_fd, struct gzw *w,
 		struct stream *st, const char *file, char *why, size_t whylen)
@@ -100,12 +141,22 @@ static int pump(const struct backup_ctx *ctx, int in_fd, struct gzw *w,
 		snprintf(why, whylen, "out of memory");
 		return -1;
 	}
+	st->last_data_ms = tm_mono_ms();
 	for (;;) {
-		ssize_t n = read(in_fd, buf, READ_CHUNK);
+		struct pollfd pfd = {.fd = in_fd, .events = POLLIN};
+		int ready = poll(&pfd, 1, TICK_MS);
+		ssize_t n;
 		if (*ctx->stop) {
 			snprintf(why, whylen, "interrupted by shutdown");
 			break;
 		}
+		if (ready == 0 || (ready < 0 && errno == EINTR)) {
+			if (ready == 0 &&
+			    quiet_tick(ctx, st, file, why, whylen) < 0)
+				break;
+			continue;
+		}
+		n = read(in_fd, buf, READ_CHUNK);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -117,6 +168,10 @@ static int pump(const struct backup_ctx *ctx, int in_fd, struct gzw *w,
 			free(buf);
 			return 0;
 		}
+		if (st->lock_told && !st->in_bytes)
+			log_info("%s: the lock was released, the dump goes on",
+				 file);
+		st->last_data_ms = tm_mono_ms();
 		st->in_bytes += n;
 		dumpscan_feed(&st->scan, buf, (size_t)n);
 		if (gzw_write(w, buf, (size_t)n) < 0) {
@@ -330,7 +385,16 @@ static int stream_tool(struct job *j, const char *const argv[], char *why,
 	}
 	j->st.enc = NULL;
 	if (child_finish(&c, cwhy, sizeof(cwhy)) < 0) {
-		snprintf(why, whylen, "%s", cwhy);
+		/* pg_dump's lock wait ends as a statement timeout */
+		if (j->st.appname && strstr(cwhy, "statement timeout"))
+			snprintf(why, whylen,
+				 "a table stayed locked longer than "
+				 "lock_wait_timeout (%d s)%s%s: %s",
+				 cfg->lock_wait_timeout,
+				 j->st.lock_told ? "; " : "", j->st.lock_holder,
+				 cwhy);
+		else
+			snprintf(why, whylen, "%s", cwhy);
 		return -1;
 	}
 	return 0;
@@ -481,17 +545,21 @@ int backup_database(const struct backup_ctx *ctx, const char *db,
 {
 	struct backup_name bn = {.kind = BACKUP_DATABASE,
 				 .encrypted = ctx->cfg->encrypt};
-	char file[NAME_MAX + 1], pgdump[PATH_MAX], conninfo[512], snap[160];
+	char file[NAME_MAX + 1], pgdump[PATH_MAX], conninfo[640], snap[160],
+		lockwait[48], appname[64];
 	/* pgwarden's own schema (the monitor's heartbeat) keeps its
 	 * definition and owner, so a least-privilege monitor finds it after
-	 * a restore, but never its rows: an old heartbeat must not come back */
+	 * a restore, but never its rows: an old heartbeat must not come back.
+	 * A lock is never waited for forever. */
 	const char *argv[] = {pgdump,
 			      "--no-password",
 			      "--exclude-table-data=" PGW_OWN_SCHEMA ".*",
 			      snap,
+			      lockwait,
 			      "-d",
 			      conninfo,
 			      NULL};
+	size_t o;
 	struct db_facts f;
 	struct job j;
 	int rc = -1;
@@ -513,8 +581,15 @@ int backup_database(const struct backup_ctx *ctx, const char *db,
 	if (facts_open(db, &f, r->error, sizeof(r->error)) < 0)
 		return -1;
 	snprintf(snap, sizeof(snap), "--snapshot=%s", f.snapshot);
+	snprintf(lockwait, sizeof(lockwait), "--lock-wait-timeout=%ds",
+		 ctx->cfg->lock_wait_timeout);
+	lockwait_appname(appname, sizeof(appname));
 	pg_conninfo_dbname(db, conninfo, sizeof(conninfo));
+	o = strlen(conninfo);
+	snprintf(conninfo + o, sizeof(conninfo) - o, " application_name='%s'",
+		 appname);
 	if (job_open(&j, ctx, file, r->error, sizeof(r->error)) == 0) {
+		j.st.appname = appname;
 		snprintf(j.m.kind, sizeof(j.m.kind), "database");
 		snprintf(j.m.database, sizeof(j.m.database), "%s", db);
 		snprintf(j.m.server_version, sizeof(j.m.server_version), "%s",

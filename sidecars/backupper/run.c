@@ -162,6 +162,24 @@ static void alert_success(const struct backup_ctx *ctx,
 		   "Database backup completed successfully!", details);
 }
 
+/* A recovery is waiting for the jobs lock: it comes first (it never waits
+ * behind a backup), and the backup runs again after it. */
+static bool preempted(const struct backup_ctx *ctx)
+{
+	const char *dir = ctx->cfg->backup_dir;
+
+	if (!proto_recovery_active(dir))
+		return false;
+	log_warn("a recovery is waiting: the backup stops here and runs again "
+		 "after it");
+	if (proto_request_write(dir, PROTO_REQ_BACKUP,
+				"reason=after a recovery that pre-empted a "
+				"backup\n") < 0)
+		log_error("unable to queue the backup again: %s",
+			  strerror(errno));
+	return true;
+}
+
 static int run_all(const struct backup_ctx *ctx, char (*names)[128], int ndb,
 		   const char *stamp)
 {
@@ -171,6 +189,10 @@ static int run_all(const struct backup_ctx *ctx, char (*names)[128], int ndb,
 	if (!rs)
 		return -1;
 	for (int i = 0; i < ndb && !*ctx->stop; i++) {
+		if (preempted(ctx)) {
+			free(rs);
+			return -1;
+		}
 		if (backup_database(ctx, names[i], stamp, &rs[good]) == 0) {
 			log_info("backup '%s' done: %.1f MiB, %d tables, "
 				 "%.0f%% saved, %.1f s",
@@ -181,6 +203,10 @@ static int run_all(const struct backup_ctx *ctx, char (*names)[128], int ndb,
 			good++;
 			continue;
 		}
+		if (preempted(ctx)) {
+			free(rs);
+			return -1;
+		}
 		failed++;
 		log_error("backup of '%s' failed: %s", names[i],
 			  rs[good].error);
@@ -188,6 +214,10 @@ static int run_all(const struct backup_ctx *ctx, char (*names)[128], int ndb,
 			alert_emit(ALERT_ERROR, "backup-failed",
 				   "Database Backup", "Database backup failed",
 				   rs[good].error);
+	}
+	if (!*ctx->stop && preempted(ctx)) {
+		free(rs);
+		return -1;
 	}
 	if (!*ctx->stop && backup_globals(ctx, stamp, &g) < 0) {
 		failed++;
@@ -215,6 +245,10 @@ int backup_run(const struct backup_ctx *ctx, const char *reason)
 		if (!*ctx->stop)
 			log_error("unable to take the jobs lock in '%s': %s",
 				  cfg->backup_dir, strerror(errno));
+		return -1;
+	}
+	if (preempted(ctx)) {
+		fs_unlock(lock);
 		return -1;
 	}
 	/* logged under the jobs lock: its time is when the backup really starts

@@ -75,6 +75,10 @@ int main(int argc, char **argv)
 			   .aux_log = LOG_VERIFICATION,
 			   .cfg_extra = crypt_config_load};
 	struct restore_ctx ctx = {.cfg = &d.cfg, .stop = &sig_stop};
+	/* drills give way to a recovery asked for while they run */
+	struct restore_ctx drill = {.cfg = &d.cfg,
+				    .stop = &sig_stop,
+				    .yield_to = PROTO_REQ_RESTORE};
 	char req[PROTO_REQUEST_MAX + 1];
 	struct sched vs;
 	struct sched_timer vt;
@@ -96,9 +100,9 @@ int main(int argc, char **argv)
 		if (!sig_stop &&
 		    daemon_take_request(&d, PROTO_REQ_VERIFY, req, sizeof(req),
 					&wake) == REQ_CLAIMED)
-			verify_run(&ctx, "requested");
+			verify_run(&drill, "requested");
 		if (!sig_stop && sched_due(&vt, &vs, tm_sched_now()))
-			verify_run(&ctx, "scheduled");
+			verify_run(&drill, "scheduled");
 		left = vt.due == (time_t)-1
 			       ? wake
 			       : (vt.due - tm_sched_now()) * 1000 + 10;

@@ -119,9 +119,15 @@ int db_drop_leftovers(PGconn *admin)
 	return n;
 }
 
+bool restore_stopped(const struct restore_ctx *ctx)
+{
+	return *ctx->stop || (ctx->yield_to && fs_size(ctx->cfg->backup_dir,
+						       ctx->yield_to) >= 0);
+}
+
 struct feed {
 	int fd;
-	volatile sig_atomic_t *stop;
+	const struct restore_ctx *ctx;
 	bool psql_gone; /* psql closed its input: its exit says why */
 };
 
@@ -132,7 +138,7 @@ static int feed_psql(void *arg, const void *data, size_t len)
 
 	while (len > 0) {
 		ssize_t n;
-		if (*f->stop)
+		if (restore_stopped(f->ctx))
 			return -1;
 		n = write(f->fd, p, len);
 		if (n < 0 && errno == EINTR)
@@ -232,7 +238,7 @@ int restore_into(const struct restore_ctx *ctx, const char *file,
 	char psql[PATH_MAX], conninfo[512], gzerr[256], cerr[512];
 	const char *argv[14];
 	struct child c;
-	struct feed f = {-1, ctx->stop, false};
+	struct feed f = {-1, ctx, false};
 	struct tag_reader reader;
 	int pfd[2], rc, out;
 
@@ -276,7 +282,8 @@ int restore_into(const struct restore_ctx *ctx, const char *file,
 		rc = -1;
 	} else if (rc < 0) {
 		snprintf(err, errlen, "%s while reading '%s': %s",
-			 *ctx->stop ? "interrupted" : "error", file, gzerr);
+			 restore_stopped(ctx) ? "interrupted" : "error", file,
+			 gzerr);
 	}
 	tag_reader_join(&reader);
 	return rc;

@@ -33,7 +33,13 @@
 struct restore_ctx {
 	const struct pgw_config *cfg;
 	volatile sig_atomic_t *stop;
+	/* a drill gives way: set, it ends the job when this request file
+	 * appears (a recovery never waits behind a drill); NULL otherwise */
+	const char *yield_to;
 };
+
+/* Shutdown, or (for a drill) a recovery asked for: the job stops. */
+bool restore_stopped(const struct restore_ctx *ctx);
 
 /* CREATE DATABASE name with the encoding/locale/owner of like_db when it
  * exists. 0 or -1. */

@@ -160,7 +160,7 @@ int scratch_up(const struct restore_ctx *ctx, struct scratch *s, char *err,
 	deadline = tm_mono_ms() + 60000;
 	while (pg_ping(ADMIN_DB, 2) != PQPING_OK) {
 		if (tm_mono_ms() > deadline || child_poll(&s->postmaster) ||
-		    *ctx->stop) {
+		    restore_stopped(ctx)) {
 			snprintf(err, errlen,
 				 "the throwaway cluster did not start (see "
 				 "%s/postgres.log)",

@@ -152,10 +152,14 @@ static int verify_one(const struct restore_ctx *ctx, PGconn *admin,
 	if (rc == 0)
 		rc = drill(ctx, admin, &m, &ms, why, sizeof(why));
 	if (rc == -2 ||
-	    *ctx->stop) { /* our problem, not the backup's: leave it */
-		vlog(LOG_ERROR, "'%s' not verified: %s", file,
-		     *ctx->stop ? "interrupted" : why);
-		if (!*ctx->stop)
+	    restore_stopped(ctx)) { /* our problem, not the backup's */
+		bool stopped = restore_stopped(ctx);
+		vlog(stopped ? LOG_WARNING : LOG_ERROR, "'%s' not verified: %s",
+		     file,
+		     *ctx->stop ? "interrupted by shutdown"
+		     : stopped	? "the drill gave way to a restore request"
+				: why);
+		if (!stopped)
 			alert_emit(ALERT_ERROR, "verification-impossible",
 				   "Backup Verification",
 				   "A backup could not be verified; it is left "
@@ -185,6 +189,24 @@ static int verify_one(const struct restore_ctx *ctx, PGconn *admin,
 	return rc == 0 ? 0 : 1;
 }
 
+/* The jobs lock, given up when a recovery is asked for meanwhile. */
+static int jobs_lock(const struct restore_ctx *ctx)
+{
+	for (;;) {
+		int lock = fs_lock(ctx->cfg->backup_dir, PROTO_LOCK_JOBS, 500,
+				   (volatile const int *)ctx->stop);
+		if (lock >= 0)
+			return lock;
+		if (restore_stopped(ctx))
+			return -1;
+		if (errno != EWOULDBLOCK) {
+			vlog(LOG_ERROR, "unable to take the jobs lock: %s",
+			     strerror(errno));
+			return -1;
+		}
+	}
+}
+
 int verify_run(const struct restore_ctx *ctx, const char *reason)
 {
 	const char *dir = ctx->cfg->backup_dir;
@@ -193,14 +215,9 @@ int verify_run(const struct restore_ctx *ctx, const char *reason)
 	int lock, n, taken = 0, failed = 0, done = 0;
 	PGconn *admin;
 
-	lock = fs_lock(dir, PROTO_LOCK_JOBS, -1,
-		       (volatile const int *)ctx->stop);
-	if (lock < 0) {
-		if (!*ctx->stop)
-			vlog(LOG_ERROR, "unable to take the jobs lock: %s",
-			     strerror(errno));
+	lock = jobs_lock(ctx);
+	if (lock < 0)
 		return -1;
-	}
 	/* logged under the lock: its time is when the drill really starts */
 	vlog(LOG_INFO, "verification starting (%s)", reason);
 	struct scratch sc = {0};
@@ -228,7 +245,7 @@ int verify_run(const struct restore_ctx *ctx, const char *reason)
 		return -1;
 	}
 	n = catalog_scan(dir, &list);
-	for (int i = 0; i < n && !*ctx->stop; i++) {
+	for (int i = 0; i < n && !restore_stopped(ctx); i++) {
 		if (!wanted(list, i, &taken, ctx->cfg->verify_newest))
 			continue;
 		int r = verify_one(ctx, admin, list[i].file, summary,
@@ -242,7 +259,7 @@ int verify_run(const struct restore_ctx *ctx, const char *reason)
 	fs_unlock(lock);
 	vlog(LOG_INFO, "verification done: %d checked, %d failed", done,
 	     failed);
-	if (done > 0 && !*ctx->stop) {
+	if (done > 0 && !restore_stopped(ctx)) {
 		snprintf(err, sizeof(err),
 			 "Restore drill finished: %d backup(s) checked, %d "
 			 "failed",

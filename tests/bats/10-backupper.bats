@@ -245,3 +245,21 @@ make_big() {
 	[ "$(final_backups)" = "$n" ]
 	[ "$(count_files "$BACKUPS" 'backup_*_many_*.sql.gz.manifest')" = 260 ]
 }
+
+@test "a table locked through a backup: a WARNING names the holder, and pg_dump gives up after lock_wait_timeout" {
+	export PGWARDEN_LOCK_WAIT_TIMEOUT=8 PGWARDEN_LOCK_WAIT_ALERT=2
+	hold_lock app public.items
+	start_sidecar backupper
+	touch "$BACKUPS/request-backup"
+	wait_for "ls $BACKUPS/alert-*-WARNING-backup-lock-wait" 30
+	grep -q "held by pid" "$BACKUPS"/alert-*-WARNING-backup-lock-wait
+	! grep -q "pg_sleep" "$BACKUPS"/alert-*-WARNING-backup-lock-wait
+	wait_for "ls $BACKUPS/alert-*-ERROR-backup-failed" 60
+	grep -q "stayed locked longer than lock_wait_timeout (8 s); pg_dump of .app. has waited .* held by pid" "$BACKUPS"/alert-*-ERROR-backup-failed
+	[ -z "$(ls "$BACKUPS"/backup_*_app.sql.gz 2>/dev/null)" ]
+	no_partials
+	# the lock released, the next backup succeeds
+	release_lock app public.items
+	touch "$BACKUPS/request-backup"
+	wait_for "ls $BACKUPS/backup_*_app.sql.gz.manifest" 30
+}

@@ -286,6 +286,24 @@ restorer_idle_after_restart() {
 	[ "$(PGDATABASE=app pg_sql "SELECT v FROM s1.t1999")" = x ]
 }
 
+@test "a recovery pre-empts a backup stuck behind a lock, never waits behind it; the backup runs again after it" {
+	export PGWARDEN_LOCK_WAIT_TIMEOUT=600
+	take_backup
+	PGDATABASE=app pg_sql "DROP TABLE s2.child CASCADE"
+	hold_lock app s1.parent
+	start_sidecar backupper
+	touch "$BACKUPS/request-backup"
+	wait_for dump_waits_on_lock 30
+	start_sidecar restorer
+	touch "$BACKUPS/request-restore"
+	wait_for "ls $BACKUPS/alert-*-SUCCESS-recovery" 60
+	grep -q 'a recovery is waiting: the backup stops here and runs again after it' "$BACKUPS/backup.log"
+	[ "$(PGDATABASE=app pg_sql "SELECT count(*) FROM s2.child")" = 3000 ]
+	# the swap ended the lock holder's session; the backup queued again runs
+	wait_for "ls $BACKUPS/alert-*-SUCCESS-backup" 60
+	grep -q 'reason=after a recovery\|after a recovery that pre-empted' "$BACKUPS/backup.log"
+}
+
 @test "no backups at all: fresh reset with init scripts and migrations, CRITICAL alert" {
 	start_sidecar restorer
 	touch "$BACKUPS/request-restore"

@@ -172,3 +172,21 @@ refresh_manifest() { # after editing the file on purpose: size and sha match aga
 	grep -qE 'reason = .*(invalid name syntax|not in the restored database)' "$b.manifest"
 	[ ! -e "$BACKUPS.pwned" ]
 }
+
+@test "a drill gives way to a recovery asked for while it runs; the backup is left as it was" {
+	PGDATABASE=app pg_sql "CREATE TABLE big AS SELECT g, md5(g::text) v FROM generate_series(1, 2000000) g"
+	"$BIN/pgwarden-backupper" --once 2>/dev/null
+	start_sidecar restorer
+	touch "$BACKUPS/request-verify"
+	wait_for "[ \"\$(pg_sql \"SELECT count(*) FROM pg_stat_activity WHERE datname LIKE 'pgwarden\\_verify\\_%' AND query LIKE 'COPY%'\" 2>/dev/null)\" -ge 1 ]" 60
+	touch "$BACKUPS/request-restore"
+	wait_for "ls $BACKUPS/alert-*-SUCCESS-recovery" 90
+	grep -q 'the drill gave way to a restore request' "$BACKUPS/verification.log"
+	m=$(ls "$BACKUPS"/backup_*_app.sql.gz.manifest)
+	grep -q '^status = valid' "$m"
+	! ls "$BACKUPS"/alert-*-verification-failed "$BACKUPS"/alert-*-verification-impossible 2>/dev/null
+	PGDATABASE=app pg_sql "DROP TABLE big"
+	for d in $(pg_sql "SELECT datname FROM pg_database WHERE datname LIKE 'app\_damaged\_%'"); do
+		pg_sql "DROP DATABASE \"$d\""
+	done
+}

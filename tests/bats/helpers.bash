@@ -106,3 +106,26 @@ fake_stop() {
 # Requests the receiver got: how many, and the Nth as JSON.
 nreq() { [ -f "$FAKE/requests.jsonl" ] && wc -l <"$FAKE/requests.jsonl" || echo 0; }
 req() { sed -n "${1}p" "$FAKE/requests.jsonl"; }
+
+# hold_lock DB TABLE: a session of this test's holding ACCESS EXCLUSIVE on
+# TABLE for up to 10 minutes; its psql is in $HOLDER_PID (and PIDS, so the
+# test's cleanup ends it). Returns once the lock is granted.
+hold_lock() {
+	# the server ends the session within a second of its psql's end
+	PGDATABASE=$1 "$PG_BINDIR/psql" -X -q -c "SET client_connection_check_interval = '1s'; BEGIN; LOCK TABLE $2 IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(600); COMMIT;" >/dev/null 2>&1 3>&- &
+	HOLDER_PID=$!
+	PIDS+=("$HOLDER_PID")
+	wait_for "[ \"\$(PGDATABASE=$1 pg_sql \"SELECT count(*) FROM pg_locks WHERE relation = to_regclass('$2') AND mode = 'AccessExclusiveLock' AND granted\" 2>/dev/null)\" = 1 ]" 20
+}
+
+# release_lock DB TABLE: end hold_lock's psql and wait for the lock to go
+release_lock() {
+	kill "$HOLDER_PID" 2>/dev/null || true
+	wait "$HOLDER_PID" 2>/dev/null || true
+	wait_for "[ \"\$(PGDATABASE=$1 pg_sql \"SELECT count(*) FROM pg_locks WHERE relation = to_regclass('$2') AND mode = 'AccessExclusiveLock'\" 2>/dev/null)\" = 0 ]" 20
+}
+
+# pg_dump of a backup of this test's waits on a lock
+dump_waits_on_lock() {
+	[ "$(pg_sql "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'pgwarden-backup-%' AND wait_event_type = 'Lock'" 2>/dev/null)" -ge 1 ]
+}
