@@ -1,11 +1,13 @@
 #include "cfg.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <iniparser/iniparser.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ini.h"
@@ -349,6 +351,96 @@ static int ini_quiet(const char *fmt, ...)
 	return 0;
 }
 
+/* A line's key (before '='), trimmed, into out; "" for a line without. */
+static void line_key(const char *line, char *out, size_t cap)
+{
+	size_t n = strcspn(line, "=");
+
+	while (n > 0 && isspace((unsigned char)line[n - 1]))
+		n--;
+	if (!line[strcspn(line, "=")])
+		n = 0;
+	snprintf(out, cap, "%.*s", (int)(n < cap ? n : cap - 1), line);
+}
+
+/* What iniparser lets pass silently: a key before any [section], a key
+ * given twice in a section, a line too long to read (named by its key). */
+static int lint_file(FILE *f, const char *file, char *err, size_t errlen)
+{
+	char line[1100], sec[128] = "", key[128], seen[256][160];
+	int nseen = 0, no = 0;
+
+	while (fgets(line, sizeof(line), f)) {
+		const char *p = line;
+		no++;
+		while (isspace((unsigned char)*p))
+			p++;
+		line_key(p, key, sizeof(key));
+		if (!strchr(line, '\n') && !feof(f)) {
+			snprintf(err, errlen,
+				 "config file '%s' line %d: the value of '%s' "
+				 "is too long (at most 1000 characters)",
+				 file, no, *key ? key : "?");
+			return -1;
+		}
+		if (*p == '\0' || *p == ';' || *p == '#')
+			continue;
+		if (*p == '[') {
+			snprintf(sec, sizeof(sec), "%.*s",
+				 (int)strcspn(p + 1, "]"), p + 1);
+			continue;
+		}
+		if (!*key)
+			continue; /* iniparser says what is wrong with it */
+		if (!*sec) {
+			snprintf(err, errlen,
+				 "config file '%s' line %d: key '%s' comes "
+				 "before any [section]",
+				 file, no, key);
+			return -1;
+		}
+		snprintf(line, sizeof(line), "%s:%s", sec, key);
+		for (int i = 0; i < nseen; i++)
+			if (strcasecmp(seen[i], line) == 0) {
+				snprintf(err, errlen,
+					 "config file '%s' line %d: key '%s' "
+					 "is given twice in [%s]",
+					 file, no, key, sec);
+				return -1;
+			}
+		if (nseen < 256)
+			snprintf(seen[nseen++], sizeof(seen[0]), "%.159s",
+				 line);
+	}
+	return 0;
+}
+
+/* A readable regular file (a directory passes access() and reads as an
+ * empty config: a mis-mounted ConfigMap must not mean "defaults"). */
+static int check_file(const char *file, char *err, size_t errlen)
+{
+	const char *why = NULL;
+	struct stat st;
+	FILE *f = NULL;
+	int rc;
+
+	if (stat(file, &st) < 0)
+		why = strerror(errno);
+	else if (!S_ISREG(st.st_mode))
+		why = S_ISDIR(st.st_mode) ? "it is a directory"
+					  : "not a regular file";
+	else if (!(f = fopen(file, "r")))
+		why = strerror(errno);
+	if (why) {
+		snprintf(err, errlen, "unable to read config file '%s': %s",
+			 file, why);
+		return -1;
+	}
+	rc = lint_file(f, file, err, errlen);
+	fclose(f);
+	return rc;
+}
+
 static int load_file(const char *file, struct pgw_config *c, char *err,
 		     size_t errlen)
 {
@@ -356,11 +448,8 @@ static int load_file(const char *file, struct pgw_config *c, char *err,
 	char why[256];
 	int rc = 0;
 
-	if (access(file, R_OK) < 0) {
-		snprintf(err, errlen, "unable to read config file '%s': %s",
-			 file, strerror(errno));
+	if (check_file(file, err, errlen) < 0)
 		return -1;
-	}
 	iniparser_set_error_callback(ini_quiet);
 	d = iniparser_load(file);
 	if (!d) {

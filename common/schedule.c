@@ -59,8 +59,12 @@ static int parse_cron(const char *text, struct sched *s)
 	uint64_t m;
 	bool any;
 
-	if (sscanf(text, "%127s %127s %127s %127s %127s", f[0], f[1], f[2],
-		   f[3], f[4]) != 5)
+	int end = -1;
+
+	/* exactly five fields: a sixth (seconds, a year) is refused */
+	if (sscanf(text, "%127s %127s %127s %127s %127s %n", f[0], f[1], f[2],
+		   f[3], f[4], &end) != 5 ||
+	    end < 0 || text[end] != '\0')
 		return -1;
 	if (cron_field(f[0], 0, 59, &s->minute, &any) < 0)
 		return -1;
@@ -123,7 +127,13 @@ int sched_parse(const char *text, struct sched *out, char *err, size_t errlen)
 		if (parse_times(text, out) == 0)
 			return 0;
 	} else if (parse_cron(text, out) == 0) {
-		return 0;
+		if (sched_next(out, time(NULL)) != (time_t)-1)
+			return 0;
+		snprintf(err, errlen,
+			 "'%s' never fires (no such day in the next four "
+			 "years); use \"off\" to turn it off",
+			 text);
+		return -1;
 	}
 	snprintf(err, errlen,
 		 "'%s' is not a schedule (use \"06:00,18:00\", a cron "

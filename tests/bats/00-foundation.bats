@@ -49,6 +49,32 @@ teardown() { backups_cleanup; }
 	[[ "$output" == *"schedule"*"PGWARDEN_BACKUP_SCHEDULE"* ]]
 }
 
+@test "config that is not a config: a directory, a key before any section, a duplicate key, a never-firing schedule, 7-field cron (exit 2)" {
+	mkdir "$BACKUPS/conf.d"
+	for b in monitor backupper restorer db; do
+		run "$BIN/pgwarden-$b" --config "$BACKUPS/conf.d" --check-config
+		[ "$status" -eq 2 ]
+		[[ "$output" == *"conf.d"*"it is a directory"* ]]
+	done
+	printf 'max_failure_count = 9\n[monitor]\n' >"$BACKUPS/nosec.ini"
+	run "$BIN/pgwarden-monitor" --config "$BACKUPS/nosec.ini" --check-config
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"line 1: key 'max_failure_count' comes before any [section]"* ]]
+	printf '[monitor]\nmax_failure_count = 3\nmax_failure_count = 30\n' >"$BACKUPS/dup.ini"
+	run "$BIN/pgwarden-monitor" --config "$BACKUPS/dup.ini" --check-config
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"line 3: key 'max_failure_count' is given twice in [monitor]"* ]]
+	printf '[backupper]\nschedule = 0 6 * * * %01100d\n' 0 >"$BACKUPS/long.ini"
+	run "$BIN/pgwarden-backupper" --config "$BACKUPS/long.ini" --check-config
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"the value of 'schedule' is too long"* ]]
+	PGWARDEN_BACKUP_SCHEDULE="0 0 30 2 *" run "$BIN/pgwarden-backupper" --check-config
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"never fires"* ]]
+	PGWARDEN_BACKUP_SCHEDULE="0 0 6 * * * 2030" run "$BIN/pgwarden-backupper" --check-config
+	[ "$status" -eq 2 ]
+}
+
 @test "--check-config validates, prints the effective values and exits 0" {
 	printf '[monitor]\nhealth_check_interval = 5m\n' >"$BACKUPS/ok.ini"
 	MAX_FAILURE_COUNT=7 run "$BIN/pgwarden-monitor" --config "$BACKUPS/ok.ini" --check-config

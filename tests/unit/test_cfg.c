@@ -72,6 +72,39 @@ int main(void)
 	      "restore_procedures: SQL, empty names, upper case refused");
 	CHECK(cfg_load("/nonexistent/x.ini", &c, NULL, err, sizeof(err)) < 0,
 	      "missing explicit file refused");
+	CHECK(cfg_load(unit_tmpdir(), &c, NULL, err, sizeof(err)) < 0 &&
+		      strstr(err, "it is a directory"),
+	      "a directory (a mis-mounted ConfigMap) is refused");
+	CHECK(load_text("max_failure_count = 4\n[monitor]\n", &c) < 0 &&
+		      strstr(err, "line 1: key 'max_failure_count' comes "
+				  "before any [section]"),
+	      "a key before any section is refused, with its line");
+	CHECK(load_text("[monitor]\nmax_failure_count = 4\n; x\n"
+			"max_failure_count = 5\n",
+			&c) < 0 &&
+		      strstr(err, "line 4: key 'max_failure_count' is given "
+				  "twice in [monitor]"),
+	      "a duplicate key is refused");
+	{
+		char big[1400];
+		snprintf(big, sizeof(big), "[monitor]\nserver_log = /%01200d\n",
+			 0);
+		CHECK(load_text(big, &c) < 0 &&
+			      strstr(err, "the value of 'server_log' is too "
+					  "long"),
+		      "an over-long value names its key");
+	}
+	CHECK(load_text("[backupper]\nschedule = 0 0 30 2 *\n", &c) < 0 &&
+		      strstr(err, "never fires"),
+	      "a schedule that can never fire is refused");
+	CHECK(load_text("[backupper]\nschedule = 0 0 6 * * * 2030\n", &c) < 0,
+	      "a 7-field cron is refused");
+	CHECK(load_text("[monitor]\n; comment = 1\n# x = 2\n\n"
+			"max_failure_count = 4\n[backupper]\n"
+			"min_backups = 3\n",
+			&c) == 0 &&
+		      c.max_failure_count == 4 && c.min_backups == 3,
+	      "comments and blank lines are not keys");
 
 	setenv("MAX_FAILURE_COUNT", "9", 1);
 	CHECK(load_text("[monitor]\nmax_failure_count = 4\n", &c) == 0 &&

@@ -1,3 +1,5 @@
+#include <string.h>
+
 #include "schedule.h"
 #include "tm.h"
 #include "unit.h"
@@ -70,5 +72,22 @@ int main(void)
 	      "cron step past the range refused");
 	CHECK(sched_parse("*/15 * * * *", &s, err, sizeof(err)) == 0,
 	      "cron step within the range");
+	/* a schedule that can never fire is not a schedule */
+	CHECK(sched_parse("0 0 30 2 *", &s, err, sizeof(err)) < 0 &&
+		      strstr(err, "never fires"),
+	      "30 February refused, says why");
+	CHECK(sched_parse("0 0 31 4,6,9,11 *", &s, err, sizeof(err)) < 0,
+	      "31st of 30-day months refused");
+	CHECK(sched_parse("0 0 29 2 *", &s, err, sizeof(err)) == 0,
+	      "29 February fires in a leap year");
+	CHECK(sched_parse("0 0 30 2 1", &s, err, sizeof(err)) == 0,
+	      "day of month or weekday: Mondays in February fire");
+	/* cron with 6 or 7 fields (seconds, year) */
+	CHECK(sched_parse("0 0 6 * * * 2030", &s, err, sizeof(err)) < 0,
+	      "7 fields refused");
+	CHECK(sched_parse("0 0 6 * * *", &s, err, sizeof(err)) < 0,
+	      "6 fields refused");
+	CHECK(sched_parse("0 6 * * * ", &s, err, sizeof(err)) == 0,
+	      "trailing blank is fine");
 	return unit_done();
 }
