@@ -165,12 +165,20 @@ enum request_state proto_request_claim(const char *dir, const char *name,
 		 (int)getpid());
 	if (fs_rename_durable(dir, name, claimed) < 0)
 		return REQ_NONE; /* another consumer won the race */
-	data = fs_read_small(dir, claimed, PROTO_REQUEST_MAX, &len);
+	/* one byte more than allowed: a longer request is refused, never cut */
+	data = fs_read_small(dir, claimed, PROTO_REQUEST_MAX + 1, &len);
 	unlink(fs_join(path, dir, claimed));
 	fs_fsync_dir(dir);
 	if (!data) {
 		snprintf(content, cap, "unable to read '%s': %s", name,
 			 strerror(errno));
+		return REQ_REJECTED;
+	}
+	if (len > PROTO_REQUEST_MAX) {
+		free(data);
+		snprintf(content, cap,
+			 "'%s' is larger than %d bytes: not a request", name,
+			 PROTO_REQUEST_MAX);
 		return REQ_REJECTED;
 	}
 	if (memchr(data, '\0', len)) /* binary: make the parser reject it */

@@ -68,6 +68,16 @@ mkey() { sed -n "s/^$2 = //p" "$1" | head -1; }
 	grep -q "backup starting (requested: after garbage)" "$BACKUPS/backup.log"
 }
 
+@test "a request over 4 KiB is refused, not cut to its first 4 KiB; the alert quotes none of it" {
+	start_sidecar backupper
+	{ echo "reason=long"; head -c 5000 /dev/zero | tr '\0' 'x'; } >"$BACKUPS/.r" && mv "$BACKUPS/.r" "$BACKUPS/request-backup"
+	wait_for "ls $BACKUPS/alert-*-ERROR-request-rejected" 10
+	grep -q "larger than 4096 bytes" "$BACKUPS"/alert-*-ERROR-request-rejected
+	! grep -q "xxxx" "$BACKUPS"/alert-*-ERROR-request-rejected
+	[ "$(final_backups)" -eq 0 ]
+	! grep -q "backup starting" "$BACKUPS/backup.log"
+}
+
 @test "database unreachable: ERROR alert, nothing under a final name, then success" {
 	start_sidecar backupper
 	pg_stop "$PGW_CLUSTER"

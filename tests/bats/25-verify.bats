@@ -190,3 +190,15 @@ refresh_manifest() { # after editing the file on purpose: size and sha match aga
 		pg_sql "DROP DATABASE \"$d\""
 	done
 }
+
+@test "request-verify is parsed like every request: garbage runs no drill, reason= is logged" {
+	take_backup
+	start_sidecar restorer
+	printf 'DROP DATABASE app; \x01' >"$BACKUPS/request-verify"
+	wait_for "ls $BACKUPS/alert-*-ERROR-request-rejected" 10
+	! grep -q "DROP DATABASE" "$BACKUPS"/alert-*-ERROR-request-rejected
+	! grep -q "verification starting" "$BACKUPS/verification.log" 2>/dev/null
+	echo "reason=after a restore test" >"$BACKUPS/request-verify"
+	wait_for "ls $BACKUPS/alert-*-SUCCESS-verification" 60
+	grep -q "verification starting (requested: after a restore test)" "$BACKUPS/verification.log"
+}
