@@ -7,28 +7,39 @@
 
 #include "fs.h"
 #include "manifest.h"
+#include "tm.h"
 
 static int newest_first(const void *a, const void *b)
 {
 	const struct catalog_entry *x = a, *y = b;
 
+	if (x->future != y->future)
+		return x->future ? 1 : -1;
+	if (x->taken != y->taken)
+		return x->taken > y->taken ? -1 : 1;
 	if (x->name.when != y->name.when)
 		return x->name.when > y->name.when ? -1 : 1;
 	return strcmp(x->file, y->file);
 }
 
-static void catalog_fill(const char *dir, struct catalog_entry *e)
+static void catalog_fill(const char *dir, struct catalog_entry *e, time_t now)
 {
 	struct manifest m;
 	char err[256];
+	time_t finished;
 
 	e->size = fs_size(dir, e->file);
+	e->taken = e->name.when;
 	e->has_manifest =
 		manifest_read(dir, e->file, &m, err, sizeof(err)) == 0;
 	if (e->has_manifest) {
 		snprintf(e->status, sizeof(e->status), "%s", m.status);
+		if (tm_parse_iso(m.finished, &finished) == 0)
+			e->taken = finished;
 		manifest_free(&m);
 	}
+	e->future = e->taken > now + CATALOG_FUTURE_SKEW ||
+		    e->name.when > now + CATALOG_FUTURE_SKEW;
 }
 
 int catalog_scan(const char *dir, struct catalog_entry **out)
@@ -63,7 +74,7 @@ int catalog_scan(const char *dir, struct catalog_entry **out)
 	}
 	closedir(d);
 	for (int i = 0; i < n; i++)
-		catalog_fill(dir, &list[i]);
+		catalog_fill(dir, &list[i], tm_now());
 	if (n > 1) /* an empty list is NULL, which qsort may not take */
 		qsort(list, (size_t)n, sizeof(*list), newest_first);
 	*out = list;

@@ -89,7 +89,7 @@ static void fill_backup(const char *dir, const struct catalog_entry *e,
 	b->present = true;
 	snprintf(b->file, sizeof(b->file), "%s", e->file);
 	snprintf(b->status, sizeof(b->status), "%s", e->status);
-	b->when = e->name.when;
+	b->when = e->taken;
 	b->size = e->size;
 	b->restore_ms = -1;
 	if (manifest_read(dir, e->file, &m, err, sizeof(err)) == 0) {
@@ -113,6 +113,13 @@ static void read_backups(const struct pgw_config *c, struct pgw_status *st)
 		if (e->name.kind != BACKUP_DATABASE)
 			continue;
 		st->backups++;
+		if (e->future) { /* never the newest: a wrong clock or a copy */
+			if (!st->backups_future++)
+				snprintf(st->future_file,
+					 sizeof(st->future_file), "%s",
+					 e->file);
+			continue;
+		}
 		if (i == 0 || !st->last.present)
 			fill_backup(c->backup_dir, e, &st->last);
 		if (strcmp(e->status, "failed") == 0) {

@@ -47,6 +47,8 @@ struct pgw_status {
 	char server_state[16];
 	/* backups */
 	int backups, backups_valid, backups_verified, backups_failed;
+	int backups_future;    /* stamped in the future: counted nowhere else */
+	char future_file[256]; /* the first of them */
 	struct status_backup last;		/* newest file, any status */
 	struct status_backup last_valid;	/* newest valid or verified */
 	struct status_backup last_verified;	/* newest verified */

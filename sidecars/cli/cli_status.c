@@ -117,6 +117,10 @@ static void print_table(const struct pgw_status *st, const struct problems *p)
 	printf("%-16s %d (%d valid, %d verified, %d failed)\n", "backups",
 	       st->backups, st->backups_valid, st->backups_verified,
 	       st->backups_failed);
+	if (st->backups_future)
+		printf("%-16s %d stamped in the future, never taken as the "
+		       "newest (first: %s)\n",
+		       "future-dated", st->backups_future, st->future_file);
 	if (st->recovering)
 		printf("%-16s IN PROGRESS since %s, phase %s, backup %s\n",
 		       "recovery", st->recovery_started, st->recovery_phase,
@@ -216,6 +220,7 @@ static void print_json(const struct pgw_status *st, const struct problems *p)
 	jnum("valid", st->backups_valid);
 	jnum("verified", st->backups_verified);
 	jnum("failed", st->backups_failed);
+	jnum("future", st->backups_future);
 	jnull_or_num("last_valid_age_s", age >= 0, age);
 	json_backup("last", &st->last);
 	json_backup("last_valid", &st->last_valid);

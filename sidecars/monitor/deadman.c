@@ -66,6 +66,27 @@ static void check_stale(const struct deadman *dm, const struct pgw_config *c,
 	}
 }
 
+/* Backups stamped in the future are never "the newest" (common/catalog.h);
+ * a wrong clock or a copied file is told once, and again after it cleared. */
+static void check_future(struct deadman *dm, const struct pgw_status *st)
+{
+	char msg[512];
+
+	if (st->backups_future == 0 || dm->future_told) {
+		dm->future_told = st->backups_future > 0;
+		return;
+	}
+	snprintf(msg, sizeof(msg),
+		 "%d backup(s) are stamped in the future (first: %s): a clock "
+		 "is wrong or a file was copied under another name. They are "
+		 "never taken as the newest backup.",
+		 st->backups_future, st->future_file);
+	log_warn("%s", msg);
+	alert_emit(ALERT_WARNING, "backup-future", "Database Backup", msg,
+		   NULL);
+	dm->future_told = true;
+}
+
 static void send_summary(const struct pgw_status *st)
 {
 	char details[2048], a[32], nb[TM_ISO_LEN];
@@ -102,6 +123,7 @@ void deadman_round(struct deadman *dm, const struct pgw_config *c,
 
 	status_collect(c, &st);
 	check_stale(dm, c, s, &st);
+	check_future(dm, &st);
 	if (sched_due(&dm->summary_timer, &dm->summary, st.now))
 		send_summary(&st);
 	if (status_write_metrics(c->backup_dir, &st) < 0)

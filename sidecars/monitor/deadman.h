@@ -16,7 +16,8 @@
 struct deadman {
 	struct sched summary;
 	struct sched_timer summary_timer;
-	time_t started; /* no backup at all: age counts from here */
+	time_t started;	  /* no backup at all: age counts from here */
+	bool future_told; /* future-dated backups were alerted */
 };
 
 void deadman_init(struct deadman *dm, const struct pgw_config *c);

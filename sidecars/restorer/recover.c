@@ -221,6 +221,10 @@ static int restore_newest(struct recovery *r, const char *only)
 		    (only && strcmp(list[i].file, only) != 0))
 			continue;
 		r->seen++;
+		if (list[i].future)
+			log_warn("'%s' is stamped in the future (a wrong clock "
+				 "or a copy): tried only after every other",
+				 list[i].file);
 		if (manifest_read(r->ctx->cfg->backup_dir, list[i].file, &m,
 				  err, sizeof(err)) < 0 ||
 		    manifest_check(r->ctx->cfg->backup_dir, &m, err,

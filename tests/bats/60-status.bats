@@ -78,6 +78,39 @@ status_json() { "$BIN/pgwarden" status --json; }
 	[ "$(BACKUP_MAX_AGE=1s status_json | jq -r '.problems | length')" -ge 1 ]
 }
 
+@test "a valid backup copied under tomorrow's stamp: flagged, never the newest; status, staleness and a restore use the real newest" {
+	"$BIN/pgwarden-backupper" --once 2>/dev/null
+	old=$(ls "$BACKUPS"/backup_*_app.sql.gz)
+	PGDATABASE=app pg_sql "INSERT INTO t VALUES (1000)"
+	sleep 1.1 # backup names have a one-second resolution
+	"$BIN/pgwarden-backupper" --once 2>/dev/null
+	real=$(ls "$BACKUPS"/backup_*_app.sql.gz | sort | tail -1)
+	tomorrow=$(date -u -d tomorrow +%Y%m%d_%H%M%S)
+	fut="$BACKUPS/backup_${tomorrow}_app.sql.gz"
+	cp "$old" "$fut"
+	sed -e "s/^file = .*/file = $(basename "$fut")/" "$old.manifest" >"$fut.manifest"
+	# the monitor flags it once, and the backups are not stale
+	export BACKUP_MAX_AGE=1h
+	start_sidecar monitor
+	wait_for "ls $BACKUPS/alert-*-WARNING-backup-future" 20
+	wait_for "grep -q 'health = healthy' $BACKUPS/monitor.status" 10
+	! ls "$BACKUPS"/alert-*-backup-stale 2>/dev/null
+	j=$(status_json)
+	[ "$(jq -r .backups.last_valid.file <<<"$j")" = "$(basename "$real")" ]
+	[ "$(jq -r .backups.future <<<"$j")" = 1 ]
+	"$BIN/pgwarden" status --check
+	run "$BIN/pgwarden" status
+	[[ "$output" == *"future-dated"*"$(basename "$fut")"* ]]
+	[[ "$output" != *"taken in"* ]]
+	# a restore takes the real newest, with the newest row
+	PGDATABASE=app pg_sql "DELETE FROM t"
+	start_sidecar restorer
+	touch "$BACKUPS/request-restore"
+	wait_for "ls $BACKUPS/alert-*-SUCCESS-recovery" 60
+	grep -q "^backup = $(basename "$real")" "$BACKUPS/restorer.status"
+	[ "$(PGDATABASE=app pg_sql "SELECT count(*) FROM t WHERE id = 1000")" = 1 ]
+}
+
 @test "recovering, then after the recovery: in progress, then the last recovery with its backup and RTO" {
 	start_sidecar monitor
 	"$BIN/pgwarden-backupper" --once 2>/dev/null

@@ -56,9 +56,51 @@ static void test_order(void)
 	free(list);
 }
 
+#define SHA "0000000000000000000000000000000000000000000000000000000000000000"
+
+/* "newest" is what the manifest records, and the future comes last */
+static void test_manifest_time_and_future(void)
+{
+	struct catalog_entry *list = NULL;
+	char *dir = unit_tmpdir();
+	int n;
+
+	put(dir, "backup_20250101_060000_app.sql.gz", "a");
+	put(dir, "backup_20250101_060000_app.sql.gz.manifest",
+	    "[backup]\nfile = backup_20250101_060000_app.sql.gz\n"
+	    "status = valid\nsha256 = " SHA
+	    "\nfinished = 2025-01-01T06:00:05Z\n");
+	/* a copy of it under a later name: as old as its manifest says */
+	put(dir, "backup_20250105_060000_app.sql.gz", "a");
+	put(dir, "backup_20250105_060000_app.sql.gz.manifest",
+	    "[backup]\nfile = backup_20250105_060000_app.sql.gz\n"
+	    "status = valid\nsha256 = " SHA
+	    "\nfinished = 2025-01-01T06:00:05Z\n");
+	put(dir, "backup_20250102_060000_app.sql.gz", "b");
+	put(dir, "backup_20250102_060000_app.sql.gz.manifest",
+	    "[backup]\nfile = backup_20250102_060000_app.sql.gz\n"
+	    "status = valid\nsha256 = " SHA
+	    "\nfinished = 2025-01-02T06:00:05Z\n");
+	put(dir, "backup_29990101_060000_app.sql.gz", "f");
+	n = catalog_scan(dir, &list);
+	CHECK(n == 4 &&
+		      strcmp(list[0].file,
+			     "backup_20250102_060000_app.sql.gz") == 0 &&
+		      !list[0].future,
+	      "the newest by manifest, not by name");
+	CHECK(n == 4 && list[3].future &&
+		      strcmp(list[3].file,
+			     "backup_29990101_060000_app.sql.gz") == 0,
+	      "a stamp in the future is flagged and sorted last");
+	CHECK(n == 4 && list[1].taken == list[2].taken,
+	      "a renamed copy keeps its manifest's time");
+	free(list);
+}
+
 int main(void)
 {
 	test_empty();
 	test_order();
+	test_manifest_time_and_future();
 	return unit_done();
 }
