@@ -1,5 +1,6 @@
 #include "daemon.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -82,9 +83,22 @@ static void apply_config(struct daemon *d)
 	alert_init(&ac);
 }
 
+static void take_instance_lock(struct daemon *d)
+{
+	char lockname[64];
+
+	snprintf(lockname, sizeof(lockname), "%s%s", PROTO_LOCK_PREFIX,
+		 d->name);
+	d->instance_lock = fs_lock(d->cfg.backup_dir, lockname, 0, NULL);
+	if (d->instance_lock < 0)
+		fatalx(PGW_EXIT_RUNNING,
+		       "another %s is already running on '%s' (lock %s)",
+		       d->name, d->cfg.backup_dir, lockname);
+}
+
 void daemon_start(struct daemon *d, int argc, char **argv)
 {
-	char err[CFG_ERR_MAX], lockname[64];
+	char err[CFG_ERR_MAX];
 	struct cfg_source src;
 	int check = 0;
 
@@ -101,15 +115,11 @@ void daemon_start(struct daemon *d, int argc, char **argv)
 		exit(PGW_EXIT_OK);
 	}
 	apply_config(d);
-	if (fs_check_backup_dir(d->cfg.backup_dir, err, sizeof(err)) < 0)
+	if (fs_check_backup_dir(d->cfg.backup_dir, err, sizeof(err)) < 0 ||
+	    fs_check_dir_safe(d->cfg.backup_dir, &d->dir_id, err, sizeof(err)) <
+		    0)
 		fatalx(PGW_EXIT_BACKUP_DIR, "%s", err);
-	snprintf(lockname, sizeof(lockname), "%s%s", PROTO_LOCK_PREFIX,
-		 d->name);
-	d->instance_lock = fs_lock(d->cfg.backup_dir, lockname, 0, NULL);
-	if (d->instance_lock < 0)
-		fatalx(PGW_EXIT_RUNNING,
-		       "another %s is already running on '%s' (lock %s)",
-		       d->name, d->cfg.backup_dir, lockname);
+	take_instance_lock(d);
 	open_logs(d);
 	if (pg_auth_setup(&d->cfg, err, sizeof(err)) < 0)
 		fatalx(PGW_EXIT_CONFIG, "configuration error: %s", err);
@@ -158,9 +168,12 @@ int daemon_take_request(struct daemon *d, const char *req, char *content,
 			size_t cap, int *wake_ms)
 {
 	int wait = 0;
-	enum request_state st = proto_request_claim(d->cfg.backup_dir, req,
-						    d->cfg.request_settle_ms,
-						    content, cap, &wait);
+	enum request_state st;
+
+	if (d->dir_unsafe_now)
+		return REQ_NONE;
+	st = proto_request_claim(d->cfg.backup_dir, req,
+				 d->cfg.request_settle_ms, content, cap, &wait);
 
 	if (st == REQ_SETTLING && wait < *wake_ms)
 		*wake_ms = wait;
@@ -189,9 +202,66 @@ int daemon_parse_request(const char *req, const char *title,
 	return -1;
 }
 
+/* The directory as it is now, against the one we started in. */
+static void check_dir(struct daemon *d)
+{
+	const char *dir = d->cfg.backup_dir;
+	char err[CFG_ERR_MAX];
+	struct fs_dir_id now;
+	struct stat st;
+
+	if (stat(dir, &st) < 0 && errno == ENOENT) {
+		if (!d->dir_gone)
+			log_error("backups directory '%s' is gone: nothing "
+				  "can be written until it is back",
+				  dir);
+		d->dir_gone = true;
+		return;
+	}
+	if (fs_check_dir_safe(dir, &now, err, sizeof(err)) < 0) {
+		if (d->serve_on_unsafe_dir) {
+			if (!d->dir_unsafe_now)
+				log_msg(LOG_MAIN, LOG_FATAL,
+					"CRITICAL: the backups directory "
+					"changed while running (%s): no "
+					"request is read and nothing is "
+					"written there any more; the server "
+					"keeps running",
+					err);
+			d->dir_unsafe_now = true;
+			return;
+		}
+		if (d->dir_unsafe)
+			d->dir_unsafe(d, err);
+		fatalx(PGW_EXIT_BACKUP_DIR,
+		       "CRITICAL: the backups directory changed while running "
+		       "(%s): stopping, so that nothing more is written there",
+		       err);
+	}
+	d->dir_gone = d->dir_unsafe_now = false;
+	if (now.dev == d->dir_id.dev && now.ino == d->dir_id.ino)
+		return;
+	/* deleted and created again (or another volume mounted): our lock,
+	 * logs and watch are on the old one */
+	d->dir_id = now;
+	fs_unlock(d->instance_lock);
+	take_instance_lock(d);
+	open_logs(d);
+	watch_close(&d->watch);
+	watch_open(&d->watch, dir);
+	log_warn("backups directory '%s' was replaced by another directory: "
+		 "lock, logs and watch taken again there",
+		 dir);
+	alert_emit(ALERT_WARNING, "backups-dir-replaced", "Backup System",
+		   "The backups directory was replaced while running; what "
+		   "the old one held is not in it",
+		   dir);
+}
+
 void daemon_wait(struct daemon *d, int wake_ms)
 {
 	if (sig_stop || sig_reload)
 		return;
+	check_dir(d);
 	watch_wait(&d->watch, wake_ms, NULL, 0);
 }

@@ -11,7 +11,10 @@
 #ifndef PGW_DAEMON_H
 #define PGW_DAEMON_H
 
+#include <stdbool.h>
+
 #include "cfg.h"
+#include "fs.h"
 #include "proto.h"
 #include "watch.h"
 
@@ -28,6 +31,17 @@ struct daemon {
 	 * --check-config, and at reload), e.g. crypt_config_load; may be NULL
 	 */
 	int (*cfg_extra)(struct pgw_config *c, char *err, size_t errlen);
+	/* Called before the sidecar stops because the backups directory
+	 * became unsafe (daemon_wait): the monitor tells people directly, as
+	 * no alert file can be trusted there. May be NULL. */
+	void (*dir_unsafe)(struct daemon *d, const char *why);
+	struct fs_dir_id dir_id; /* the backups directory we started in */
+	bool dir_gone;		 /* told that it is gone */
+	/* pgwarden-db keeps the server running when the directory becomes
+	 * unsafe (stopping it would take the database down): it stops
+	 * reading requests and writing there instead (dir_unsafe_now). */
+	bool serve_on_unsafe_dir;
+	bool dir_unsafe_now;
 };
 
 /* Everything up to the main loop; exits on failure as described above. */
@@ -47,7 +61,12 @@ int daemon_take_request(struct daemon *d, const char *req, char *content,
 int daemon_parse_request(const char *req, const char *title,
 			 const char *content, const char *const *allowed,
 			 const char *bare_key, struct request_kv *kv, int max);
-/* Wait for a change in the backups directory, a signal, or wake_ms. */
+/* Wait for a change in the backups directory, a signal, or wake_ms. First,
+ * the directory is looked at again (docs/THREATS.md): one that became
+ * unsafe (a symlink to or a chmod into a world-writable or foreign
+ * directory) stops the sidecar with a CRITICAL line and exit 4; one that
+ * was deleted and created again, safe, gets the sidecar's lock, logs and
+ * watch again, with a WARNING. */
 void daemon_wait(struct daemon *d, int wake_ms);
 /* Release lock, logs, auth. */
 void daemon_stop(struct daemon *d);

@@ -187,14 +187,20 @@ char *fs_read_small(const char *dir, const char *name, size_t max, size_t *len)
 
 int fs_check_backup_dir(const char *dir, char *err, size_t errlen)
 {
-	struct stat st;
-
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
 		snprintf(err, errlen,
 			 "unable to create backups directory '%s': %s", dir,
 			 strerror(errno));
 		return -1;
 	}
+	return fs_check_dir_safe(dir, NULL, err, errlen);
+}
+
+int fs_check_dir_safe(const char *dir, struct fs_dir_id *id, char *err,
+		      size_t errlen)
+{
+	struct stat st;
+
 	if (lstat(dir, &st) < 0) {
 		snprintf(err, errlen, "unable to stat '%s': %s", dir,
 			 strerror(errno));
@@ -232,6 +238,10 @@ int fs_check_backup_dir(const char *dir, char *err, size_t errlen)
 			 "backups directory '%s' is not writable: %s", dir,
 			 strerror(errno));
 		return -1;
+	}
+	if (id) {
+		id->dev = st.st_dev;
+		id->ino = st.st_ino;
 	}
 	return 0;
 }

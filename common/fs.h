@@ -48,6 +48,15 @@ char *fs_read_small(const char *dir, const char *name, size_t max, size_t *len);
  * shared through its group, as Kubernetes' fsGroup does), never by another
  * user. -1 with a reason in err. */
 int fs_check_backup_dir(const char *dir, char *err, size_t errlen);
+/* Which directory a path names now (after symlinks). */
+struct fs_dir_id {
+	dev_t dev;
+	ino_t ino;
+};
+/* The checks of fs_check_backup_dir() on an existing directory, without
+ * creating it; id (may be NULL) receives its identity. */
+int fs_check_dir_safe(const char *dir, struct fs_dir_id *id, char *err,
+		      size_t errlen);
 
 /* Take an exclusive lock on dir/name. wait_ms < 0: wait forever; 0: try
  * once; >0: poll until then (stops early on *stop set). Returns fd or -1. */

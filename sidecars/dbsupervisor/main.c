@@ -40,7 +40,9 @@ static void on_reinit_request(struct server *s, const struct daemon *d,
 
 int main(int argc, char **argv)
 {
-	struct daemon d = {.name = "db", .main_log = LOG_SERVER};
+	struct daemon d = {.name = "db",
+			   .main_log = LOG_SERVER,
+			   .serve_on_unsafe_dir = true};
 	struct server s;
 	char req[PROTO_REQUEST_MAX + 1];
 	int64_t last_status = 0;
@@ -55,14 +57,15 @@ int main(int argc, char **argv)
 		if (daemon_take_request(&d, PROTO_REQ_REINIT, req, sizeof(req),
 					&wake) == REQ_CLAIMED)
 			on_reinit_request(&s, &d, req);
-		if (tm_mono_ms() - last_status >= 5000) {
+		if (!d.dir_unsafe_now && tm_mono_ms() - last_status >= 5000) {
 			server_write_status(&s, &d);
 			last_status = tm_mono_ms();
 		}
 		daemon_wait(&d, wake);
 	}
 	server_stop(&s, 30000);
-	server_write_status(&s, &d);
+	if (!d.dir_unsafe_now)
+		server_write_status(&s, &d);
 	daemon_stop(&d);
 	return PGW_EXIT_OK;
 }

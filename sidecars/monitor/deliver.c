@@ -470,3 +470,31 @@ void deliver_stop(struct deliverer *d)
 	free(d->seen);
 	free(d);
 }
+
+void deliver_direct(struct deliverer *d, const struct pgw_config *c,
+		    enum alert_severity sev, const char *event,
+		    const char *message)
+{
+	struct alert_rec a = {.sev = sev};
+	struct notify_result r;
+	char t[TM_ISO_LEN];
+
+	if (!d)
+		return;
+	snprintf(a.event, sizeof(a.event), "%s", event);
+	snprintf(a.source, sizeof(a.source), "monitor");
+	snprintf(a.title, sizeof(a.title), "Backup System");
+	snprintf(a.system, sizeof(a.system), "PostgreSQL Backup System");
+	snprintf(a.time, sizeof(a.time), "%s", tm_human(tm_now(), t));
+	snprintf(a.environment, sizeof(a.environment), "%s", c->environment);
+	snprintf(a.message, sizeof(a.message), "%s", message);
+	for (int ch = 0; ch < NOTIFY_NCHANNELS; ch++) {
+		if (!notify_channel_on(&d->t, (enum notify_channel)ch))
+			continue;
+		notify_send(&d->t, (enum notify_channel)ch, &a, 1, NULL, &r);
+		if (r.status != NOTIFY_SENT)
+			log_error("direct alert via %s failed: %s",
+				  notify_channel_name((enum notify_channel)ch),
+				  r.error);
+	}
+}

@@ -26,6 +26,7 @@
 #ifndef PGW_DELIVER_H
 #define PGW_DELIVER_H
 
+#include "alert.h"
 #include "cfg.h"
 
 struct deliverer;
@@ -34,5 +35,10 @@ struct deliverer;
  * logged); the monitor runs on either way. */
 struct deliverer *deliver_start(const struct pgw_config *c);
 void deliver_stop(struct deliverer *d);
+/* Send one alert now on every channel, without an alert file: for what
+ * must reach people when the backups directory cannot be trusted. */
+void deliver_direct(struct deliverer *d, const struct pgw_config *c,
+		    enum alert_severity sev, const char *event,
+		    const char *message);
 
 #endif

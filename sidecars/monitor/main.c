@@ -120,10 +120,27 @@ static void open_log(struct monitor *m)
 	logtail_open(&m->tail, path, &m->d.watch);
 }
 
+/* The backups directory became unsafe: no alert file there can be
+ * trusted to be delivered, so people are told directly. */
+static void on_dir_unsafe(struct daemon *d, const char *why)
+{
+	struct monitor *m = (struct monitor *)d; /* d is its first member */
+	char msg[1024];
+
+	snprintf(msg, sizeof(msg),
+		 "The backups directory changed while running (%s). Every "
+		 "sidecar stops writing there; nothing is backed up or "
+		 "recovered until it is fixed.",
+		 why);
+	deliver_direct(m->deliver, &d->cfg, ALERT_CRITICAL,
+		       "backups-dir-unsafe", msg);
+}
+
 int main(int argc, char **argv)
 {
-	static struct monitor m = {
-		.d = {.name = "monitor", .main_log = LOG_HEALTH}};
+	static struct monitor m = {.d = {.name = "monitor",
+					 .main_log = LOG_HEALTH,
+					 .dir_unsafe = on_dir_unsafe}};
 	struct check_result r;
 	int64_t next = 0;
 

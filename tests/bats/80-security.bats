@@ -108,3 +108,53 @@ teardown() { backups_cleanup; }
 	# and the real name still passes: the refusals above were not blanket
 	"$BIN/pgwarden" restore --backup "$good" --dry-run
 }
+
+# exit_code_of PID SECONDS: wait for a sidecar of this test to end; its
+# exit code in $EXIT_CODE
+exit_code_of() {
+	wait_for "! kill -0 $1 2>/dev/null" "$2" || return 1
+	EXIT_CODE=0
+	wait "$1" || EXIT_CODE=$?
+}
+
+@test "the backups directory swapped for a symlink to a world-writable one while running: every sidecar stops (exit 4), the CRITICAL goes straight to the webhook" {
+	fake_start
+	export WEBHOOK_URL="http://127.0.0.1:$FAKE_PORT/hook"
+	start_sidecar monitor
+	mon=$SIDECAR_PID
+	start_sidecar backupper
+	bak=$SIDECAR_PID
+	start_sidecar restorer
+	res=$SIDECAR_PID
+	ww=$(mktemp -d "${TMPDIR:-/tmp}/pgw-ww-XXXXXX")
+	chmod 0777 "$ww"
+	mv "$BACKUPS" "$BACKUPS.real"
+	ln -s "$ww" "$BACKUPS"
+	for p in $mon $bak $res; do
+		exit_code_of "$p" 20
+		[ "$EXIT_CODE" = 4 ]
+	done
+	PIDS=()
+	grep -q "CRITICAL: the backups directory changed while running" "$BACKUPS.monitor.stderr"
+	grep -q "world-writable" "$BACKUPS.backupper.stderr"
+	wait_for "grep -q 'backups-dir-unsafe' '$FAKE/requests.jsonl'" 10
+	# no sidecar wrote a request or a backup there
+	[ -z "$(find "$ww" -name 'request-*' -o -name 'backup_*')" ]
+	rm "$BACKUPS"
+	mv "$BACKUPS.real" "$BACKUPS"
+	rm -rf "$ww"
+}
+
+@test "the backups directory deleted and created again: the sidecar takes its lock there again, --alive stays true, a second one is refused" {
+	start_sidecar backupper
+	rm -rf "$BACKUPS"
+	mkdir -m 0700 "$BACKUPS"
+	wait_for "ls $BACKUPS/alert-*-WARNING-backups-dir-replaced" 20
+	run "$BIN/pgwarden" status --alive backupper
+	[ "$status" -eq 0 ]
+	run "$BIN/pgwarden-backupper"
+	[ "$status" -eq 5 ]
+	touch "$BACKUPS/request-backup"
+	wait_for "ls $BACKUPS/backup_*_app.sql.gz.manifest" 30
+	grep -q "lock, logs and watch taken again" "$BACKUPS/backup.log"
+}
