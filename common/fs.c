@@ -193,7 +193,15 @@ int fs_check_backup_dir(const char *dir, char *err, size_t errlen)
 			 strerror(errno));
 		return -1;
 	}
-	return fs_check_dir_safe(dir, NULL, err, errlen);
+	if (fs_check_dir_safe(dir, NULL, err, errlen) < 0)
+		return -1;
+	if (access(dir, W_OK | X_OK) < 0) {
+		snprintf(err, errlen,
+			 "backups directory '%s' is not writable: %s", dir,
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 int fs_check_dir_safe(const char *dir, struct fs_dir_id *id, char *err,
@@ -231,12 +239,6 @@ int fs_check_dir_safe(const char *dir, struct fs_dir_id *id, char *err,
 			 "backups directory '%s' is owned by uid %d, not by us "
 			 "(uid %d) or root",
 			 dir, (int)st.st_uid, (int)geteuid());
-		return -1;
-	}
-	if (access(dir, W_OK | X_OK) < 0) {
-		snprintf(err, errlen,
-			 "backups directory '%s' is not writable: %s", dir,
-			 strerror(errno));
 		return -1;
 	}
 	if (id) {

@@ -53,8 +53,10 @@ struct fs_dir_id {
 	dev_t dev;
 	ino_t ino;
 };
-/* The checks of fs_check_backup_dir() on an existing directory, without
- * creating it; id (may be NULL) receives its identity. */
+/* The checks of fs_check_backup_dir() on an existing directory that say
+ * whom it belongs to (not whether it is writable now: a read-only volume
+ * is an error to report, not a reason to stop); id (may be NULL) receives
+ * its identity. */
 int fs_check_dir_safe(const char *dir, struct fs_dir_id *id, char *err,
 		      size_t errlen);
 
