@@ -161,6 +161,8 @@ static const struct cfg_key cfg_keys[] = {
 	 "30m", 1, 7L * 86400},
 	{"alerts", "send_timeout", "ALERT_SEND_TIMEOUT", CFG_DURATION,
 	 NUM(send_timeout), "15", 1, 600},
+	{"alerts", "rate_limit", "ALERT_RATE_LIMIT", CFG_INT, NUM(rate_limit),
+	 "20", 0, 6000},
 	{"alerts", "backup_max_age", "BACKUP_MAX_AGE", CFG_DURATION,
 	 NUM(backup_max_age), "13h", 0, 365L * 86400},
 	{"alerts", "daily_summary", "PGWARDEN_DAILY_SUMMARY", CFG_SCHED,

@@ -87,6 +87,7 @@ struct pgw_config {
 	char webhook_url_file[PATH_MAX];
 	int dedup_window;
 	int retry_for;
+	int rate_limit; /* messages per channel per minute, 0 = no limit */
 	int send_timeout;
 	int backup_max_age;
 	char daily_summary[CFG_STR_MAX];

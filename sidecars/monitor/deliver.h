@@ -3,8 +3,10 @@
  *
  * Why the monitor: it is the sidecar that must stay up for anything to
  * be noticed, and one sender means one message per alert whichever sidecar
- * wrote it. Delivery runs in its own thread so no check, backup or
+ * wrote it. Delivery runs in its own threads so no check, backup or
  * recovery ever waits on Telegram; the other sidecars only write files.
+ * One thread admits alerts; each channel has a sender thread of its own,
+ * so a channel that hangs (TCP accepted, no answer) delays no other.
  *
  * Contract:
  *  - follows alert-* files with inotify (plus a 30 s rescan); files without
@@ -20,7 +22,14 @@
  *    jitter); HTTP 429 waits what the server asked; other 4xx and anything
  *    still failing after retry_for give up, marking the file
  *    "undelivered: <channel>: <reason>".
- *  - deliver_stop() cancels an in-flight request and joins the thread;
+ *  - bounded: at most 32 alerts in memory (64 with CRITICALs), 200 more
+ *    waiting by name; past that, all but CRITICALs are marked "collapsed
+ *    into the alert-backlog summary" and one WARNING alert-backlog counts
+ *    them by severity. Names already handled are a hash set rebuilt from
+ *    the directory, so the work per alert stays flat.
+ *  - the most severe, then the newest, goes first; each channel sends at
+ *    most [alerts] rate_limit messages a minute (bursts of as many).
+ *  - deliver_stop() cancels in-flight requests and joins the threads;
  *    unsent alerts stay pending on disk for the next start.
  */
 #ifndef PGW_DELIVER_H

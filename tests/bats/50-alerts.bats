@@ -258,3 +258,46 @@ y"
 	[[ "$output" == *"does not look like a bot token"* ]]
 	[ ! -e "$out.2" ]
 }
+
+@test "10,000 pending alerts: bounded memory, the new CRITICAL first, the backlog summarised, rate-limited, flat CPU" {
+	export ALERT_RATE_LIMIT=20 TELEGRAM_BOT_TOKEN= WEBHOOK_URL="http://127.0.0.1:$FAKE_PORT/hook"
+	mkdir "$BACKUPS/t"
+	PGWARDEN_BACKUP_DIR=$BACKUPS/t "$BIN/pgwarden" alert warning drill 'backlog message' 2>/dev/null
+	"$PYTHON" "$ROOT/tests/lib/alert_backlog.py" "$BACKUPS" "$(ls "$BACKUPS"/t/alert-*)" 10000
+	rm -r "$BACKUPS/t"
+	"$BIN/pgwarden" alert critical newest-critical 'the one that matters' 2>/dev/null
+	start_sidecar monitor
+	mon=$SIDECAR_PID
+	wait_for "grep -q 'newest-critical' '$FAKE/requests.jsonl'" 60
+	# the CRITICAL went out among the first messages, not after 10,000
+	[ "$(grep -n 'newest-critical' "$FAKE/requests.jsonl" | head -1 | cut -d: -f1)" -le 3 ]
+	wait_for "ls $BACKUPS/alert-*-WARNING-alert-backlog" 60
+	[ "$(grep -l '^delivery: collapsed into the alert-backlog summary' "$BACKUPS"/alert-*-backlog* | wc -l)" -ge 9000 ]
+	rss=$(awk '/^VmRSS/ {print $2}' "/proc/$mon/status")
+	echo "monitor RSS ${rss} kB"
+	[ "$rss" -lt 32768 ]
+	cpu0=$(awk '{print $14 + $15}' "/proc/$mon/stat")
+	sleep 10 # a measurement window, not a wait for a condition
+	cpu1=$(awk '{print $14 + $15}' "/proc/$mon/stat")
+	echo "monitor CPU over 10 s: $((cpu1 - cpu0)) ticks; requests $(nreq)"
+	[ $((cpu1 - cpu0)) -lt 100 ] # under 1 s of CPU in 10 s
+	# rate-limited: a burst of 20 and 20 a minute, not 10,001 POSTs
+	[ "$(nreq)" -le 30 ]
+}
+
+@test "a Telegram endpoint that takes the connection and never answers delays no CRITICAL to the webhook" {
+	"$PYTHON" "$ROOT/tests/lib/hang_tcp.py" "$FAKE" 2>/dev/null 3>&- &
+	PIDS+=($!)
+	wait_for "[ -s '$FAKE/hang-port' ]" 10
+	export TELEGRAM_API_URL=http://127.0.0.1:$(cat "$FAKE/hang-port") ALERT_SEND_TIMEOUT=15
+	export WEBHOOK_URL="http://127.0.0.1:$FAKE_PORT/hook"
+	start_sidecar monitor
+	for i in 1 2 3; do "$BIN/pgwarden" alert error "slow-$i" "one of three $i" 2>/dev/null; done
+	"$BIN/pgwarden" alert critical urgent 'must not wait for telegram' 2>/dev/null
+	t0=$(date +%s)
+	wait_for "grep -q 'urgent' '$FAKE/requests.jsonl'" 30
+	t1=$(date +%s)
+	echo "webhook got the CRITICAL after $((t1 - t0)) s"
+	# in series, 3 earlier alerts x 15 s of Telegram timeout came first
+	[ $((t1 - t0)) -lt 12 ]
+}
