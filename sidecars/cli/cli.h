@@ -19,5 +19,6 @@ int cli_cat_backup(int argc, char **argv);
 int cli_restore(int argc, char **argv);
 int cli_alert(int argc, char **argv);
 int cli_status(int argc, char **argv);
+int cli_reinit(int argc, char **argv);
 
 #endif

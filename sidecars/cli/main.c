@@ -26,6 +26,11 @@ static const struct cli_command commands[] = {
 	 "[--details TEXT] SEVERITY EVENT MESSAGE  write an alert file (the "
 	 "monitor delivers it)",
 	 cli_alert},
+	{"reinit",
+	 "[--force [--yes]] [--reason TEXT]  ask pgwarden-db to move PGDATA "
+	 "aside and initialise a new cluster; --force (with a typed "
+	 "confirmation) even while the server answers",
+	 cli_reinit},
 };
 
 static void usage(FILE *f)

@@ -104,3 +104,20 @@ start_as_postgres() {
 	[ "$(PGDATABASE=app pg_sql 'SELECT count(*) FROM t')" = 10000 ]
 	! ls "$BACKUPS"/alert-*cluster-reinit* 2>/dev/null
 }
+
+@test "pgwarden reinit --force: refused without the typed confirmation; confirmed, a serving cluster is re-initialised, PGDATA kept aside" {
+	cli() { runuser -u postgres --preserve-environment -- "$BIN/pgwarden" "$@"; }
+	run cli reinit --force <<<"yes"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"not confirmed; nothing was requested"* ]]
+	[ ! -e "$BACKUPS/request-reinit" ]
+	run cli reinit --yes
+	[ "$status" -eq 3 ]
+	run cli reinit --force --reason 'drill of the runbook' <<<"reinit $PGW_CLUSTER/data"
+	[ "$status" -eq 0 ]
+	wait_for "ls $BACKUPS/alert-*-WARNING-cluster-reinit" 60
+	ls -d "$PGW_CLUSTER"/data.damaged-* "$PGW_CLUSTER".damaged-* 2>/dev/null | grep -q .
+	grep -q 'drill of the runbook' "$BACKUPS"/alert-*-WARNING-cluster-reinit
+	wait_for "pg_sql 'SELECT 1' >/dev/null 2>&1" 60
+	[ -z "$(pg_sql "SELECT datname FROM pg_database WHERE datname = 'app'")" ]
+}
