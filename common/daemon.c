@@ -13,6 +13,7 @@
 #include "exitcode.h"
 #include "fs.h"
 #include "log.h"
+#include "manifest_auth.h"
 #include "pg.h"
 #include "proto.h"
 #include "sig.h"
@@ -81,6 +82,7 @@ static void apply_config(struct daemon *d)
 
 	log_set_level((enum log_level)log_level_parse(d->cfg.log_level));
 	alert_init(&ac);
+	manifest_auth_key(d->cfg.encrypt ? &d->cfg.key : NULL);
 }
 
 static void take_instance_lock(struct daemon *d)

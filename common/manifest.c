@@ -9,8 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ini.h"
 #include "fs.h"
+#include "ini.h"
+#include "manifest_auth.h"
 #include "proto.h"
 
 /* Percent-escape what iniparser would eat: comment characters, quotes,
@@ -124,6 +125,7 @@ int manifest_write(const char *dir, const struct manifest *m)
 {
 	size_t cap = 8192 + (size_t)m->ntables * 1100, o = 0;
 	char *buf = malloc(cap), e[1100], name[NAME_MAX + 1];
+	long signed_len;
 	int rc;
 
 	if (!buf)
@@ -166,8 +168,45 @@ int manifest_write(const char *dir, const struct manifest *m)
 		PUT("e%02d = %s %s %s\n", i + 1, n, v, sc);
 	}
 	proto_manifest_name(m->file, name, sizeof(name));
-	rc = o < cap ? fs_write_atomic(dir, name, buf, o) : -1;
+	signed_len = o < cap ? manifest_auth_sign(buf, o, cap) : -1;
+	rc = signed_len > 0
+		     ? fs_write_atomic(dir, name, buf, (size_t)signed_len)
+		     : -1;
 	free(buf);
+	return rc;
+}
+
+/* With a key: the manifest's bytes carry its signature (manifest_auth.h).
+ * -2 when it names another key: the backup is not to blame, it cannot be
+ * read here at all. */
+static int check_signed(const char *dir, const char *name, const char *key_id,
+			char *err, size_t errlen)
+{
+	int64_t size = fs_size(dir, name);
+	size_t len = 0;
+	char *data, why[200];
+	int rc;
+
+	if (!manifest_auth_on())
+		return 0;
+	data = size >= 0 ? fs_read_small(dir, name, (size_t)size + 1, &len)
+			 : NULL;
+	if (!data) {
+		snprintf(err, errlen, "unable to read manifest '%s'", name);
+		return -1;
+	}
+	rc = manifest_auth_verify(data, len, why, sizeof(why));
+	free(data);
+	if (rc < 0 && key_id[0] &&
+	    strcmp(key_id, manifest_auth_key_id()) != 0) {
+		snprintf(err, errlen,
+			 "manifest '%s' is signed and encrypted with another "
+			 "key (key id %s; this process has key id %s)",
+			 name, key_id, manifest_auth_key_id());
+		return -2;
+	}
+	if (rc < 0)
+		snprintf(err, errlen, "manifest '%s' refused: %s", name, why);
 	return rc;
 }
 
@@ -315,7 +354,10 @@ int manifest_read(const char *dir, const char *backup_file, struct manifest *m,
 		manifest_free(m);
 		return -1;
 	}
-	return 0;
+	int rc = check_signed(dir, name, m->key_id, err, errlen);
+	if (rc < 0)
+		manifest_free(m);
+	return rc;
 }
 
 bool manifest_usable_status(const struct manifest *m)

@@ -60,7 +60,9 @@ struct manifest {
 };
 
 int manifest_write(const char *dir, const struct manifest *m);
-/* Read <backup_file>.manifest. -1 with a reason when missing/malformed. */
+/* Read <backup_file>.manifest. -1 with a reason when missing/malformed or
+ * (with a key, manifest_auth.h) not signed by it; -2 when it is signed
+ * and encrypted with another key than this process has. */
 int manifest_read(const char *dir, const char *backup_file, struct manifest *m,
 		  char *err, size_t errlen);
 void manifest_free(struct manifest *m);

@@ -5,6 +5,7 @@
 #include "crypt.h"
 #include "exitcode.h"
 #include "log.h"
+#include "manifest_auth.h"
 #include "pg.h"
 
 void cli_load_config(int *argc, char **argv, struct pgw_config *c)
@@ -24,6 +25,7 @@ void cli_load_config(int *argc, char **argv, struct pgw_config *c)
 	if (cfg_load(path, c, NULL, err, sizeof(err)) < 0 ||
 	    crypt_config_load(c, err, sizeof(err)) < 0)
 		fatalx(PGW_EXIT_CONFIG, "configuration error: %s", err);
+	manifest_auth_key(c->encrypt ? &c->key : NULL);
 	log_set_level(LOG_WARNING);
 	if (pg_auth_setup(c, err, sizeof(err)) < 0)
 		fatalx(PGW_EXIT_CONFIG, "configuration error: %s", err);

@@ -140,7 +140,17 @@ static int verify_one(const struct restore_ctx *ctx, PGconn *admin,
 	int64_t ms = 0;
 	int rc;
 
-	if (manifest_read(dir, file, &m, err, sizeof(err)) < 0) {
+	rc = manifest_read(dir, file, &m, err, sizeof(err));
+	if (rc == -2) { /* another key: nothing to say about the backup */
+		vlog(LOG_ERROR, "'%s' not verified: %s", file, err);
+		alert_emit(ALERT_ERROR, "verification-impossible",
+			   "Backup Verification",
+			   "A backup could not be verified; it is left as it "
+			   "was",
+			   err);
+		return 0;
+	}
+	if (rc < 0) {
 		vlog(LOG_ERROR, "'%s': %s", file, err);
 		alert_emit(ALERT_ERROR, "verification-failed",
 			   "Backup Verification",

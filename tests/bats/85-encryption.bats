@@ -106,9 +106,38 @@ newest() { ls "$BACKUPS"/backup_*_app.sql.gz* | grep -v manifest | sort | tail -
 	start_sidecar restorer
 	touch "$BACKUPS/request-restore"
 	wait_for "ls $BACKUPS/alert-*-SUCCESS-recovery" 60
-	grep -q "fails authentication" "$BACKUPS/recovery.log"
+	# the re-forged manifest is refused first: it is signed with the key
+	grep -q "manifest '$(basename "$bad").manifest' refused: its signature does not match" "$BACKUPS/recovery.log"
 	grep -q "from '$(basename "$good")'" "$BACKUPS/recovery.log"
 	[ "$(PGDATABASE=app pg_sql "SELECT count(*) FROM secrets")" = 5000 ]
+}
+
+@test "a manifest edited to carry SQL, or stripped of its signature, is refused as a forged backup is; nothing of it runs" {
+	take_backup
+	f=$(newest)
+	grep -q '^hmac = [0-9a-f]\{64\}$' "$f.manifest"
+	# the table line of the issue: SQL that would run a shell command
+	sed -i 's|^\(t00001 = [0-9]*\) .*|\1 public.t) s; COPY (SELECT current_user) TO PROGRAM '"'"'id > '"$BACKUPS"'/pwned'"'"'; SELECT count(*) FROM (SELECT 1 FROM public.t|' "$f.manifest"
+	run "$BIN/pgwarden" restore --dry-run --backup "$(basename "$f")"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"signature does not match"* ]]
+	start_sidecar restorer
+	touch "$BACKUPS/request-verify"
+	wait_for "ls $BACKUPS/alert-*-ERROR-verification-failed" 30
+	grep -q "signature does not match" "$BACKUPS"/alert-*-ERROR-verification-failed
+	[ ! -e "$BACKUPS/pwned" ]
+	# a manifest without its signature is what a forgery looks like
+	sed -i '/^\[auth\]$/,$d' "$f.manifest"
+	run "$BIN/pgwarden" restore --dry-run --backup "$(basename "$f")"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"not signed with the backup key"* ]]
+	# without a key nothing is signed, and nothing asks for it
+	stop_sidecars
+	rm -f "$BACKUPS"/backup_* "$BACKUPS"/globals_*
+	PGWARDEN_ENCRYPTION_KEY_FILE= "$BIN/pgwarden-backupper" --once 2>/dev/null
+	! grep -q '^hmac' "$BACKUPS"/backup_*_app.sql.gz.manifest
+	PGWARDEN_ENCRYPTION_KEY_FILE= run "$BIN/pgwarden" restore --dry-run
+	[ "$status" -eq 0 ]
 }
 
 @test "a bad key file stops the backupper and the restorer at start with exit 2, naming the key" {
