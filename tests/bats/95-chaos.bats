@@ -10,10 +10,10 @@ load helpers
 		--seed "${CHAOS_SEED:-1}" --bin "$BIN"
 	echo "$output" | sed -n '/pgwarden chaos soak/,$p'
 	[ "$status" -eq 0 ]
-	for i in 1 2 3 4 5; do
+	for i in 1 2 3 4 5 6 7; do
 		echo "$output" | grep -E "^invariant $i .* ok$"
 	done
-	# all fifteen kinds of fault ran
-	[ "$(echo "$output" | sed -n '/^fault  /,/^$/p' | grep -cE ' [0-9]+ +[0-9]+ +[0-9]+ ')" -eq 15 ]
+	# all nineteen kinds of fault ran
+	[ "$(echo "$output" | sed -n '/^fault  /,/^$/p' | grep -cE ' [0-9]+ +[0-9]+ +[0-9]+ ')" -eq 19 ]
 	! echo "$output" | grep -q VIOLATION
 }

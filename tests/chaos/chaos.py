@@ -161,6 +161,20 @@ class Proc:
                 os.killpg(self.p.pid, signal.SIGKILL)
                 self.p.wait()
 
+    def term(self):
+        """SIGTERM, as kubelet stops a container; it is expected to exit."""
+        self.close_instance()
+        pid = self.pid()
+        self.killed_by_us = True
+        if pid:
+            os.kill(pid, signal.SIGTERM)
+        if self.p:
+            try:
+                self.p.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.p.pid, signal.SIGKILL)
+                self.p.wait()
+
     def check(self):
         """Restart after an exit nobody asked for; remember it."""
         if self.p is not None and self.p.poll() is not None and not self.killed_by_us:
@@ -284,6 +298,8 @@ class System:
             "MAX_FAILURE_COUNT": "3",
             "RECOVERY_COOLDOWN": str(COOLDOWN),
             "PGWARDEN_CHECK_TIMEOUT": "2",
+            "PGWARDEN_LOCK_WAIT_ALERT": "2",
+            "PGWARDEN_LOCK_WAIT_TIMEOUT": "60",
             "PGWARDEN_CORRUPTION_POLICY": "immediate",
             "PGWARDEN_REQUEST_SETTLE_MS": "200",
             "PGWARDEN_RESCAN_INTERVAL": "1",
@@ -483,6 +499,8 @@ class Driver:
             self.kill_restorer_mid_restore, self.kill_restorer_mid_verify, self.corrupt_page,
             self.full_backups, self.readonly_backups, self.damage_newest_backup, self.delete_manifest,
             self.stale_recovery_marker, self.stale_locks, self.request_burst, self.clock_jump,
+            self.long_lock_monitored, self.sigterm_restorer_after_swap, self.restart_server_mid_restore,
+            self.lock_through_backup,
         ]
 
     def violation(self, what):
@@ -542,7 +560,7 @@ class Driver:
         done = [l for l in lines if "recovery done:" in l]
         for line in done[self.attributed:]:
             reasons = [l for l in lines if "recovery of 'app' starting" in l and l < line]
-            self.violation("unexpected recovery: %s (%s)" % (line.split("] ", 1)[-1],
+            self.violation("invariant 6: unexpected recovery: %s (%s)" % (line.split("] ", 1)[-1],
                                                              reasons[-1].split("starting ", 1)[-1] if reasons else "?"))
             self.new_epoch(iso_time(line.split()[0]))
         self.attributed = max(self.attributed, len(done))
@@ -959,6 +977,123 @@ class Driver:
         return Fault("schedule clock jump", True, during <= 2, time.time() - t0, 0,
                      "%+dh: %d run(s)" % (jump // 3600, during))
 
+    def hold_lock(self, table, seconds):
+        """A session of the driver's holding ACCESS EXCLUSIVE on a table of
+        app; the server ends it within a second of its psql's end."""
+        s = self.s
+        p = subprocess.Popen([s.psql, "-X", "-q", "-d", "app", "-c",
+                              "SET client_connection_check_interval = '1s'; BEGIN; LOCK TABLE %s IN ACCESS "
+                              "EXCLUSIVE MODE; SELECT pg_sleep(%d); COMMIT;" % (table, seconds)],
+                             env=s.client_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        s.wait(lambda: s.try_sql("SELECT count(*) FROM pg_locks WHERE relation = to_regclass('%s') AND mode = "
+                                 "'AccessExclusiveLock' AND granted" % table) == "1", 20, "the lock on " + table)
+        return p
+
+    def release(self, p):
+        if p.poll() is None:
+            p.terminate()
+        p.wait(30)
+
+    def long_lock_monitored(self):
+        """Invariant 6: a lock wait is slowness, not damage: WARNING, no
+        recovery."""
+        s = self.s
+        n = len(self.recoveries_done())
+        warned = len(s.alerts("lock-wait"))
+        t0 = time.time()
+        p = self.hold_lock("schema_migrations", 8)
+        try:
+            s.wait(lambda: len(s.alerts("lock-wait")) > warned, 20, "the lock-wait warning")
+            detected = True
+        except TimeoutError:
+            detected = False
+        finally:
+            p.wait(30)
+        self.settle()
+        if len(self.recoveries_done()) > n:
+            self.violation("invariant 6: a lock on the monitored table led to a recovery")
+        return Fault("8 s lock on the monitored table", detected, True, time.time() - t0, self.check_no_loss(t0),
+                     "")
+
+    def phase_lines(self, phase):
+        return len([l for l in self.s.read_log("recovery.log") if "recovery phase: " + phase in l])
+
+    def sigterm_restorer_after_swap(self):
+        """Invariant 7: a recovery whose swap happened is done, whatever
+        stops the restorer: it never runs again."""
+        s = self.s
+        n, asides = len(self.recoveries_done()), self.asides()
+        swapped = self.phase_lines("swapped")
+        starts = self.recovery_starts()
+        t0 = time.time()
+        self.request_restore("SIGTERM after the swap")
+        hit = s.wait(lambda: self.phase_lines("swapped") > swapped, SETTLE_LIMIT, "the swap") is not None
+        s.procs["restorer"].term()
+        # what a shutdown after the swap leaves: no request for the restart
+        if os.path.exists(s.path("request-restore")):
+            self.violation("invariant 7: the restorer queued the request again after the swap")
+        self.restart_later("restorer", 0.2)
+        ttr, lost = self.wait_recovery(n, "SIGTERM restorer after the swap", asides)
+        if self.recovery_starts() - starts != 1:
+            self.violation("invariant 7: one request after a swap ran %d recoveries"
+                           % (self.recovery_starts() - starts))
+        return Fault("SIGTERM restorer after the swap", hit, True, ttr, lost, "")
+
+    def recovery_starts(self):
+        return len([l for l in self.s.read_log("recovery.log") if "recovery of 'app' starting" in l])
+
+    def restart_server_mid_restore(self):
+        """The server restarts under a restore: the restorer reconnects and
+        restores the same backup; no reset, no older backup."""
+        s = self.s
+        n, asides = len(self.recoveries_done()), self.asides()
+        restarts = int(s.server_status().get("restarts", "0"))
+
+        def restoring():
+            out = s.try_sql("SELECT count(*) FROM pg_stat_activity WHERE datname LIKE 'pgwarden\\_tmp\\_%'",
+                            "postgres", 1)
+            return out not in (None, "0")
+        t0 = time.time()
+        self.request_restore("server restart mid-restore")
+        hit = self.wait_for_file(restoring, 30)
+        os.kill(s.server_pid(), signal.SIGKILL)
+        s.wait(lambda: int(s.server_status().get("restarts", "0")) > restarts, 30, "pgwarden-db to restart it")
+        ttr, lost = self.wait_recovery(n, "server restart mid-restore", asides)
+        if s.alerts("recovery-needs-person") or s.alerts("fresh-reset"):
+            self.violation("a server restart mid-restore ended in a reset or a call for a person")
+        return Fault("server kill -9 mid-restore", hit, True, ttr, lost, "" if hit else "restore not caught")
+
+    def lock_through_backup(self):
+        """A table locked through a backup: WARNING naming the holder, and a
+        recovery asked for meanwhile pre-empts the backup, never waits."""
+        s = self.s
+        n, asides = len(self.recoveries_done()), self.asides()
+        warned = len(s.alerts("backup-lock-wait"))
+        p = self.hold_lock("pgbench_history", 120)
+        t0 = time.time()
+        try:
+            s.touch("request-backup")
+            s.wait(lambda: len(s.alerts("backup-lock-wait")) > warned, 40, "the backup-lock-wait warning")
+            self.request_restore("a lock held through a backup")
+            ttr, lost = self.wait_recovery(n, "lock held through a backup", asides)
+        finally:
+            self.release(p)
+        if ttr > 30:
+            self.violation("a recovery waited %.0f s behind a backup stuck on a lock" % ttr)
+        return Fault("lock held through a backup", True, ttr <= 30, ttr, lost, "")
+
+    def check_no_rerun(self):
+        """Invariant 7 over the whole log: after a swap, neither a shutdown
+        nor a restart queues the same recovery again."""
+        swapped = False
+        for l in self.s.read_log("recovery.log"):
+            if "recovery phase: swapped" in l:
+                swapped = True
+            elif "starting (" in l and "recovery of" in l:
+                swapped = False
+            elif swapped and ("queued again" in l or "found a recovery interrupted by a crash" in l):
+                self.violation("invariant 7: a recovery re-queued after its swap: %s" % l.split("] ", 1)[-1])
+
     # --- the run -----------------------------------------------------------
     def run(self, duration):
         t_end = time.time() + duration
@@ -1007,6 +1142,7 @@ class Driver:
                 if dfd > 2:
                     self.violation("invariant 5: %s holds %d more fds after %.0f s" % (name, dfd, span))
             rows.append((name, p.judged))
+        self.check_no_rerun()
         # invariant 3: recoveries one at a time, monitor requests spaced by the cooldown
         starts = [l for l in s.read_log("recovery.log") if "recovery of '" in l and "starting" in l]
         reqs = sorted(n.split("-")[1] for n in s.alerts("recovery-requested"))
@@ -1053,6 +1189,8 @@ class Driver:
             "3 no recovery from an invalid backup, one at a time, cooldown honoured",
             "4 damaged data kept aside after every recovery",
             "5 every sidecar running, RSS growth < 1 MiB, no fd leak",
+            "6 no recovery of a database that was healthy (lock waits, restarts)",
+            "7 no recovery runs twice (a swap is final, whatever stops the restorer)",
         ]
         for i in inv:
             bad = [v for v in self.violations if v.startswith("invariant " + i[0])]
