@@ -66,6 +66,7 @@ struct pgw_config {
 	char pgdata[PATH_MAX];
 	char initdb_options[CFG_STR_MAX];
 	int max_start_failures;
+	int hang_timeout; /* s without an answer before a restart; 0 = off */
 	/* [restorer] */
 	char init_dir[PATH_MAX];
 	char migrations_dir[PATH_MAX];

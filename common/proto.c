@@ -356,6 +356,28 @@ bool proto_recovery_exists(const char *dir)
 	return fs_size(dir, PROTO_RECOVERY) >= 0;
 }
 
+void proto_server_read(const char *dir, struct server_info *out)
+{
+	char path[PATH_MAX];
+	dictionary *d;
+
+	memset(out, 0, sizeof(*out));
+	out->generation = out->restarts = -1;
+	out->age = fs_age(dir, PROTO_SERVER_STATUS);
+	if (fs_size(dir, PROTO_SERVER_STATUS) < 0)
+		return;
+	d = iniparser_load(fs_join(path, dir, PROTO_SERVER_STATUS));
+	if (!d)
+		return;
+	snprintf(out->state, sizeof(out->state), "%s",
+		 ini_get(d, "server:state", ""));
+	out->generation = (int)ini_get_int(d, "server:generation", -1);
+	out->restarts = (int)ini_get_int(d, "server:restarts", -1);
+	if (tm_parse_iso(ini_get(d, "server:since", ""), &out->since) < 0)
+		out->since = 0;
+	iniparser_freedict(d);
+}
+
 void proto_server_state(const char *dir, char *state, size_t cap,
 			int *generation, long *age)
 {

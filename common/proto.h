@@ -119,5 +119,14 @@ bool proto_recovery_exists(const char *dir);
  * (-1) and the age in seconds of the last update (-1). */
 void proto_server_state(const char *dir, char *state, size_t cap,
 			int *generation, long *age);
+/* The same file whole: also restarts (-1) and since when the server has
+ * been serving (0 unknown). */
+struct server_info {
+	char state[16];
+	int generation, restarts;
+	time_t since;
+	long age;
+};
+void proto_server_read(const char *dir, struct server_info *out);
 
 #endif

@@ -207,8 +207,14 @@ void status_collect(const struct pgw_config *c, struct pgw_status *st)
 	memset(st, 0, sizeof(*st));
 	st->now = tm_now();
 	read_monitor(c->backup_dir, st);
-	proto_server_state(c->backup_dir, st->server_state,
-			   sizeof(st->server_state), NULL, NULL);
+	{
+		struct server_info si;
+		proto_server_read(c->backup_dir, &si);
+		snprintf(st->server_state, sizeof(st->server_state), "%s",
+			 si.state);
+		st->server_restarts = si.restarts;
+		st->server_since = si.since;
+	}
 	read_backups(c, st);
 	read_recovery(c->backup_dir, st);
 	read_alerts(c->backup_dir, st);

@@ -45,6 +45,8 @@ struct pgw_status {
 	int64_t check_latency_ms;
 	/* server.status (pgwarden-db) */
 	char server_state[16];
+	int server_restarts; /* -1 unknown */
+	time_t server_since; /* serving since; 0 unknown */
 	/* backups */
 	int backups, backups_valid, backups_verified, backups_failed;
 	int backups_future;    /* stamped in the future: counted nowhere else */

@@ -90,6 +90,23 @@ static void print_backup(const char *label, const struct status_backup *b,
 	printf("\n");
 }
 
+/* "running, up 2h 05m, 1 restart" */
+static void print_server(const struct pgw_status *st)
+{
+	char up[64] = "";
+	long secs = st->server_since ? (long)(st->now - st->server_since) : -1;
+
+	if (secs >= 0 && strcmp(st->server_state, "running") == 0)
+		snprintf(up, sizeof(up), ", up %ldh %02ldm", secs / 3600,
+			 secs / 60 % 60);
+	printf("%-16s %s%s", "server",
+	       st->server_state[0] ? st->server_state : "unknown", up);
+	if (st->server_restarts >= 0)
+		printf(", %d restart%s", st->server_restarts,
+		       st->server_restarts == 1 ? "" : "s");
+	printf("\n");
+}
+
 static void print_table(const struct pgw_status *st, const struct problems *p)
 {
 	char h[TM_ISO_LEN], a[32];
@@ -101,8 +118,7 @@ static void print_table(const struct pgw_status *st, const struct problems *p)
 	       (long long)st->check_latency_ms);
 	if (st->last_error[0])
 		printf("%-16s %s\n", "last error", st->last_error);
-	printf("%-16s %s\n", "server",
-	       st->server_state[0] ? st->server_state : "unknown");
+	print_server(st);
 	print_backup("last backup", &st->last, st->now);
 	if (st->last_valid.present &&
 	    strcmp(st->last_valid.file, st->last.file) != 0)
@@ -215,6 +231,9 @@ static void print_json(const struct pgw_status *st, const struct problems *p)
 	jstr("last_recovery_request", st->last_recovery_request, 1);
 	printf("},\"server\":{");
 	jstr("state", st->server_state, 0);
+	jnull_or_num("restarts", st->server_restarts >= 0, st->server_restarts);
+	jnull_or_num("up_s", st->server_since > 0,
+		     (long long)(st->now - st->server_since));
 	printf("},\"backups\":{");
 	printf("\"count\":%d", st->backups);
 	jnum("valid", st->backups_valid);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "alert.h"
+#include "answer.h"
 #include "fs.h"
 #include "log.h"
 #include "pg.h"
@@ -19,6 +20,10 @@
 
 /* A server that dies within this long after start failed to start. */
 #define START_GRACE_MS 15000
+/* A running server is asked SELECT 1 this often, with this bound. */
+#define PROBE_EVERY_MS	 5000
+#define PROBE_TIMEOUT_MS 3000
+#define QUIT_GRACE_MS	 5000
 
 void server_init(struct server *s, const struct daemon *d)
 {
@@ -62,17 +67,40 @@ static void server_start(struct server *s, const struct daemon *d)
 	server_write_status(s, d); /* the monitor waits while we start */
 }
 
+/* A server that was serving stopped by itself: told once per crash. */
+static void alert_crash(const struct server *s, const char *how)
+{
+	char msg[256], details[256];
+
+	snprintf(msg, sizeof(msg),
+		 "PostgreSQL %s while serving; it is being restarted, and "
+		 "crash recovery replays the WAL (no restore)",
+		 how);
+	snprintf(details, sizeof(details), "Restarts so far: %d", s->restarts);
+	alert_emit(ALERT_WARNING, "server-restarted",
+		   "Database Server - WARNING", msg, details);
+}
+
 static void server_exited(struct server *s, const struct daemon *d)
 {
 	int st = s->proc.status;
 	bool early = !s->ready || tm_mono_ms() - s->started_ms < START_GRACE_MS;
 
+	bool was_serving = s->ready;
+	char how[64];
+
 	s->running = s->ready = false;
 	s->restarts++;
 	if (WIFSIGNALED(st))
-		log_warn("postgres was killed by signal %d", WTERMSIG(st));
+		snprintf(how, sizeof(how), "was killed by signal %d",
+			 WTERMSIG(st));
 	else
-		log_warn("postgres exited with code %d", WEXITSTATUS(st));
+		snprintf(how, sizeof(how), "exited with code %d",
+			 WEXITSTATUS(st));
+	log_warn("postgres %s", how);
+	if (was_serving && !s->hung_kill)
+		alert_crash(s, how);
+	s->hung_kill = false;
 	s->start_failures = early ? s->start_failures + 1 : 0;
 	if (s->start_failures >= d->cfg.max_start_failures) {
 		if (strcmp(s->state, "failed") != 0)
@@ -91,6 +119,109 @@ static void server_exited(struct server *s, const struct daemon *d)
 	server_write_status(s, d);
 }
 
+/* The postmaster's own processes, read before it is killed: a killed
+ * postmaster leaves them attached to its shared memory, and a new one
+ * will not start beside them. */
+static int children_of(pid_t pid, pid_t *out, int cap)
+{
+	char path[64], buf[4096];
+	FILE *f;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid,
+		 (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fgets(buf, sizeof(buf), f))
+		for (char *t = strtok(buf, " \n"); t && n < cap;
+		     t = strtok(NULL, " \n"))
+			out[n++] = (pid_t)atoi(t);
+	fclose(f);
+	return n;
+}
+
+/* State T in /proc/<pid>/stat: stopped by a signal. */
+static bool stopped(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	bool st = false;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) &&
+	    p[1] == ' ')
+		st = p[2] == 'T';
+	fclose(f);
+	return st;
+}
+
+/* Not answering: SIGQUIT (immediate shutdown), then SIGKILL of it and of
+ * its processes. True when its exit was reaped here; else server_tick
+ * sees it. Either way it is restarted. */
+static bool kill_hung(struct server *s, const char *why, int64_t silent_ms)
+{
+	pid_t kids[256];
+	int n = children_of(s->proc.pid, kids, 256);
+	int64_t deadline = tm_mono_ms() + QUIT_GRACE_MS;
+	char msg[512];
+
+	snprintf(msg, sizeof(msg),
+		 "PostgreSQL has not answered for %lld s (%s): it is restarted "
+		 "(SIGQUIT, then SIGKILL), and crash recovery follows",
+		 (long long)(silent_ms / 1000), why);
+	log_warn("%s", msg);
+	alert_emit(ALERT_WARNING, "server-hung", "Database Server - WARNING",
+		   msg, NULL);
+	s->hung_kill = true;
+	kill(s->proc.pid, SIGQUIT);
+	/* a stopped process never acts on SIGQUIT: no grace for it */
+	while (tm_mono_ms() < deadline && !stopped(s->proc.pid) &&
+	       !child_poll(&s->proc))
+		tm_sleep_ms(50);
+	if (s->proc.pid > 0) {
+		log_warn("postgres did not stop on SIGQUIT: SIGKILL");
+		kill(s->proc.pid, SIGKILL);
+	}
+	for (int i = 0; i < n; i++)
+		kill(kids[i], SIGKILL);
+	return s->proc.pid < 0; /* reaped already */
+}
+
+/* Ask a serving server SELECT 1 now and then; silence past hang_timeout
+ * is a hung server. */
+static void probe_running(struct server *s, const struct daemon *d)
+{
+	int64_t now = tm_mono_ms();
+	char why[256];
+
+	if (d->cfg.hang_timeout <= 0 || now < s->next_probe_ms)
+		return;
+	/* once silent, asked every second: the bound is hang_timeout */
+	s->next_probe_ms = now + (s->unanswered_ms ? 1000 : PROBE_EVERY_MS);
+	if (server_answers(PROBE_TIMEOUT_MS, why, sizeof(why)) == 0) {
+		if (s->unanswered_ms)
+			log_info("postgres answers again");
+		s->unanswered_ms = 0;
+		return;
+	}
+	if (!s->unanswered_ms) {
+		s->unanswered_ms = now;
+		log_warn("postgres does not answer: %s", why);
+	}
+	if (tm_mono_ms() - s->unanswered_ms >=
+	    (int64_t)d->cfg.hang_timeout * 1000) {
+		bool reaped =
+			kill_hung(s, why, tm_mono_ms() - s->unanswered_ms);
+		s->unanswered_ms = 0;
+		if (reaped)
+			server_exited(s, d);
+	}
+}
+
 void server_tick(struct server *s, const struct daemon *d)
 {
 	if (!s->running) {
@@ -102,6 +233,8 @@ void server_tick(struct server *s, const struct daemon *d)
 		server_exited(s, d);
 		return;
 	}
+	if (s->ready)
+		probe_running(s, d);
 	if (!s->ready && pg_ping("postgres", 2) == PQPING_OK) {
 		s->ready = true;
 		s->since = time(NULL);

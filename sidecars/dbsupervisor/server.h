@@ -1,6 +1,9 @@
 /*
  * server.h - pgwarden-db, the db container's entrypoint: runs `postgres` as
- * a child, restarts it when it dies (crash recovery then runs by itself),
+ * a child, restarts it when it dies (crash recovery then runs by itself)
+ * or when it has not answered a query for hang_timeout (SIGQUIT, then
+ * SIGKILL of it and its processes; a server starting or replaying WAL is
+ * not asked),
  * publishes its state in server.status, and carries out request-reinit:
  * stop the server, move the data directory aside (never delete it), initdb
  * with the configured options, keep the old configuration files, start.
@@ -27,6 +30,9 @@ struct server {
 	time_t since;
 	time_t last_reinit;
 	char state[16];
+	int64_t next_probe_ms; /* when a running server is asked again */
+	int64_t unanswered_ms; /* since when it has not answered; 0 */
+	bool hung_kill;	       /* its exit is ours: told already */
 	char damaged_dir[4096];
 	char log_path[4096];
 };

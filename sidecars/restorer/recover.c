@@ -403,18 +403,39 @@ static void restore_other_databases(struct recovery *r)
 	free(list);
 }
 
+/* The server did not answer within server_wait: say what was seen, so
+ * that "down" and "pgwarden-db missing" are told apart. */
+static void alert_server_down(struct recovery *r)
+{
+	struct server_info si;
+	char seen[512];
+
+	proto_server_read(r->ctx->cfg->backup_dir, &si);
+	if (!si.state[0])
+		snprintf(seen, sizeof(seen),
+			 "no server.status: pgwarden-db is not running on "
+			 "this volume (is it the db container's entrypoint?)");
+	else
+		snprintf(seen, sizeof(seen),
+			 "pgwarden-db says the server is '%s' (server.status "
+			 "updated %ld s ago, %d restart(s)); it did not answer "
+			 "a connection for %d s",
+			 si.state, si.age, si.restarts,
+			 r->ctx->cfg->server_wait);
+	log_error("recovery failed: %s", seen);
+	alert_emit(ALERT_CRITICAL, "recovery-failed", "Database Recovery",
+		   "Recovery failed: the server did not answer and was not "
+		   "re-initialised",
+		   seen);
+}
+
 static int recover_body(struct recovery *r, const char *backup)
 {
 	char err[512];
 	int reinit = ensure_server(r), rc;
 
 	if (reinit < 0) {
-		alert_emit(ALERT_CRITICAL, "recovery-failed",
-			   "Database Recovery",
-			   "Recovery failed: the server is down and could not "
-			   "be re-initialised "
-			   "(is pgwarden-db the db container's entrypoint?)",
-			   NULL);
+		alert_server_down(r);
 		return -1;
 	}
 	r->admin = pg_connect(ADMIN_DB, 10, 0, err, sizeof(err));

@@ -11,7 +11,7 @@ setup() {
 	PGW_NO_AUTOSTART=1 backups_fresh
 	chown postgres "$BACKUPS"
 	export PGWARDEN_BACKUP_SCHEDULE=off PGWARDEN_DATABASE=app PGWARDEN_BACKUP_DATABASES=app
-	export PGWARDEN_PGDATA=$PGW_CLUSTER/data PGWARDEN_SERVER_WAIT=60
+	export PGWARDEN_PGDATA=$PGW_CLUSTER/data PGWARDEN_SERVER_WAIT=60 PGWARDEN_HANG_TIMEOUT=5
 	export PGWARDEN_INITDB_OPTIONS="--data-checksums -U postgres -A trust -E UTF8 --locale=C.UTF-8"
 	runuser -u postgres --preserve-environment -- "$BIN/pgwarden-db" 2>>"$BACKUPS.db.stderr" >/dev/null 3>&- &
 	PIDS+=($!)
@@ -120,4 +120,46 @@ start_as_postgres() {
 	grep -q 'drill of the runbook' "$BACKUPS"/alert-*-WARNING-cluster-reinit
 	wait_for "pg_sql 'SELECT 1' >/dev/null 2>&1" 60
 	[ -z "$(pg_sql "SELECT datname FROM pg_database WHERE datname = 'app'")" ]
+}
+
+# served_again OLD_PID: a new postmaster answers queries
+served_again() {
+	[ -f "$PGW_CLUSTER/data/postmaster.pid" ] && [ "$(postmaster_pid)" != "$1" ] &&
+		PGCONNECT_TIMEOUT=2 pg_sql 'SELECT 1' >/dev/null 2>&1
+}
+
+@test "a hung server (SIGSTOP of the postmaster): pgwarden-db restarts it after hang_timeout, WARNING server-hung, data intact, no restore" {
+	start_as_postgres restorer
+	old=$(postmaster_pid)
+	t0=$(date +%s%N)
+	kill -STOP "$old"
+	wait_for "served_again $old" 90
+	t1=$(date +%s%N)
+	echo "SIGSTOP to served again: $(((t1 - t0) / 1000000)) ms (hang_timeout 5 s)"
+	ls "$BACKUPS"/alert-*-WARNING-server-hung
+	grep -q "has not answered for [0-9]* s (no answer to a connection attempt)" "$BACKUPS"/alert-*-WARNING-server-hung
+	! ls "$BACKUPS"/alert-*-server-restarted 2>/dev/null
+	grep -q "restarts = 1" "$BACKUPS/server.status" || wait_for "grep -q 'restarts = 1' $BACKUPS/server.status" 10
+	[ "$(PGDATABASE=app pg_sql 'SELECT count(*) FROM t')" = 10000 ]
+	[ -z "$(ls "$BACKUPS"/alert-*recovery* 2>/dev/null)" ]
+}
+
+@test "a server that takes connections and never answers (pg_database locked): restarted the same way" {
+	old=$(postmaster_pid)
+	PGDATABASE=postgres "$PG_BINDIR/psql" -X -q -c "BEGIN; LOCK TABLE pg_catalog.pg_database IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(300); COMMIT;" >/dev/null 2>&1 3>&- &
+	PIDS+=($!)
+	wait_for "ls $BACKUPS/alert-*-WARNING-server-hung" 60
+	wait_for "served_again $old" 60
+	[ "$(PGDATABASE=app pg_sql 'SELECT count(*) FROM t')" = 10000 ]
+}
+
+@test "kill -9 of a serving server: one WARNING server-restarted; pgwarden status shows the restarts and the uptime" {
+	old=$(postmaster_pid)
+	kill -9 "$old"
+	wait_for "served_again $old" 60
+	wait_for "ls $BACKUPS/alert-*-WARNING-server-restarted" 10
+	grep -q "killed by signal 9 while serving" "$BACKUPS"/alert-*-WARNING-server-restarted
+	wait_for "grep -q 'state = running' $BACKUPS/server.status" 20
+	run "$BIN/pgwarden" status
+	[[ "$output" == *"server           running, up "*", 1 restart"* ]]
 }
