@@ -320,6 +320,19 @@ static int set_value(const struct cfg_key *k, const char *val,
 	return 0;
 }
 
+size_t cfg_key_count(void)
+{
+	return NKEYS;
+}
+
+void cfg_key_at(size_t i, const char **section, const char **name,
+		const char **env)
+{
+	*section = cfg_keys[i].section;
+	*name = cfg_keys[i].name;
+	*env = cfg_keys[i].env;
+}
+
 void cfg_defaults(struct pgw_config *out)
 {
 	char why[64];

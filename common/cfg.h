@@ -103,6 +103,10 @@ struct cfg_source {
 int cfg_load(const char *path, struct pgw_config *out, struct cfg_source *src,
 	     char *err, size_t errlen);
 /* Fill defaults only (used by tests and as the base of cfg_load). */
+/* The key table, for tests that keep the docs in step with it. */
+size_t cfg_key_count(void);
+void cfg_key_at(size_t i, const char **section, const char **name,
+		const char **env);
 void cfg_defaults(struct pgw_config *out);
 /* Print every key = value (secrets are never stored in the struct). */
 void cfg_dump(const struct pgw_config *c, FILE *f);

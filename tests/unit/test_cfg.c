@@ -15,11 +15,73 @@ static int load_text(const char *text, struct pgw_config *c)
 	return cfg_load(path, c, NULL, err, sizeof(err));
 }
 
+/* config/pgwarden.ini documents every key of the table, in its section,
+ * with its environment variable, and no key the table lacks. */
+static void test_example_ini(void)
+{
+	FILE *f = fopen("config/pgwarden.ini", "r");
+	char line[512], sec[64] = "", seen[256][96];
+	int nseen = 0, missing = 0, unknown = 0;
+
+	CHECK(f != NULL, "config/pgwarden.ini opens (run from the top)");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *p = line, key[64];
+		if (*p == ';')
+			p++;
+		while (*p == ' ')
+			p++;
+		if (sscanf(p, "[%63[a-z]]", sec) == 1)
+			continue;
+		size_t k = strspn(p, "abcdefghijklmnopqrstuvwxyz_"), e = k;
+		while (p[e] == ' ')
+			e++;
+		if (k == 0 || k >= sizeof(key) || p[e] != '=')
+			continue;
+		snprintf(key, sizeof(key), "%.*s", (int)k, p);
+		snprintf(seen[nseen < 255 ? nseen++ : nseen], sizeof(seen[0]),
+			 "%s:%s", sec, key);
+	}
+	if (f)
+		fclose(f);
+	for (size_t i = 0; i < cfg_key_count(); i++) {
+		const char *s, *n, *e;
+		char want[96];
+		bool found = false;
+		cfg_key_at(i, &s, &n, &e);
+		snprintf(want, sizeof(want), "%s:%s", s, n);
+		for (int k = 0; k < nseen; k++)
+			found = found || strcmp(seen[k], want) == 0;
+		if (!found) {
+			fprintf(stderr, "# not in config/pgwarden.ini: %s\n",
+				want);
+			missing++;
+		}
+	}
+	for (int k = 0; k < nseen; k++) {
+		bool known = false;
+		for (size_t i = 0; i < cfg_key_count(); i++) {
+			const char *s, *n, *e;
+			char have[96];
+			cfg_key_at(i, &s, &n, &e);
+			snprintf(have, sizeof(have), "%s:%s", s, n);
+			known = known || strcmp(seen[k], have) == 0;
+		}
+		if (!known) {
+			fprintf(stderr, "# in config/pgwarden.ini only: %s\n",
+				seen[k]);
+			unknown++;
+		}
+	}
+	CHECK(missing == 0, "every key of the table is in the example ini");
+	CHECK(unknown == 0, "the example ini has no key the table lacks");
+}
+
 int main(void)
 {
 	struct pgw_config c;
 
 	unsetenv("PGWARDEN_CONFIG");
+	test_example_ini();
 	cfg_defaults(&c);
 	CHECK(c.health_check_interval == 60, "default interval is 60 s");
 	CHECK(c.max_failure_count == 3, "default threshold is 3");
