@@ -13,18 +13,23 @@
 #include "fs.h"
 #include "log.h"
 
+/* Real server log lines for each are in tests/unit/test_logtail.c: lines
+ * that must match, and lines that must not (a crash's replay of a dropped
+ * database logs "could not open directory", which is no corruption). */
 static const char *const default_patterns[] = {
-	"CRITICAL database system was interrupted while in recovery",
-	"CRITICAL segmentation fault",
-	"WARNING terminated by signal",
-	"CRITICAL startup process .*(was terminated|terminated by|exited with "
-	"exit code)",
-	"ERROR could not (read|write|fsync|open)( file| block|)",
-	"CRITICAL invalid page in block",
-	"CRITICAL invalid page header",
-	"CRITICAL (page verification failed|checksum verification failed|data "
-	"checksums? mismatch)",
-	"CRITICAL PANIC",
+	"CRITICAL \"interrupted recovery\" database system was interrupted "
+	"while in recovery",
+	"CRITICAL \"server crash (segfault)\" segmentation fault",
+	"WARNING \"server process killed\" terminated by signal",
+	"CRITICAL \"startup process died\" startup process .*(was "
+	"terminated|terminated by|exited with exit code)",
+	"ERROR \"unreadable data file\" could not (read|write|fsync|open) "
+	"(block [0-9]+ in file|file|from file)",
+	"CRITICAL \"invalid page\" invalid page in block",
+	"CRITICAL \"invalid page header\" invalid page header",
+	"CRITICAL \"checksum failure\" (page verification failed|checksum "
+	"verification failed|data checksums? mismatch)",
+	"CRITICAL \"PANIC\" PANIC",
 };
 
 static int severity_parse(const char *s, enum alert_severity *out)
@@ -37,6 +42,23 @@ static int severity_parse(const char *s, enum alert_severity *out)
 		*out = ALERT_WARNING;
 	else
 		return -1;
+	return 0;
+}
+
+/* An optional "name" before the regex: what people are told. *n moves
+ * past it. */
+static int take_name(const char *s, struct pattern *p, int *n)
+{
+	const char *end;
+
+	p->name[0] = '\0';
+	if (*s != '"')
+		return 0;
+	end = strchr(s + 1, '"');
+	if (!end || end == s + 1 || end[1] != ' ' || !end[2])
+		return -1;
+	snprintf(p->name, sizeof(p->name), "%.*s", (int)(end - s - 1), s + 1);
+	*n += (int)(end + 2 - s);
 	return 0;
 }
 
@@ -53,13 +75,17 @@ static int pattern_add(struct patterns *ps, const char *line, int lineno,
 		return -1;
 	}
 	if (sscanf(line, "%15s %n", sev, &n) != 1 || n == 0 ||
-	    severity_parse(sev, &p->severity) < 0 || line[n] == '\0') {
+	    severity_parse(sev, &p->severity) < 0 || line[n] == '\0' ||
+	    take_name(line + n, p, &n) < 0) {
 		snprintf(err, errlen,
-			 "line %d: expected 'CRITICAL|ERROR|WARNING regex'",
+			 "line %d: expected 'CRITICAL|ERROR|WARNING [\"name\"] "
+			 "regex'",
 			 lineno);
 		return -1;
 	}
 	snprintf(p->text, sizeof(p->text), "%s", line + n);
+	if (!p->name[0]) /* no name given: the regex, cut to fit */
+		snprintf(p->name, sizeof(p->name), "%.63s", line + n);
 	if (regcomp(&p->re, p->text, REG_EXTENDED | REG_ICASE | REG_NOSUB) !=
 	    0) {
 		snprintf(err, errlen,

@@ -7,8 +7,9 @@
  * against the corruption patterns.
  *
  * Patterns are POSIX extended regular expressions, case-insensitive, one per
- * line as "SEVERITY regex" (CRITICAL, ERROR or WARNING); '#' starts a
- * comment. Built-in defaults cover the seed's indicators.
+ * line as 'SEVERITY ["name"] regex' (CRITICAL, ERROR or WARNING; the name
+ * is what alerts call it); '#' starts a comment. Built-in defaults cover
+ * the seed's indicators.
  */
 #ifndef PGW_LOGTAIL_H
 #define PGW_LOGTAIL_H
@@ -26,7 +27,8 @@
 
 struct pattern {
 	enum alert_severity severity;
-	char text[256];
+	char name[64];	/* for people: "checksum failure"; else the regex */
+	char text[256]; /* the regular expression */
 	regex_t re;
 	time_t last_alert;
 	int suppressed;

@@ -68,18 +68,20 @@ static void on_log_line(void *arg, const char *line)
 	}
 	if (!p)
 		return;
-	log_warn("server log matches '%s': %s", p->text, line);
+	log_warn("server log matches '%s' (%s): %s", p->name, p->text, line);
 	if (now - p->last_alert >= INDICATOR_ALERT_GAP) {
+		char details[1024];
 		snprintf(msg, sizeof(msg),
-			 "Corruption indicator in the PostgreSQL log (pattern "
-			 "'%s')%s",
-			 p->text, p->suppressed ? ", repeated" : "");
+			 "Corruption indicator in the PostgreSQL log: %s%s",
+			 p->name, p->suppressed ? ", repeated" : "");
 		if (p->suppressed)
 			snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
 				 " %d more times since the last alert",
 				 p->suppressed);
+		snprintf(details, sizeof(details),
+			 "Log line: %.700s\nPattern: %s", line, p->text);
 		alert_emit(p->severity, "corruption-indicator",
-			   "Database Alert", msg, line);
+			   "Database Alert", msg, details);
 		p->last_alert = now;
 		p->suppressed = 0;
 	} else {
