@@ -81,6 +81,8 @@ static const struct cfg_key cfg_keys[] = {
 	 "confirm|immediate|alert-only"},
 	{"monitor", "heartbeat", "PGWARDEN_HEARTBEAT", CFG_ENUM, STR(heartbeat),
 	 "database", 0, 0, "database|off"},
+	{"monitor", "sidecar_timeout", "PGWARDEN_SIDECAR_TIMEOUT", CFG_DURATION,
+	 NUM(sidecar_timeout), "2m", 1, 86400},
 
 	{"backupper", "schedule", "PGWARDEN_BACKUP_SCHEDULE", CFG_SCHED,
 	 STR(schedule), "06:00,18:00", 0, 0},

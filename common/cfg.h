@@ -44,7 +44,8 @@ struct pgw_config {
 	char server_log[PATH_MAX];
 	char patterns_file[PATH_MAX];
 	char corruption_policy[16];
-	char heartbeat[16]; /* database | off */
+	char heartbeat[16];  /* database | off */
+	int sidecar_timeout; /* s: a sidecar down, a request unclaimed */
 	/* [backupper] */
 	char schedule[CFG_STR_MAX];
 	char databases[CFG_STR_MAX];

@@ -161,6 +161,7 @@ void daemon_stop(struct daemon *d)
 	log_info("stopped");
 	watch_close(&d->watch);
 	pg_auth_cleanup();
+	proto_instance_mark_stopped(d->instance_lock);
 	fs_unlock(d->instance_lock);
 	log_close_all();
 	log_clear_secrets();

@@ -399,3 +399,31 @@ void proto_server_state(const char *dir, char *state, size_t cap,
 		*generation = (int)ini_get_int(d, "server:generation", -1);
 	iniparser_freedict(d);
 }
+
+#define INSTANCE_STOPPED_TEXT "stopped\n"
+
+void proto_instance_mark_stopped(int lock_fd)
+{
+	size_t n = strlen(INSTANCE_STOPPED_TEXT);
+
+	if (lock_fd < 0 || ftruncate(lock_fd, 0) < 0 ||
+	    pwrite(lock_fd, INSTANCE_STOPPED_TEXT, n, 0) != (ssize_t)n)
+		log_warn("unable to mark the instance lock stopped: %s",
+			 strerror(errno));
+}
+
+enum instance_state proto_instance_state(const char *dir, const char *name)
+{
+	char lock[64], *text;
+	bool stopped;
+
+	snprintf(lock, sizeof(lock), "%s%s", PROTO_LOCK_PREFIX, name);
+	if (fs_size(dir, lock) < 0)
+		return INSTANCE_NEVER;
+	if (fs_lock_held(dir, lock))
+		return INSTANCE_UP;
+	text = fs_read_small(dir, lock, 64, NULL);
+	stopped = text && strcmp(text, INSTANCE_STOPPED_TEXT) == 0;
+	free(text);
+	return stopped ? INSTANCE_STOPPED : INSTANCE_DOWN;
+}

@@ -115,6 +115,18 @@ bool proto_recovery_active(const char *dir);
 /* The marker exists (live or stale). */
 bool proto_recovery_exists(const char *dir);
 
+/* A sidecar's instance lock (.lock-<name>): held while it runs, holding
+ * its pid; a clean stop (SIGTERM, the end of --once) leaves "stopped" in
+ * it, a crash the pid. */
+enum instance_state {
+	INSTANCE_NEVER,	  /* no lock file: it never ran on this volume */
+	INSTANCE_UP,	  /* held */
+	INSTANCE_STOPPED, /* stopped cleanly */
+	INSTANCE_DOWN,	  /* not held, and it did not stop cleanly */
+};
+void proto_instance_mark_stopped(int lock_fd);
+enum instance_state proto_instance_state(const char *dir, const char *name);
+
 /* pgwarden-db's server.status: state ("" without the file), generation
  * (-1) and the age in seconds of the last update (-1). */
 void proto_server_state(const char *dir, char *state, size_t cap,

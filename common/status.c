@@ -200,6 +200,46 @@ static void count_alerts(const char *dir, struct pgw_status *st)
 		closedir(d);
 }
 
+const char *const status_sidecar_names[SC_N] = {"monitor", "backupper",
+						"restorer", "db"};
+
+static void read_sidecars(const char *dir, struct pgw_status *st)
+{
+	for (int i = 0; i < SC_N; i++) {
+		enum instance_state is =
+			proto_instance_state(dir, status_sidecar_names[i]);
+		/* stopped on purpose, or never run: not a problem */
+		st->sidecar_known[i] = is == INSTANCE_UP || is == INSTANCE_DOWN;
+		st->sidecar_up[i] = is == INSTANCE_UP;
+	}
+}
+
+/* A request waits while its consumer runs a job (a backup coalesces the
+ * next one); left past the bound with the consumer down or idle, nobody
+ * is going to take it. */
+static void read_requests(const char *dir, long bound, struct pgw_status *st)
+{
+	static const struct {
+		const char *name;
+		enum status_sidecar by;
+	} reqs[] = {{PROTO_REQ_BACKUP, SC_BACKUPPER},
+		    {PROTO_REQ_RESTORE, SC_RESTORER},
+		    {PROTO_REQ_VERIFY, SC_RESTORER},
+		    {PROTO_REQ_REINIT, SC_DB}};
+	bool busy = fs_lock_held(dir, PROTO_LOCK_JOBS);
+
+	for (size_t i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
+		long age = fs_age(dir, reqs[i].name);
+		size_t o = strlen(st->requests_stale_names);
+		if (age < bound || (st->sidecar_up[reqs[i].by] && busy))
+			continue;
+		st->requests_stale++;
+		snprintf(st->requests_stale_names + o,
+			 sizeof(st->requests_stale_names) - o, "%s%s",
+			 o ? ", " : "", reqs[i].name);
+	}
+}
+
 void status_collect(const struct pgw_config *c, struct pgw_status *st)
 {
 	struct statvfs vfs;
@@ -207,6 +247,8 @@ void status_collect(const struct pgw_config *c, struct pgw_status *st)
 	memset(st, 0, sizeof(*st));
 	st->now = tm_now();
 	read_monitor(c->backup_dir, st);
+	read_sidecars(c->backup_dir, st);
+	read_requests(c->backup_dir, c->sidecar_timeout, st);
 	{
 		struct server_info si;
 		proto_server_read(c->backup_dir, &si);

@@ -33,8 +33,18 @@ struct status_backup {
 	int64_t restore_ms;
 };
 
+/* The sidecars, by their instance locks: one that ever ran on this volume
+ * left its lock file; it is down when nobody holds it. */
+enum status_sidecar { SC_MONITOR, SC_BACKUPPER, SC_RESTORER, SC_DB, SC_N };
+extern const char *const status_sidecar_names[SC_N];
+
 struct pgw_status {
 	time_t now;
+	bool sidecar_known[SC_N], sidecar_up[SC_N];
+	/* request files left unclaimed longer than [monitor] sidecar_timeout
+	 * with their consumer down or idle: their names, comma-separated */
+	int requests_stale;
+	char requests_stale_names[128];
 	/* monitor.status */
 	char health[16]; /* healthy | unhealthy | "" (no monitor yet) */
 	char last_check[32];

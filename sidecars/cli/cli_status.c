@@ -20,6 +20,9 @@ struct problems {
 };
 
 static void problem(struct problems *p, const char *fmt, const char *a, long b)
+	__attribute__((format(printf, 2, 0)));
+
+static void problem(struct problems *p, const char *fmt, const char *a, long b)
 {
 	if (p->n < MAX_PROBLEMS)
 		snprintf(p->text[p->n++], sizeof(p->text[0]), fmt, a, b);
@@ -57,6 +60,15 @@ static void find_problems(const struct pgw_config *c,
 	if (st->alerts_undelivered > 0)
 		problem(p, "%s%ld alert(s) undelivered", "",
 			st->alerts_undelivered);
+	for (int i = 0; i < SC_N; i++)
+		if (st->sidecar_known[i] && !st->sidecar_up[i])
+			problem(p, "the %s sidecar is not running%.0ld",
+				status_sidecar_names[i], 0);
+	if (st->requests_stale)
+		problem(p,
+			"nobody is taking %s (left unclaimed for more than "
+			"%ld s)",
+			st->requests_stale_names, (long)c->sidecar_timeout);
 }
 
 static const char *ago(time_t now, time_t t, char *buf, size_t cap)
@@ -107,6 +119,18 @@ static void print_server(const struct pgw_status *st)
 	printf("\n");
 }
 
+/* "monitor up, backupper DOWN, restorer up, db -" */
+static void print_sidecars(const struct pgw_status *st)
+{
+	printf("%-16s", "sidecars");
+	for (int i = 0; i < SC_N; i++)
+		printf("%s %s %s", i ? "," : "", status_sidecar_names[i],
+		       st->sidecar_up[i]      ? "up"
+		       : st->sidecar_known[i] ? "DOWN"
+					      : "-");
+	printf("\n");
+}
+
 static void print_table(const struct pgw_status *st, const struct problems *p)
 {
 	char h[TM_ISO_LEN], a[32];
@@ -119,6 +143,7 @@ static void print_table(const struct pgw_status *st, const struct problems *p)
 	if (st->last_error[0])
 		printf("%-16s %s\n", "last error", st->last_error);
 	print_server(st);
+	print_sidecars(st);
 	print_backup("last backup", &st->last, st->now);
 	if (st->last_valid.present &&
 	    strcmp(st->last_valid.file, st->last.file) != 0)
@@ -229,6 +254,12 @@ static void print_json(const struct pgw_status *st, const struct problems *p)
 		     st->check_latency_ms);
 	jstr("last_error", st->last_error, 1);
 	jstr("last_recovery_request", st->last_recovery_request, 1);
+	printf("},\"sidecars\":{");
+	for (int i = 0; i < SC_N; i++)
+		printf("%s\"%s\":\"%s\"", i ? "," : "", status_sidecar_names[i],
+		       st->sidecar_up[i]      ? "up"
+		       : st->sidecar_known[i] ? "down"
+					      : "unknown");
 	printf("},\"server\":{");
 	jstr("state", st->server_state, 0);
 	jnull_or_num("restarts", st->server_restarts >= 0, st->server_restarts);
@@ -271,6 +302,17 @@ static int alive(const struct pgw_config *c, const char *name)
 	char lock[64];
 	long age;
 
+	bool known = false;
+
+	for (int i = 0; i < SC_N; i++)
+		known = known || strcmp(name, status_sidecar_names[i]) == 0;
+	if (!known) {
+		fprintf(stderr,
+			"pgwarden: unknown sidecar '%s' (monitor, backupper, "
+			"restorer, db)\n",
+			name);
+		return PGW_EXIT_USAGE;
+	}
 	snprintf(lock, sizeof(lock), "%s%s", PROTO_LOCK_PREFIX, name);
 	if (!fs_lock_held(c->backup_dir, lock)) {
 		fprintf(stderr, "pgwarden: %s is not running\n", name);

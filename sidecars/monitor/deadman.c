@@ -87,6 +87,63 @@ static void check_future(struct deadman *dm, const struct pgw_status *st)
 	dm->future_told = true;
 }
 
+/* A sidecar gone past sidecar_timeout is an ERROR (its work stops: no
+ * backups, or no recovery); its return a SUCCESS. */
+static void check_sidecars(struct deadman *dm, const struct pgw_config *c,
+			   const struct pgw_status *st)
+{
+	char msg[256];
+
+	for (int i = SC_BACKUPPER; i < SC_N; i++) {
+		const char *name = status_sidecar_names[i];
+		if (!st->sidecar_known[i] || st->sidecar_up[i]) {
+			if (dm->down_told[i]) {
+				snprintf(msg, sizeof(msg),
+					 "The %s sidecar is running again",
+					 name);
+				alert_emit(ALERT_SUCCESS, "sidecar-up",
+					   "Database Monitor", msg, NULL);
+			}
+			dm->down_since[i] = 0;
+			dm->down_told[i] = false;
+			continue;
+		}
+		if (!dm->down_since[i])
+			dm->down_since[i] = st->now;
+		if (dm->down_told[i] ||
+		    st->now - dm->down_since[i] < c->sidecar_timeout)
+			continue;
+		snprintf(msg, sizeof(msg),
+			 "The %s sidecar has not been running for %ld s: %s",
+			 name, (long)(st->now - dm->down_since[i]),
+			 i == SC_BACKUPPER  ? "no backups are taken"
+			 : i == SC_RESTORER ? "no recovery or drill can run"
+					    : "nobody supervises the server");
+		log_error("%s", msg);
+		alert_emit(ALERT_ERROR, "sidecar-down", "Database Monitor", msg,
+			   NULL);
+		dm->down_told[i] = true;
+	}
+}
+
+static void check_requests(struct deadman *dm, const struct pgw_config *c,
+			   const struct pgw_status *st)
+{
+	char msg[256];
+
+	if (!st->requests_stale || dm->stale_told) {
+		dm->stale_told = st->requests_stale > 0;
+		return;
+	}
+	snprintf(msg, sizeof(msg),
+		 "Nobody is taking %s: left unclaimed for more than %d s",
+		 st->requests_stale_names, c->sidecar_timeout);
+	log_warn("%s", msg);
+	alert_emit(ALERT_WARNING, "request-unclaimed", "Database Monitor", msg,
+		   NULL);
+	dm->stale_told = true;
+}
+
 static void send_summary(const struct pgw_status *st)
 {
 	char details[2048], a[32], nb[TM_ISO_LEN];
@@ -124,6 +181,8 @@ void deadman_round(struct deadman *dm, const struct pgw_config *c,
 	status_collect(c, &st);
 	check_stale(dm, c, s, &st);
 	check_future(dm, &st);
+	check_sidecars(dm, c, &st);
+	check_requests(dm, c, &st);
 	if (sched_due(&dm->summary_timer, &dm->summary, st.now))
 		send_summary(&st);
 	if (status_write_metrics(c->backup_dir, &st) < 0)

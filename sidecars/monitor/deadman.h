@@ -10,14 +10,18 @@
 #include <time.h>
 
 #include "cfg.h"
+#include "status.h"
 #include "health.h"
 #include "schedule.h"
 
 struct deadman {
 	struct sched summary;
 	struct sched_timer summary_timer;
-	time_t started;	  /* no backup at all: age counts from here */
-	bool future_told; /* future-dated backups were alerted */
+	time_t started;		 /* no backup at all: age counts from here */
+	bool future_told;	 /* future-dated backups were alerted */
+	time_t down_since[SC_N]; /* a sidecar seen down first; 0 when up */
+	bool down_told[SC_N];
+	bool stale_told; /* unclaimed requests were alerted */
 };
 
 void deadman_init(struct deadman *dm, const struct pgw_config *c);

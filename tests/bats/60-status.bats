@@ -161,3 +161,32 @@ status_json() { "$BIN/pgwarden" status --json; }
 	run "$BIN/pgwarden" status --bogus
 	[ "$status" -eq 3 ]
 }
+
+@test "a dead sidecar is no longer healthy: --check names it, its request is unclaimed, the monitor alerts, and again when it is back" {
+	export PGWARDEN_SIDECAR_TIMEOUT=3 BACKUP_MAX_AGE=1h
+	start_sidecar monitor
+	start_sidecar backupper
+	touch "$BACKUPS/request-backup"
+	wait_for "ls $BACKUPS/backup_*_app.sql.gz.manifest" 30
+	wait_for "grep -q 'health = healthy' $BACKUPS/monitor.status" 10
+	run "$BIN/pgwarden" status --check
+	[ "$status" -eq 0 ]
+	kill9_sidecar
+	touch "$BACKUPS/request-backup"
+	run "$BIN/pgwarden" status --check
+	[ "$status" -eq 7 ]
+	[[ "$output" == *"the backupper sidecar is not running"* ]]
+	run "$BIN/pgwarden" status
+	[[ "$output" == *"sidecars         monitor up, backupper DOWN, restorer -, db -"* ]]
+	[ "$(status_json | jq -r .sidecars.backupper)" = down ]
+	wait_for "ls $BACKUPS/alert-*-ERROR-sidecar-down" 20
+	grep -q "backupper sidecar has not been running" "$BACKUPS"/alert-*-ERROR-sidecar-down
+	wait_for "ls $BACKUPS/alert-*-WARNING-request-unclaimed" 20
+	run "$BIN/pgwarden" status --check
+	[[ "$output" == *"nobody is taking request-backup"* ]]
+	start_sidecar backupper
+	wait_for "ls $BACKUPS/alert-*-SUCCESS-sidecar-up" 20
+	wait_for "[ ! -e $BACKUPS/request-backup ]" 30
+	run "$BIN/pgwarden" status --check
+	[ "$status" -eq 0 ]
+}
