@@ -330,3 +330,20 @@ long fs_age(const char *dir, const char *name)
 		return -1;
 	return (long)(time(NULL) - st.st_mtime);
 }
+
+const char *fs_human_size(int64_t bytes, char *out, size_t cap)
+{
+	static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	double v = (double)bytes;
+	int u = 0;
+
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(out, cap, "%lld B", (long long)bytes);
+	else
+		snprintf(out, cap, u >= 3 ? "%.2f %s" : "%.1f %s", v, unit[u]);
+	return out;
+}

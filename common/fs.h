@@ -70,6 +70,8 @@ bool fs_lock_held(const char *dir, const char *name);
 
 /* Free bytes on the filesystem of dir; -1 on error. */
 int64_t fs_free_bytes(const char *dir);
+/* A size people read: "812 B", "3.4 KiB", "12.0 MiB", "1.25 GiB". */
+const char *fs_human_size(int64_t bytes, char *out, size_t cap);
 /* Size of a file in dir; -1 when missing. */
 int64_t fs_size(const char *dir, const char *name);
 /* Seconds since the file's mtime; -1 when missing. */

@@ -384,6 +384,18 @@ void status_recovery_write(const char *dir, const char *result,
 	fs_write_atomic(dir, STATUS_RESTORER, buf, strlen(buf));
 }
 
+void status_recovery_last(const char *dir, char *out, size_t cap)
+{
+	dictionary *d = ini_load(dir, STATUS_RESTORER);
+	char at[64] = "", result[32] = "";
+
+	copy_key(d, "recovery:last_at", at, sizeof(at));
+	copy_key(d, "recovery:result", result, sizeof(result));
+	if (d)
+		iniparser_freedict(d);
+	snprintf(out, cap, "%s%s%s", at, at[0] ? " " : "", at[0] ? result : "");
+}
+
 int status_recovery_read(const char *dir, char *result, size_t rcap,
 			 char *backup, size_t bcap, int *total)
 {

@@ -91,6 +91,9 @@ int status_write_metrics(const char *dir, const struct pgw_status *st);
 /* For the restorer: record the outcome of a recovery. */
 /* Its reader: the last recovery's result and backup ("" when none) and
  * how many recoveries were recorded (0 when none). */
+/* The last recovery of any kind (restorer.status): "<last_at> <result>",
+ * or "" when there was none. */
+void status_recovery_last(const char *dir, char *out, size_t cap);
 int status_recovery_read(const char *dir, char *result, size_t rcap,
 			 char *backup, size_t bcap, int *total);
 void status_recovery_write(const char *dir, const char *result,

@@ -143,15 +143,17 @@ static void alert_success(const struct backup_ctx *ctx,
 	size_t o = 0;
 
 	o += (size_t)snprintf(details, sizeof(details), "📊 Backup Details:\n");
-	for (int i = 0; i < n && o < sizeof(details); i++)
+	for (int i = 0; i < n && o < sizeof(details); i++) {
+		char sz[32], dbsz[32];
 		o += (size_t)snprintf(
 			details + o, sizeof(details) - o,
-			"• File: %s\n• Size: %.1fMiB\n• Tables: %d\n"
-			"• Database Size: %lld MB\n• Compression: %.0f%%\n",
-			rs[i].file, (double)rs[i].size / 1048576.0,
+			"• File: %s\n• Size: %s\n• Tables: %d\n"
+			"• Database Size: %s\n• Compression: %.0f%%\n",
+			rs[i].file, fs_human_size(rs[i].size, sz, sizeof(sz)),
 			rs[i].tables,
-			(long long)(rs[i].database_size / 1000000),
+			fs_human_size(rs[i].database_size, dbsz, sizeof(dbsz)),
 			rs[i].compression_pct);
+	}
 	if (o < sizeof(details))
 		snprintf(details + o, sizeof(details) - o,
 			 "\n📅 Schedule: Next backup at %s (%s)\n",

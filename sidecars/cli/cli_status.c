@@ -85,15 +85,16 @@ static const char *ago(time_t now, time_t t, char *buf, size_t cap)
 static void print_backup(const char *label, const struct status_backup *b,
 			 time_t now)
 {
-	char a[32];
+	char a[32], sz[32];
 
 	if (!b->present) {
 		printf("%-16s none\n", label);
 		return;
 	}
-	printf("%-16s %s  %s  %.1f MiB  taken %s", label, b->file,
+	printf("%-16s %s  %s  %s  taken %s", label, b->file,
 	       b->status[0] ? b->status : "no-manifest",
-	       (double)b->size / 1048576.0, ago(now, b->when, a, sizeof(a)));
+	       fs_human_size(b->size, sz, sizeof(sz)),
+	       ago(now, b->when, a, sizeof(a)));
 	if (b->duration_ms > 0)
 		printf("  took %.1f s", (double)b->duration_ms / 1000.0);
 	if (b->verified_at[0])

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "alert.h"
+#include "fs.h"
 #include "log.h"
 #include "notify.h"
 #include "tm.h"
@@ -24,8 +25,9 @@
 #define RESCAN_MS	 30000
 #define SCAN_GAP_MS	 250 /* our own marks wake the watch: not a scan each */
 #define STOP_POLL_MS	 500
-#define QUEUE_MAX	 32  /* alerts in memory; the rest wait on disk */
-#define BACKLOG_MAX	 200 /* pending past this: the rest are summarised */
+#define QUEUE_MAX	 32   /* alerts in memory; the rest wait on disk */
+#define BACKLOG_MAX	 200  /* pending past this: the rest are summarised */
+#define BACKLOG_AGE_S	 3600 /* pending and older: summarised, not sent */
 
 /* One channel's progress with one alert. */
 struct chan_state {
@@ -113,14 +115,16 @@ static uint64_t fnv1a(uint64_t h, const char *s)
 	return h * 1099511628211ULL;
 }
 
-/* What makes two alerts "the same" for noise control. */
+/* What makes two alerts "the same" for noise control: all they say,
+ * details too (two backups are two events, never "repeated 2 times"). */
 static uint64_t alert_key(const struct alert_rec *a)
 {
 	uint64_t h = 1469598103934665603ULL;
 
 	h = fnv1a(h, alert_severity_name(a->sev));
 	h = fnv1a(h, a->event);
-	return fnv1a(h, a->message);
+	h = fnv1a(h, a->message);
+	return fnv1a(h, a->details);
 }
 
 static uint64_t name_hash(const char *name)
@@ -275,14 +279,15 @@ static int name_severity(const char *name)
 	return s < 0 ? 9 : s;
 }
 
-/* Most severe first, then newest first (names carry the time). */
+/* Most severe first, then in the order they happened (names carry the
+ * time), so people read a story, not its end first. */
 static int by_priority(const void *a, const void *b)
 {
 	const struct candidate *x = a, *y = b;
 
 	if (x->sev != y->sev)
 		return x->sev - y->sev;
-	return strcmp(y->name, x->name);
+	return strcmp(x->name, y->name);
 }
 
 /* Alert names not handled yet, by priority; the seen set keeps only what
@@ -347,8 +352,8 @@ static void summarise(const int *per_sev, int total)
 	log_warn("alert backlog: %d older alerts summarised in one message",
 		 total);
 	alert_emit(ALERT_WARNING, "alert-backlog", "Alert Delivery",
-		   "Too many alerts were pending at once: the oldest and least "
-		   "severe were not sent one by one (see the alert files)",
+		   "Alerts older than an hour, or more than were pending at "
+		   "once, were not sent one by one (see the alert files)",
 		   details);
 }
 
@@ -406,6 +411,12 @@ static bool wait_or_summarise(struct deliverer *d, const struct candidate *c,
 	return false;
 }
 
+static bool pending(const struct alert_rec *a, bool at_start)
+{
+	return !a->delivery[0] ||
+	       (at_start && strncmp(a->delivery, "undelivered", 11) == 0);
+}
+
 static void scan(struct deliverer *d, bool at_start)
 {
 	struct candidate *c = NULL;
@@ -416,21 +427,30 @@ static void scan(struct deliverer *d, bool at_start)
 	char err[300];
 
 	for (size_t i = 0; a && i < n && !d->stop; i++) {
+		int sev = c[i].sev <= ALERT_INFO ? c[i].sev : ALERT_INFO;
 		seen_put(&d->seen, c[i].hash);
-		if (queue_room(d, c[i].sev)) {
-			admit_file(d, c[i].name, at_start, a);
+		if (alert_read(d->dir, c[i].name, a, err, sizeof(err)) < 0) {
+			log_warn("alert delivery: %s", err);
 			continue;
 		}
-		if (alert_read(d->dir, c[i].name, a, err, sizeof(err)) < 0 ||
-		    (a->delivery[0] &&
-		     !(at_start &&
-		       strncmp(a->delivery, "undelivered", 11) == 0)))
-			continue; /* not pending */
+		if (!pending(a, at_start))
+			continue;
 		c[i].retry = at_start && a->delivery[0];
-		if (wait_or_summarise(d, &c[i], per_sev))
-			waited = true;
-		else
+		/* an old backlog (delivery was off, or down) is told in one
+		 * message; a CRITICAL always on its own */
+		if (a->sev != ALERT_CRITICAL &&
+		    fs_age(d->dir, c[i].name) > BACKLOG_AGE_S) {
+			mark(d, c[i].name,
+			     "collapsed into the alert-backlog summary");
+			per_sev[sev]++;
 			summarised++;
+		} else if (queue_room(d, c[i].sev)) {
+			admit(d, a, tm_mono_ms());
+		} else if (wait_or_summarise(d, &c[i], per_sev)) {
+			waited = true;
+		} else {
+			summarised++;
+		}
 	}
 	if (waited && d->nwaiting > 1)
 		qsort(d->waiting, d->nwaiting, sizeof(*d->waiting),
@@ -545,7 +565,7 @@ static bool take_token(struct sender *s, int rate, int64_t now, int64_t *wake)
 	return false;
 }
 
-/* The most severe, then newest, item due on this channel; locked. */
+/* The most severe, then oldest, item due on this channel; locked. */
 static struct item *pick(struct deliverer *d, enum notify_channel ch,
 			 int64_t now, int64_t *wake)
 {
@@ -562,7 +582,7 @@ static struct item *pick(struct deliverer *d, enum notify_channel ch,
 		}
 		if (!best || it->rec.sev < best->rec.sev ||
 		    (it->rec.sev == best->rec.sev &&
-		     strcmp(it->rec.file, best->rec.file) > 0))
+		     strcmp(it->rec.file, best->rec.file) < 0))
 			best = it;
 	}
 	return best;

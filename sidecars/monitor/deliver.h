@@ -13,7 +13,8 @@
  *    a "delivery:" header are pending; at start, files marked undelivered
  *    are retried too.
  *  - below [alerts] min_severity: marked "skipped".
- *  - identical alerts (severity, event, message) within dedup_window are
+ *  - identical alerts (severity, event, message and details: two backups
+ *    are never one message) within dedup_window are
  *    collapsed: the first is held until the burst has been quiet for 2 s
  *    (at most 10 s) and sent with the count; later ones are marked "collapsed
  * into <first>" and, when the window closes, one more message carries how many
@@ -27,8 +28,10 @@
  *    into the alert-backlog summary" and one WARNING alert-backlog counts
  *    them by severity. Names already handled are a hash set rebuilt from
  *    the directory, so the work per alert stays flat.
- *  - the most severe, then the newest, goes first; each channel sends at
- *    most [alerts] rate_limit messages a minute (bursts of as many).
+ *  - pending alerts older than an hour (delivery was off or down) are
+ *    summarised too, CRITICALs excepted.
+ *  - the most severe first, then in the order they happened; each channel sends
+ * at most [alerts] rate_limit messages a minute (bursts of as many).
  *  - deliver_stop() cancels in-flight requests and joins the threads;
  *    unsent alerts stay pending on disk for the next start.
  */

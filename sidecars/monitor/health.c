@@ -80,17 +80,21 @@ void health_check(const struct pgw_config *c, struct health_state *s,
 static void request_recovery(const struct pgw_config *c, struct health_state *s,
 			     const struct check_result *r)
 {
-	char msg[512], details[1024], last[TM_ISO_LEN], req[700];
+	char msg[512], details[1200], last[TM_ISO_LEN], any[128], req[700];
 	time_t now = tm_now();
 
+	/* the last recovery of any kind (a manual one too), and the last this
+	 * monitor asked for (what the cooldown counts from) */
+	status_recovery_last(c->backup_dir, any, sizeof(any));
 	snprintf(details, sizeof(details),
 		 "Health Status:\n• Database Connection: %s\n• Failure Count: "
 		 "%d/%d\n"
-		 "• Last Recovery: %s\n• Last check: %s\n\nQuick Actions:\n"
+		 "• Last Recovery: %s\n• Last automatic request: %s\n• Last "
+		 "check: %s\n\nQuick Actions:\n"
 		 "kubectl logs %s -c monitor --tail=20\nkubectl exec %s -c "
 		 "monitor -- pgwarden status\nkubectl get pods -l app=db\n",
 		 r->connected ? "✅ OK" : "❌ Failed", s->failures,
-		 c->max_failure_count,
+		 c->max_failure_count, any[0] ? any : "Never",
 		 s->last_recovery ? tm_human(s->last_recovery, last) : "Never",
 		 r->what, c->kube_workload, c->kube_workload);
 	if (s->last_recovery && now - s->last_recovery < c->recovery_cooldown) {

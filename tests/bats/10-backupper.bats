@@ -45,6 +45,9 @@ mkey() { sed -n "s/^$2 = //p" "$1" | head -1; }
 	grep -q "File: $(basename "$f")" "$a"
 	grep -q "Tables: 2" "$a"
 	grep -q "Compression: " "$a"
+	# a size that fits its unit, never "0.0MiB"
+	grep -qE "Size: [0-9.]+ (B|KiB|MiB)$" "$a"
+	! grep -q "0.0MiB\|0.0 MiB" "$a"
 	no_partials
 }
 

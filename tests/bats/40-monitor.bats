@@ -35,6 +35,18 @@ teardown() { backups_cleanup; }
 	pg_start "$PGW_CLUSTER"
 }
 
+@test "the recovery-requested alert names the last recovery of any kind (a manual one too), not 'Never'" {
+	printf '[recovery]\nlast_at = 2026-11-30T10:00:00Z\nresult = restored\nbackup = b\nrto_ms = 1\nreason = "manual"\ntotal = 1\n' >"$BACKUPS/restorer.status"
+	start_sidecar monitor
+	wait_for "grep -q 'health = healthy' $BACKUPS/monitor.status" 10
+	pg_stop "$PGW_CLUSTER"
+	wait_for "ls $BACKUPS/alert-*-CRITICAL-recovery-requested" 15
+	pg_start "$PGW_CLUSTER"
+	a=$(ls "$BACKUPS"/alert-*-CRITICAL-recovery-requested)
+	grep -q "Last Recovery: 2026-11-30T10:00:00Z restored" "$a"
+	grep -q "Last automatic request: Never" "$a"
+}
+
 @test "server back before the threshold: count resets, no request" {
 	start_sidecar monitor
 	wait_for "grep -q 'health = healthy' $BACKUPS/monitor.status" 10

@@ -301,3 +301,30 @@ y"
 	# in series, 3 earlier alerts x 15 s of Telegram timeout came first
 	[ $((t1 - t0)) -lt 12 ]
 }
+
+@test "two backups' SUCCESS alerts in one dedup window are two messages, each with its own details; sizes have units" {
+	start_sidecar monitor
+	"$BIN/pgwarden" alert --details 'File: backup_1 Size: 812 B' success backup 'Database backup completed successfully!'
+	wait_for "[ \$(nreq) -ge 1 ]" 10
+	"$BIN/pgwarden" alert --details 'File: backup_2 Size: 3.4 KiB' success backup 'Database backup completed successfully!'
+	wait_for "[ \$(nreq) -ge 2 ]" 15
+	[[ "$(jq -r .form.text <<<"$(req 1)")" == *"backup_1"* ]]
+	[[ "$(jq -r .form.text <<<"$(req 2)")" == *"backup_2"* ]]
+	! grep -q "Repeated" "$FAKE/requests.jsonl"
+}
+
+@test "delivery enabled with alerts on disk: the old ones in one summary, recent ones in the order they happened" {
+	for e in old-one old-two; do PGWARDEN_BACKUP_DIR=$BACKUPS "$BIN/pgwarden" alert error "$e" "from before" 2>/dev/null; done
+	touch -d '3 hours ago' "$BACKUPS"/alert-*-old-*
+	for e in first second third; do
+		"$BIN/pgwarden" alert warning "$e" "happened $e" 2>/dev/null
+		sleep 0.01 # names carry the millisecond
+	done
+	start_sidecar monitor
+	wait_for "[ \$(nreq) -ge 4 ]" 30
+	grep -q '^delivery: collapsed into the alert-backlog summary' "$BACKUPS"/alert-*-old-one
+	texts=$(for i in 1 2 3 4; do jq -r .form.text <<<"$(req $i)"; done)
+	[[ "$texts" == *"older than an hour"* ]]
+	order=$(for i in 1 2 3 4; do jq -r .form.text <<<"$(req $i)"; done | grep -o 'happened [a-z]*' | tr '\n' ' ')
+	[ "$order" = "happened first happened second happened third " ]
+}
