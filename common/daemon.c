@@ -18,10 +18,6 @@
 #include "proto.h"
 #include "sig.h"
 
-#ifndef PGW_VERSION
-#define PGW_VERSION "0.1.0"
-#endif
-
 static void usage(const char *name, FILE *f)
 {
 	fprintf(f,

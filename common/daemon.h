@@ -11,6 +11,9 @@
 #ifndef PGW_DAEMON_H
 #define PGW_DAEMON_H
 
+/* every binary, the sidecars and the CLI, says this version */
+#define PGW_VERSION "0.2.0"
+
 #include <stdbool.h>
 
 #include "cfg.h"

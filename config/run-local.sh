@@ -62,15 +62,27 @@ for s in monitor backupper restorer; do
 	pids+=($!)
 done
 
+# what the CLI needs to see this system, in one file to source
+cat >"$RUN/env" <<ENV
+# source this file to use the pgwarden CLI on the system 'make run' started
+export PGWARDEN_BACKUP_DIR=$RUN/backups PGWARDEN_DATABASE=app
+export PGWARDEN_INIT_DIR=$ROOT/config/init PGWARDEN_MIGRATIONS_DIR=$ROOT/migrations
+export PGWARDEN_PGDATA=$RUN/data PGWARDEN_SERVER_LOG=$RUN/postgres.log
+export PGHOST=$RUN/sock PGPORT=5432 PGUSER=postgres
+export PATH=$BIN:\$PATH
+ENV
+
 cat <<INFO
 
 pgwarden is running locally.
-  PostgreSQL   socket $RUN/sock, port 5432, database 'app' (psql -h $RUN/sock -U postgres app)
+  PostgreSQL   unix socket only (no TCP): $RUN/sock, database 'app'
   server log   $RUN/postgres.log
   backups      $RUN/backups   (logs: backup.log health-monitor.log recovery.log ...)
-  try          touch $RUN/backups/request-backup        # a backup now
-               $BIN/pgwarden status                     # with PGWARDEN_BACKUP_DIR=$RUN/backups
-               touch $RUN/backups/request-restore       # a recovery from the newest valid backup
+  the CLI      source $RUN/env    # then, in that shell:
+               pgwarden status                     # the whole system
+               touch \$PGWARDEN_BACKUP_DIR/request-backup    # a backup now
+               pgwarden restore --dry-run          # what a recovery would do
+               psql app                            # the demo database
 Press Ctrl-C to stop everything.
 INFO
 wait "${pids[@]}" || true

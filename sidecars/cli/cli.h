@@ -12,6 +12,12 @@ struct cli_command {
 
 /* Load config like the sidecars (--config FILE among argv); exits 2. */
 void cli_load_config(int *argc, char **argv, struct pgw_config *c);
+/* For the commands that read or write the backups directory: it must be
+ * one (else exit 4, naming the variable that sets it). Run as root on a
+ * directory another user owns (kubectl exec as root, the sidecars as
+ * postgres), the CLI becomes that user, so what it writes, requests and
+ * alerts, the sidecars can read. */
+void cli_require_backup_dir(const struct pgw_config *c);
 
 int cli_migrate(int argc, char **argv);
 int cli_list_backups(int argc, char **argv);

@@ -14,6 +14,7 @@ int cli_alert(int argc, char **argv)
 	int sev, i = 1;
 
 	cli_load_config(&argc, argv, &c);
+	cli_require_backup_dir(&c);
 	if (argc > 2 && strcmp(argv[1], "--details") == 0) {
 		details = argv[2];
 		i = 3;

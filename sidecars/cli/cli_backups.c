@@ -2,6 +2,7 @@
  * read the backups directory and write a request file; the restorer does
  * the work. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,30 +18,79 @@
 #include "proto.h"
 #include "tm.h"
 
+static const char *db_of(const struct catalog_entry *e)
+{
+	return e->name.kind == BACKUP_GLOBALS ? "(globals)" : e->name.database;
+}
+
+static void list_table(const char *dir, const struct catalog_entry *list, int n)
+{
+	char when[TM_ISO_LEN], sz[32];
+
+	printf("# backups in %s, newest first\n", dir);
+	printf("%-52s %-20s %-10s %10s %s\n", "FILE", "TAKEN (UTC)", "STATUS",
+	       "SIZE", "DATABASE");
+	for (int i = 0; i < n; i++)
+		printf("%-52s %-20s %-10s %10s %s%s\n", list[i].file,
+		       tm_iso(list[i].taken, when),
+		       list[i].has_manifest ? list[i].status : "no-manifest",
+		       fs_human_size(list[i].size, sz, sizeof(sz)),
+		       db_of(&list[i]),
+		       list[i].future ? "  (future-dated)" : "");
+}
+
+/* Names are [A-Za-z0-9_.%-] (proto.h): nothing in them needs escaping. */
+static void list_json(const struct catalog_entry *list, int n)
+{
+	char when[TM_ISO_LEN];
+
+	printf("[");
+	for (int i = 0; i < n; i++)
+		printf("%s{\"file\":\"%s\",\"taken\":\"%s\",\"status\":"
+		       "\"%s\",\"size\":%lld,\"kind\":\"%s\",\"database\":"
+		       "\"%s\",\"future\":%s}",
+		       i ? "," : "", list[i].file, tm_iso(list[i].taken, when),
+		       list[i].has_manifest ? list[i].status : "no-manifest",
+		       (long long)list[i].size,
+		       list[i].name.kind == BACKUP_GLOBALS ? "globals"
+							   : "database",
+		       list[i].name.kind == BACKUP_GLOBALS
+			       ? ""
+			       : list[i].name.database,
+		       list[i].future ? "true" : "false");
+	printf("]\n");
+}
+
 int cli_list_backups(int argc, char **argv)
 {
 	struct pgw_config c;
 	struct catalog_entry *list;
-	char when[TM_ISO_LEN];
+	bool json = false;
 	int n;
 
 	cli_load_config(&argc, argv, &c);
+	cli_require_backup_dir(&c);
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0) {
+			json = true;
+		} else {
+			fprintf(stderr,
+				"pgwarden list-backups: unknown option "
+				"'%s'\n",
+				argv[i]);
+			return PGW_EXIT_USAGE;
+		}
+	}
 	n = catalog_scan(c.backup_dir, &list);
 	if (n < 0) {
 		fprintf(stderr, "pgwarden: unable to read '%s': %s\n",
 			c.backup_dir, strerror(errno));
 		return PGW_EXIT_FAILURE;
 	}
-	printf("%-52s %-20s %-10s %10s %s\n", "FILE", "TAKEN (UTC)", "STATUS",
-	       "SIZE_MIB", "DATABASE");
-	for (int i = 0; i < n; i++)
-		printf("%-52s %-20s %-10s %10.1f %s\n", list[i].file,
-		       tm_iso(list[i].name.when, when),
-		       list[i].has_manifest ? list[i].status : "no-manifest",
-		       (double)list[i].size / 1048576.0,
-		       list[i].name.kind == BACKUP_GLOBALS
-			       ? "(globals)"
-			       : list[i].name.database);
+	if (json)
+		list_json(list, n);
+	else
+		list_table(c.backup_dir, list, n);
 	free(list);
 	return PGW_EXIT_OK;
 }
@@ -70,6 +120,7 @@ int cli_restore(int argc, char **argv)
 	int dry = 0, n;
 
 	cli_load_config(&argc, argv, &c);
+	cli_require_backup_dir(&c);
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--dry-run") == 0)
 			dry = 1;
@@ -93,7 +144,8 @@ int cli_restore(int argc, char **argv)
 		n = catalog_scan(c.backup_dir, &list);
 		file = n > 0 ? newest_valid(&c, list, n, &m) : NULL;
 	}
-	printf("plan: restore database '%s' from %s\n", pg_target_db(&c),
+	printf("plan: restore database '%s' (backups in %s) from %s\n",
+	       pg_target_db(&c), c.backup_dir,
 	       file ? file
 		    : "(no valid backup: fresh schema from init scripts + "
 		      "migrations)");
@@ -146,10 +198,20 @@ int cli_cat_backup(int argc, char **argv)
 	int rc;
 
 	cli_load_config(&argc, argv, &c);
-	if (argc != 2 || proto_backup_parse(argv[1], &bn) < 0) {
+	cli_require_backup_dir(&c);
+	if (argc != 2) {
 		fprintf(stderr, "usage: pgwarden cat-backup FILE  (a backup's "
 				"name in the backups directory)\n");
 		return PGW_EXIT_USAGE;
+	}
+	if (proto_backup_parse(argv[1], &bn) < 0) {
+		fprintf(stderr,
+			"pgwarden cat-backup: refused: '%s' is not a backup's "
+			"name (backup_<stamp>_<db>.sql.gz[.enc] or "
+			"globals_<stamp>.sql.gz[.enc], in '%s'; see pgwarden "
+			"list-backups)\n",
+			argv[1], c.backup_dir);
+		return PGW_EXIT_FAILURE;
 	}
 	rc = bfile_read(c.backup_dir, argv[1], c.encrypt ? &c.key : NULL,
 			write_stdout, NULL, NULL, err, sizeof(err));

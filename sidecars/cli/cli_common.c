@@ -1,5 +1,9 @@
+#include <errno.h>
+#include <grp.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "crypt.h"
@@ -29,4 +33,27 @@ void cli_load_config(int *argc, char **argv, struct pgw_config *c)
 	log_set_level(LOG_WARNING);
 	if (pg_auth_setup(c, err, sizeof(err)) < 0)
 		fatalx(PGW_EXIT_CONFIG, "configuration error: %s", err);
+}
+
+void cli_require_backup_dir(const struct pgw_config *c)
+{
+	struct stat st;
+	const char *why = NULL;
+
+	if (stat(c->backup_dir, &st) < 0)
+		why = errno == ENOENT ? "does not exist" : strerror(errno);
+	else if (!S_ISDIR(st.st_mode))
+		why = "is not a directory";
+	if (why)
+		fatalx(PGW_EXIT_BACKUP_DIR,
+		       "backups directory '%s' %s (set PGWARDEN_BACKUP_DIR or "
+		       "backup_dir in the config; locally, source run/env)",
+		       c->backup_dir, why);
+	if (geteuid() != 0 || st.st_uid == 0)
+		return;
+	if (setgroups(0, NULL) < 0 || setgid(st.st_gid) < 0 ||
+	    setuid(st.st_uid) < 0)
+		fatalx(PGW_EXIT_BACKUP_DIR,
+		       "unable to act as uid %d, the owner of '%s': %s",
+		       (int)st.st_uid, c->backup_dir, strerror(errno));
 }

@@ -56,6 +56,7 @@ int cli_reinit(int argc, char **argv)
 	char req[512], state[32];
 
 	cli_load_config(&argc, argv, &c);
+	cli_require_backup_dir(&c);
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--force") == 0)
 			force = true;

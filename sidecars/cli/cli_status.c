@@ -8,6 +8,7 @@
 #include "exitcode.h"
 #include "fs.h"
 #include "notify.h"
+#include "pg.h"
 #include "proto.h"
 #include "status.h"
 #include "tm.h"
@@ -132,11 +133,13 @@ static void print_sidecars(const struct pgw_status *st)
 	printf("\n");
 }
 
-static void print_table(const struct pgw_status *st, const struct problems *p)
+static void print_table(const struct pgw_config *c, const struct pgw_status *st,
+			const struct problems *p)
 {
 	char h[TM_ISO_LEN], a[32];
 
-	printf("pgwarden status at %s\n\n", tm_human(st->now, h));
+	printf("pgwarden status at %s (backups in %s, database '%s')\n\n",
+	       tm_human(st->now, h), c->backup_dir, pg_target_db(c));
 	printf("%-16s %s (failures %d/%d, last check %s, latency %lld ms)\n",
 	       "health", st->health[0] ? st->health : "unknown", st->failures,
 	       st->max_failures, st->last_check[0] ? st->last_check : "never",
@@ -337,6 +340,7 @@ int cli_status(int argc, char **argv)
 	bool json = false, check = false;
 
 	cli_load_config(&argc, argv, &c);
+	cli_require_backup_dir(&c);
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
 			json = true;
@@ -355,6 +359,6 @@ int cli_status(int argc, char **argv)
 	if (json)
 		print_json(&st, &p);
 	else if (!check || p.n)
-		print_table(&st, &p);
+		print_table(&c, &st, &p);
 	return check && p.n ? PGW_EXIT_UNHEALTHY : PGW_EXIT_OK;
 }

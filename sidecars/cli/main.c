@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "daemon.h"
 #include "exitcode.h"
 #include "log.h"
 
@@ -14,7 +15,8 @@ static const struct cli_command commands[] = {
 	{"migrate",
 	 "[--init]  apply init scripts (--init) and pending migrations",
 	 cli_migrate},
-	{"list-backups", "          list backups with their manifest status",
+	{"list-backups",
+	 "[--json]  list backups with their manifest status, newest first",
 	 cli_list_backups},
 	{"cat-backup",
 	 "FILE      a backup's SQL on stdout, decrypted and decompressed",
@@ -45,6 +47,10 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	log_init("pgwarden");
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		printf("pgwarden %s\n", PGW_VERSION);
+		return PGW_EXIT_OK;
+	}
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		usage(argc < 2 ? stderr : stdout);

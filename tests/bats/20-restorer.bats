@@ -342,8 +342,43 @@ restorer_idle_after_restart() {
 	take_backup
 	run "$BIN/pgwarden" restore --dry-run
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"plan: restore database 'app' from backup_"* ]]
+	[[ "$output" == *"plan: restore database 'app' (backups in $BACKUPS) from backup_"* ]]
 	[ ! -e "$BACKUPS/request-restore" ]
 	run "$BIN/pgwarden" list-backups
 	[[ "$output" == *"valid"* ]]
+}
+
+@test "the CLI says what it uses, exits 4 without a backups directory, and writes as the directory's owner when run as root" {
+	take_backup
+	PGWARDEN_BACKUP_DIR=/nonexistent/pgw run "$BIN/pgwarden" status
+	[ "$status" -eq 4 ]
+	[[ "$output" == *"backups directory '/nonexistent/pgw' does not exist (set PGWARDEN_BACKUP_DIR"* ]]
+	PGWARDEN_BACKUP_DIR=/nonexistent/pgw run "$BIN/pgwarden" restore --dry-run
+	[ "$status" -eq 4 ]
+	run "$BIN/pgwarden" status
+	[[ "$output" == *"(backups in $BACKUPS, database 'app')"* ]]
+	run "$BIN/pgwarden" list-backups --json
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '[.[] | select(.kind == "database")][0].database' <<<"$output")" = app ]
+	[ "$(jq -r '.[0].status' <<<"$output")" = valid ]
+	run "$BIN/pgwarden" list-backups
+	[[ "$output" == *"# backups in $BACKUPS"* ]]
+	[[ "$output" == *" KiB "* || "$output" == *" B "* ]]
+	run "$BIN/pgwarden" list-backups --jsn
+	[ "$status" -eq 3 ]
+	run "$BIN/pgwarden" cat-backup /etc/passwd
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"refused: '/etc/passwd' is not a backup's name"* ]]
+	run "$BIN/pgwarden" --version
+	[[ "$output" =~ ^pgwarden\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
+	run "$BIN/pgwarden" status --alive foo
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"unknown sidecar 'foo'"* ]]
+	if [ "$(id -u)" = 0 ]; then
+		chown -R postgres "$BACKUPS"
+		"$BIN/pgwarden" alert warning as-root 'written by root'
+		"$BIN/pgwarden" restore --dry-run >/dev/null
+		[ "$(stat -c %U "$BACKUPS"/alert-*-as-root)" = postgres ]
+		runuser -u postgres -- cat "$BACKUPS"/alert-*-as-root >/dev/null
+	fi
 }
