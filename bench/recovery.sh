@@ -53,7 +53,7 @@ export PGWARDEN_INIT_DIR=$ROOT/config/init PGWARDEN_MIGRATIONS_DIR=$ROOT/migrati
 start() { as_pg "$BIN/pgwarden-$1" 2>>"$B/$1.stderr" & pids+=($!); }
 stop_last() { pkill -TERM -P "${pids[-1]}" || true; kill -TERM "${pids[-1]}" 2>/dev/null || true; wait "${pids[-1]}" || true; unset 'pids[-1]'; }
 drop_damaged() {
-	for d in $(pg_sql "SELECT datname FROM pg_database WHERE datname ~ '_damaged_|^pgwarden_tmp_|^bench_copy'"); do
+	for d in $(pg_sql "SELECT datname FROM pg_database WHERE datname ~ '_(damaged|before_restore)_|^pgwarden_tmp_|^bench_copy'"); do
 		pg_sql "DROP DATABASE \"$d\" WITH (FORCE)"
 	done
 }

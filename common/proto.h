@@ -115,6 +115,15 @@ bool proto_recovery_active(const char *dir);
 /* The marker exists (live or stale). */
 bool proto_recovery_exists(const char *dir);
 
+/* A database a recovery renamed aside, never dropped by it: <db> + kind +
+ * <YYYYMMDD_HHMMSS>. "_damaged_" when the recovery mended damage (the
+ * monitor asked), "_before_restore_" when a person asked for a restore of
+ * a database that may have been healthy. Retention drops both after
+ * damaged_keep_days; backups skip them. */
+#define PROTO_ASIDE_DAMAGED	   "_damaged_"
+#define PROTO_ASIDE_BEFORE_RESTORE "_before_restore_"
+#define PROTO_ASIDE_DB_REGEX	   "_(damaged|before_restore)_[0-9]{8}_[0-9]{6}$"
+
 /* A sidecar's instance lock (.lock-<name>): held while it runs, holding
  * its pid; a clean stop (SIGTERM, the end of --once) leaves "stopped" in
  * it, a crash the pid. */

@@ -142,7 +142,7 @@ static int prune_damaged_databases(const struct pgw_config *cfg)
 	tm_stamp(tm_now() - (time_t)cfg->damaged_keep_days * 86400, cutoff);
 	snprintf(sql, sizeof(sql),
 		 "SELECT datname FROM pg_database WHERE datname ~ "
-		 "'_damaged_[0-9]{8}_[0-9]{6}$' "
+		 "'" PROTO_ASIDE_DB_REGEX "' "
 		 "AND right(datname, 15) < '%s'",
 		 cutoff);
 	res = PQexec(conn, sql);

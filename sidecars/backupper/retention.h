@@ -7,7 +7,8 @@
  *    files older than log_retention_days deleted; recovery.log is never
  *    rotated nor deleted;
  *  - alert files older than alert_retention_days are deleted;
- *  - databases renamed aside by a recovery (<db>_damaged_<stamp>) are
+ *  - databases renamed aside by a recovery (<db>_damaged_<stamp>, or
+ *    <db>_before_restore_<stamp>, proto.h) are
  *    dropped after damaged_keep_days.
  * Every deletion is a line in retention.log.
  */

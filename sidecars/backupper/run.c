@@ -71,11 +71,11 @@ static int list_databases(const struct pgw_config *cfg, struct db_list *l,
 	conn = pg_connect("postgres", 10, 30, why, whylen);
 	if (!conn)
 		return -1;
-	res = PQexec(
-		conn,
-		"SELECT datname FROM pg_database WHERE NOT datistemplate "
-		"AND datallowconn AND datname !~ '_damaged_[0-9]{8}_[0-9]{6}$' "
-		"AND datname NOT LIKE 'pgwarden\\_%' ORDER BY datname");
+	res = PQexec(conn,
+		     "SELECT datname FROM pg_database WHERE NOT datistemplate "
+		     "AND datallowconn AND datname !~ '" PROTO_ASIDE_DB_REGEX
+		     "' "
+		     "AND datname NOT LIKE 'pgwarden\\_%' ORDER BY datname");
 	rc = PQresultStatus(res) == PGRES_TUPLES_OK ? 0 : -1;
 	if (rc < 0) {
 		snprintf(why, whylen, "%s", PQerrorMessage(conn));

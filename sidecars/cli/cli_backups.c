@@ -110,6 +110,19 @@ static const char *newest_valid(const struct pgw_config *c,
 	return NULL;
 }
 
+/* On a terminal, a restore replaces the live database: ask first. */
+static bool confirmed(void)
+{
+	char line[32];
+
+	fprintf(stderr, "The live database is replaced (and kept aside as "
+			"<db>_before_restore_<stamp>). Type 'yes' to go on: ");
+	if (!fgets(line, sizeof(line), stdin))
+		return false;
+	line[strcspn(line, "\r\n")] = '\0';
+	return strcmp(line, "yes") == 0;
+}
+
 int cli_restore(int argc, char **argv)
 {
 	struct pgw_config c;
@@ -117,13 +130,15 @@ int cli_restore(int argc, char **argv)
 	struct catalog_entry *list = NULL;
 	const char *file = NULL;
 	char err[512], req[512];
-	int dry = 0, n;
+	int dry = 0, yes = 0, n;
 
 	cli_load_config(&argc, argv, &c);
 	cli_require_backup_dir(&c);
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--dry-run") == 0)
 			dry = 1;
+		else if (strcmp(argv[i], "--yes") == 0)
+			yes = 1;
 		else if (strcmp(argv[i], "--backup") == 0 && i + 1 < argc)
 			file = argv[++i];
 		else {
@@ -160,6 +175,12 @@ int cli_restore(int argc, char **argv)
 	       pg_target_db(&c));
 	if (dry) {
 		printf("dry run: nothing requested\n");
+	} else if (!yes && isatty(STDIN_FILENO) && !confirmed()) {
+		fprintf(stderr, "pgwarden restore: not confirmed; nothing was "
+				"requested\n");
+		manifest_free(&m);
+		free(list);
+		return PGW_EXIT_FAILURE;
 	} else {
 		snprintf(req, sizeof(req),
 			 "%s%s%sreason=manual (pgwarden restore)\n",

@@ -1,7 +1,10 @@
 /* pgwarden status [--json] [--check] [--alive SIDECAR]: the whole system in
  * one look, for kubectl exec, scripts and probes. Reads the backups
- * directory only (status.h). */
+ * directory (status.h); the table also asks the server which databases
+ * recoveries kept aside (a short timeout: a down server is "unknown"). */
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -133,6 +136,66 @@ static void print_sidecars(const struct pgw_status *st)
 	printf("\n");
 }
 
+/* The databases recoveries renamed aside, with their sizes and when
+ * retention drops them. NULL when the server cannot be asked. */
+static PGresult *asides(void)
+{
+	char err[256];
+	PGconn *conn = pg_connect("postgres", 3, 10, err, sizeof(err));
+	PGresult *res;
+
+	if (!conn)
+		return NULL;
+	res = PQexec(conn, "SELECT datname, pg_database_size(oid) FROM "
+			   "pg_database WHERE datname ~ '" PROTO_ASIDE_DB_REGEX
+			   "' ORDER BY right(datname, 15)");
+	PQfinish(conn);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		PQclear(res);
+		return NULL;
+	}
+	return res;
+}
+
+/* When retention drops an aside: its stamp plus damaged_keep_days. */
+static time_t aside_drop_at(const struct pgw_config *c, const char *db)
+{
+	size_t n = strlen(db);
+	struct backup_name bn;
+	char fake[NAME_MAX + 1];
+
+	if (n < 15)
+		return 0;
+	snprintf(fake, sizeof(fake), "globals_%s.sql.gz", db + n - 15);
+	if (proto_backup_parse(fake, &bn) < 0)
+		return 0;
+	return bn.when + (time_t)c->damaged_keep_days * 86400;
+}
+
+static void print_asides(const struct pgw_config *c)
+{
+	PGresult *res = asides();
+	char sz[32], h[TM_ISO_LEN];
+
+	if (!res) {
+		printf("%-16s unknown (the server cannot be asked)\n",
+		       "kept aside");
+		return;
+	}
+	if (PQntuples(res) == 0)
+		printf("%-16s none\n", "kept aside");
+	for (int i = 0; i < PQntuples(res); i++) {
+		const char *db = PQgetvalue(res, i, 0);
+		time_t drop = aside_drop_at(c, db);
+		printf("%-16s %s  %s, dropped after %s\n",
+		       i ? "" : "kept aside", db,
+		       fs_human_size(strtoll(PQgetvalue(res, i, 1), NULL, 10),
+				     sz, sizeof(sz)),
+		       drop ? tm_human(drop, h) : "?");
+	}
+	PQclear(res);
+}
+
 static void print_table(const struct pgw_config *c, const struct pgw_status *st,
 			const struct problems *p)
 {
@@ -148,6 +211,7 @@ static void print_table(const struct pgw_config *c, const struct pgw_status *st,
 		printf("%-16s %s\n", "last error", st->last_error);
 	print_server(st);
 	print_sidecars(st);
+	print_asides(c);
 	print_backup("last backup", &st->last, st->now);
 	if (st->last_valid.present &&
 	    strcmp(st->last_valid.file, st->last.file) != 0)

@@ -22,7 +22,8 @@ static const struct cli_command commands[] = {
 	 "FILE      a backup's SQL on stdout, decrypted and decompressed",
 	 cli_cat_backup},
 	{"restore",
-	 "[--backup FILE] [--dry-run]  check, then request a recovery",
+	 "[--backup FILE] [--dry-run] [--yes]  check, then request a recovery "
+	 "(asks first on a terminal)",
 	 cli_restore},
 	{"alert",
 	 "[--details TEXT] SEVERITY EVENT MESSAGE  write an alert file (the "

@@ -29,6 +29,7 @@ struct recovery {
 	PGconn *admin;
 	const char *result; /* restored | fresh-reset, once swapped in */
 	char used[256];	    /* the backup restored */
+	char aside[128];    /* where the replaced database went ("" none) */
 	int seen;	    /* backups of the target found, any state */
 	bool server_gone;   /* lost mid-restore and not back in server_wait */
 	char tried[ALERT_DETAILS_MAX - 512]; /* each backup tried, and why */
@@ -41,6 +42,16 @@ static void note_tried(struct recovery *r, const char *file, const char *err)
 
 	snprintf(r->tried + o, sizeof(r->tried) - o, "• %s: %.400s\n", file,
 		 err);
+}
+
+/* What the replaced database is called: damage the monitor saw, or a
+ * restore a person asked for of what may have been healthy. */
+static const char *aside_kind(const struct recovery *r)
+{
+	return strncmp(r->reason, "monitor", 7) == 0 ||
+			       strncmp(r->reason, "resumed", 7) == 0
+		       ? PROTO_ASIDE_DAMAGED
+		       : PROTO_ASIDE_BEFORE_RESTORE;
 }
 
 static void marker_update(struct recovery *r, const char *phase,
@@ -113,9 +124,10 @@ static int try_backup(struct recovery *r, const struct manifest *m, char *err,
 	}
 	copy_tags_free(&tags);
 	marker_update(r, "swapping", m->file);
-	if (db_swap(r->admin, r->target, r->tmp, aside, sizeof(aside), err,
-		    errlen) < 0)
+	if (db_swap(r->admin, r->target, r->tmp, aside_kind(r), aside,
+		    sizeof(aside), err, errlen) < 0)
 		return -1;
+	snprintf(r->aside, sizeof(r->aside), "%s", aside);
 	record_swapped(r, "restored", m->file);
 	return 0;
 }
@@ -135,10 +147,14 @@ static void alert_restored(struct recovery *r, const struct manifest *m)
 		 "Recovery Details:\n• Reason: %s\n• Backup: %s (taken %s)\n"
 		 "• Data age (RPO): %ldh %02ldm %02lds\n• Duration (RTO): %.1f "
 		 "s\n"
-		 "• Tables verified: %d, rows: %lld\n",
+		 "• Tables verified: %d, rows: %lld\n"
+		 "• Previous copy: %s%s%s\n",
 		 r->reason, m->file, tm_human(bn.when, h), age / 3600,
 		 age / 60 % 60, age % 60, rto, m->tables,
-		 (long long)m->rows_total);
+		 (long long)m->rows_total,
+		 r->aside[0] ? "kept as " : "none (the database was missing)",
+		 r->aside,
+		 r->aside[0] ? " (dropped after damaged_keep_days)" : "");
 	alert_emit(ALERT_SUCCESS, "recovery", "Database Recovery", msg,
 		   details);
 	log_info("recovery done: '%s' from '%s', RPO %ld s, RTO %.1f s",
@@ -283,8 +299,8 @@ static int fresh_reset(struct recovery *r)
 		PQfinish(conn);
 	if (rc == 0) {
 		marker_update(r, "swapping", NULL);
-		rc = db_swap(r->admin, r->target, r->tmp, aside, sizeof(aside),
-			     err, sizeof(err));
+		rc = db_swap(r->admin, r->target, r->tmp, aside_kind(r), aside,
+			     sizeof(aside), err, sizeof(err));
 	}
 	if (rc == 0)
 		record_swapped(r, "fresh-reset", NULL);

@@ -18,6 +18,7 @@
 #include "gz.h"
 #include "log.h"
 #include "pg.h"
+#include "proto.h"
 #include "tm.h"
 
 static int q_ident(PGconn *c, const char *s, char *out, size_t cap, char *err,
@@ -490,8 +491,9 @@ static int allow_connections(PGconn *admin, const char *db, int allow,
 	return pg_exec(admin, sql, err, errlen);
 }
 
-int db_swap(PGconn *admin, const char *target, const char *tmp, char *aside,
-	    size_t asidecap, char *err, size_t errlen)
+int db_swap(PGconn *admin, const char *target, const char *tmp,
+	    const char *kind, char *aside, size_t asidecap, char *err,
+	    size_t errlen)
 {
 	char stamp[32], ql[300];
 	int exists = db_exists(admin, target), rc = -1;
@@ -503,8 +505,9 @@ int db_swap(PGconn *admin, const char *target, const char *tmp, char *aside,
 		return -1;
 	}
 	if (exists) {
-		/* <db>_damaged_YYYYMMDD_HHMMSS must fit in 63 bytes */
-		snprintf(aside, asidecap, "%.39s_damaged_%s", target,
+		/* <db><kind>YYYYMMDD_HHMMSS must fit in 63 bytes */
+		snprintf(aside, asidecap, "%.*s%s%s",
+			 (int)(63 - strlen(kind) - 15), target, kind,
 			 tm_stamp(tm_now(), stamp));
 		if (pg_quote_literal(admin, target, ql, sizeof(ql)) < 0 ||
 		    allow_connections(admin, target, 0, err, errlen) < 0)
@@ -520,7 +523,7 @@ int db_swap(PGconn *admin, const char *target, const char *tmp, char *aside,
 					  sizeof(ignored));
 			return -1;
 		}
-		log_info("damaged database '%s' kept as '%s'", target, aside);
+		log_info("database '%s' kept aside as '%s'", target, aside);
 		allow_connections(admin, aside, 1, err, errlen);
 	}
 	if (rename_db(admin, tmp, target, err, errlen) < 0)

@@ -7,9 +7,11 @@
  *    rows the server reported loading into each table (psql's COPY tags),
  *    a row read back from each table, the table count; when the tags do
  *    not line up with the manifest, a count(*) of every table instead;
- *  - db_swap(): block connections to the damaged database, end its
- *    sessions, rename it aside (<db>_damaged_<stamp>), rename the verified
- *    temporary database into place. The damaged database is never dropped.
+ *  - db_swap(): block connections to the database being replaced, end its
+ *    sessions, rename it aside (<db>_damaged_<stamp>, or
+ *    <db>_before_restore_<stamp> for a restore a person asked for), rename
+ *    the verified temporary database into place. What it replaced is never
+ *    dropped.
  * Temporary databases are named pgwarden_tmp_<stamp> so a restart can
  * recognise and drop leftovers.
  */
@@ -76,9 +78,11 @@ int globals_newest_valid(const struct restore_ctx *ctx, struct manifest *m);
 int restore_verify(const struct restore_ctx *ctx, const char *db,
 		   const struct manifest *m, const struct copy_tags *tags,
 		   char *err, size_t errlen);
-/* Swap tmp into target; aside receives the damaged database's new name
- * ("" when there was none). */
-int db_swap(PGconn *admin, const char *target, const char *tmp, char *aside,
-	    size_t asidecap, char *err, size_t errlen);
+/* Swap tmp into target; the database it replaces is renamed
+ * <target><kind><stamp> (kind: PROTO_ASIDE_*), its new name in aside (""
+ * when there was none). */
+int db_swap(PGconn *admin, const char *target, const char *tmp,
+	    const char *kind, char *aside, size_t asidecap, char *err,
+	    size_t errlen);
 
 #endif

@@ -11,7 +11,7 @@ setup() {
 	export PGWARDEN_BACKUP_SCHEDULE=off PGWARDEN_BACKUP_DATABASES=app PGWARDEN_DATABASE=app
 	export PGWARDEN_INIT_DIR=$ROOT/config/init PGWARDEN_MIGRATIONS_DIR=$ROOT/migrations
 	pg_sql "DROP DATABASE IF EXISTS app WITH (FORCE)"
-	for d in $(pg_sql "SELECT datname FROM pg_database WHERE datname LIKE 'app\_damaged\_%'"); do
+	for d in $(pg_sql "SELECT datname FROM pg_database WHERE datname ~ '^app_(damaged|before_restore)_'"); do
 		pg_sql "DROP DATABASE \"$d\""
 	done
 	pg_sql "CREATE DATABASE app"
@@ -59,9 +59,13 @@ fingerprint() {
 	touch "$BACKUPS/request-restore"
 	wait_for "ls $BACKUPS/alert-*-SUCCESS-recovery" 60
 	[ "$(fingerprint)" = "$before" ]
-	aside=$(pg_sql "SELECT datname FROM pg_database WHERE datname LIKE 'app\_damaged\_%'")
+	# a restore a person asked for: the old copy is named by that cause
+	aside=$(pg_sql "SELECT datname FROM pg_database WHERE datname ~ '^app_before_restore_[0-9]{8}_[0-9]{6}$'")
 	[ -n "$aside" ]
 	[ "$(PGDATABASE=$aside pg_sql "SELECT count(*) FROM s1.parent")" = 2000 ]
+	grep -q "Previous copy: kept as $aside (dropped after damaged_keep_days)" "$BACKUPS"/alert-*-SUCCESS-recovery
+	run "$BIN/pgwarden" status
+	[[ "$output" == *"kept aside       $aside "*"dropped after "* ]]
 	grep -q "Data age (RPO)" "$BACKUPS"/alert-*-SUCCESS-recovery
 	grep -q "Duration (RTO)" "$BACKUPS"/alert-*-SUCCESS-recovery
 	[ ! -e "$BACKUPS/recovery-in-progress" ]
@@ -144,7 +148,7 @@ fingerprint() {
 	[ "$(pg_sql "SELECT rolpassword FROM pg_authid WHERE rolname = 'app_reader'")" = "$reader" ]
 	[ "$(PGDATABASE=app pg_sql "SELECT count(*) FROM s1.parent")" = 2000 ]
 	! grep -q "SCRAM" "$BACKUPS/recovery.log"
-	for d in $(pg_sql "SELECT datname FROM pg_database WHERE datname LIKE 'app\_damaged\_%'") app; do
+	for d in $(pg_sql "SELECT datname FROM pg_database WHERE datname ~ '^app_(damaged|before_restore)_'") app; do
 		pg_sql "DROP DATABASE \"$d\" WITH (FORCE)"
 	done
 	pg_sql "DROP ROLE app_owner; DROP ROLE app_reader"
@@ -265,7 +269,7 @@ restorer_idle_after_restart() {
 	grep -q '^result = failed' "$BACKUPS/restorer.status"
 	! ls "$BACKUPS"/alert-*-fresh-reset "$BACKUPS"/alert-*-recovery-needs-person 2>/dev/null
 	pg_start "$PGW_CLUSTER"
-	[ -z "$(pg_sql "SELECT datname FROM pg_database WHERE datname LIKE 'app\_damaged\_%'")" ]
+	[ -z "$(pg_sql "SELECT datname FROM pg_database WHERE datname ~ '^app_(damaged|before_restore)_'")" ]
 	[ "$(PGDATABASE=app pg_sql "SELECT count(*) FROM s1.parent")" = 2000 ]
 }
 
@@ -310,7 +314,7 @@ restorer_idle_after_restart() {
 	wait_for "ls $BACKUPS/alert-*-CRITICAL-fresh-reset" 60
 	[ "$(PGDATABASE=app pg_sql "SELECT max(version) FROM schema_migrations")" = 0002 ]
 	PGDATABASE=app pg_sql "SELECT count(*) FROM app.orders" >/dev/null
-	[ -n "$(pg_sql "SELECT datname FROM pg_database WHERE datname LIKE 'app\_damaged\_%'")" ]
+	[ -n "$(pg_sql "SELECT datname FROM pg_database WHERE datname ~ '^app_(damaged|before_restore)_'")" ]
 }
 
 @test "manual restore of ../../etc/passwd, a symlink, a missing or truncated file is refused, nothing touched" {
@@ -335,7 +339,7 @@ restorer_idle_after_restart() {
 	start_sidecar restorer
 	echo "$f" >"$BACKUPS/request-restore"
 	wait_for "ls $BACKUPS/alert-*-ERROR-request-rejected" 20
-	[ -z "$(pg_sql "SELECT datname FROM pg_database WHERE datname LIKE 'app\_damaged\_%'")" ]
+	[ -z "$(pg_sql "SELECT datname FROM pg_database WHERE datname ~ '^app_(damaged|before_restore)_'")" ]
 }
 
 @test "pgwarden restore --dry-run prints the plan and requests nothing" {
@@ -371,6 +375,14 @@ restorer_idle_after_restart() {
 	[[ "$output" == *"refused: '/etc/passwd' is not a backup's name"* ]]
 	run "$BIN/pgwarden" --version
 	[[ "$output" =~ ^pgwarden\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
+	# on a terminal, a restore asks first; --yes does not
+	run script -qec "$BIN/pgwarden restore" /dev/null <<<"no"
+	[[ "$output" == *"Type 'yes' to go on"* ]]
+	[[ "$output" == *"not confirmed; nothing was requested"* ]]
+	[ ! -e "$BACKUPS/request-restore" ]
+	run script -qec "$BIN/pgwarden restore --yes" /dev/null </dev/null
+	[ -e "$BACKUPS/request-restore" ]
+	rm "$BACKUPS/request-restore"
 	run "$BIN/pgwarden" status --alive foo
 	[ "$status" -eq 3 ]
 	[[ "$output" == *"unknown sidecar 'foo'"* ]]

@@ -21,7 +21,7 @@ setup() {
 	export PGWARDEN_VERIFY_SCHEDULE=off PGWARDEN_MIGRATIONS_DIR= HEALTH_CHECK_INTERVAL=1
 	export PGWARDEN_RESTORE_PROCEDURES=timescaledb,pgw_tsdemo
 	pg_sql "DROP DATABASE IF EXISTS ts WITH (FORCE)"
-	for d in $(pg_sql "SELECT datname FROM pg_database WHERE datname LIKE 'ts\_damaged\_%'"); do
+	for d in $(pg_sql "SELECT datname FROM pg_database WHERE datname ~ '^ts_(damaged|before_restore)_'"); do
 		pg_sql "DROP DATABASE \"$d\""
 	done
 	pg_sql "CREATE DATABASE ts"
@@ -58,7 +58,7 @@ mstatus() { sed -n 's/^status = //p' "$(backup_file).manifest"; }
 	run env PGDATABASE=ts "$PG_BINDIR/psql" -X -At -v ON_ERROR_STOP=1 -c "INSERT INTO pgw_tsdemo_catalog VALUES ('x', 0)"
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"refused"* ]]
-	[ -n "$(pg_sql "SELECT datname FROM pg_database WHERE datname LIKE 'ts\_damaged\_%'")" ]
+	[ -n "$(pg_sql "SELECT datname FROM pg_database WHERE datname ~ '^ts_(damaged|before_restore)_'")" ]
 }
 
 @test "drill: the same backup becomes verified" {
@@ -83,7 +83,7 @@ mstatus() { sed -n 's/^status = //p' "$(backup_file).manifest"; }
 	grep -q "No backup of 'ts' could be restored (2 found)" "$a"
 	[ "$(grep -c 'call pgw_tsdemo_pre_restore() before restoring' "$a")" = 2 ]
 	[ "$(rows)" = 5001/1 ]
-	[ -z "$(pg_sql "SELECT datname FROM pg_database WHERE datname LIKE 'ts\_damaged\_%' OR datname LIKE 'pgwarden\_tmp\_%'")" ]
+	[ -z "$(pg_sql "SELECT datname FROM pg_database WHERE datname ~ '^ts_(damaged|before_restore)_' OR datname LIKE 'pgwarden\_tmp\_%'")" ]
 	! ls "$BACKUPS"/alert-*fresh-reset* 2>/dev/null
 	wait_for "grep -q 'not verified as recovered' $BACKUPS/health-monitor.log" 10
 	! ls "$BACKUPS"/alert-*-SUCCESS-* 2>/dev/null

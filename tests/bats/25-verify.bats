@@ -186,7 +186,7 @@ refresh_manifest() { # after editing the file on purpose: size and sha match aga
 	grep -q '^status = valid' "$m"
 	! ls "$BACKUPS"/alert-*-verification-failed "$BACKUPS"/alert-*-verification-impossible 2>/dev/null
 	PGDATABASE=app pg_sql "DROP TABLE big"
-	for d in $(pg_sql "SELECT datname FROM pg_database WHERE datname LIKE 'app\_damaged\_%'"); do
+	for d in $(pg_sql "SELECT datname FROM pg_database WHERE datname ~ '^app_(damaged|before_restore)_'"); do
 		pg_sql "DROP DATABASE \"$d\""
 	done
 }

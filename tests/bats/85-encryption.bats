@@ -22,7 +22,7 @@ setup() {
 	chmod 600 "$KEYS"/*
 	export PGWARDEN_ENCRYPTION_KEY_FILE=$KEYS/key
 	pg_sql "DROP DATABASE IF EXISTS app WITH (FORCE)"
-	for d in $(pg_sql "SELECT datname FROM pg_database WHERE datname LIKE 'app\_damaged\_%'"); do
+	for d in $(pg_sql "SELECT datname FROM pg_database WHERE datname ~ '^app_(damaged|before_restore)_'"); do
 		pg_sql "DROP DATABASE \"$d\""
 	done
 	pg_sql "CREATE DATABASE app"

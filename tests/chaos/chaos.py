@@ -654,7 +654,8 @@ class Driver:
         return [l for l in self.s.read_log("recovery.log") if "recovery done:" in l]
 
     def asides(self):
-        out = self.s.try_sql("SELECT datname FROM pg_database WHERE datname LIKE 'app\\_damaged\\_%'", "postgres")
+        out = self.s.try_sql("SELECT datname FROM pg_database WHERE datname ~ '^app_(damaged|before_restore)_'",
+                             "postgres")
         return set(out.split("\n")) if out else set()
 
     def wait_recovery(self, n_before, fault, asides_before):
