@@ -248,7 +248,9 @@ void status_collect(const struct pgw_config *c, struct pgw_status *st)
 	st->now = tm_now();
 	read_monitor(c->backup_dir, st);
 	read_sidecars(c->backup_dir, st);
-	read_requests(c->backup_dir, c->sidecar_timeout, st);
+	pause_read(c->backup_dir, &st->pause);
+	if (!st->pause.active) /* paused, requests wait on purpose */
+		read_requests(c->backup_dir, c->sidecar_timeout, st);
 	{
 		struct server_info si;
 		proto_server_read(c->backup_dir, &si);

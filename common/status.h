@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "cfg.h"
+#include "pause.h"
 
 #define STATUS_RESTORER "restorer.status"
 #define STATUS_METRICS	"metrics.prom"
@@ -41,6 +42,7 @@ extern const char *const status_sidecar_names[SC_N];
 struct pgw_status {
 	time_t now;
 	bool sidecar_known[SC_N], sidecar_up[SC_N];
+	struct pause_info pause;
 	/* request files left unclaimed longer than [monitor] sidecar_timeout
 	 * with their consumer down or idle: their names, comma-separated */
 	int requests_stale;

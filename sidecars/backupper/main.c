@@ -8,6 +8,7 @@
 #include "daemon.h"
 #include "exitcode.h"
 #include "log.h"
+#include "pause.h"
 #include "proto.h"
 #include "retention.h"
 #include "schedule.h"
@@ -88,10 +89,15 @@ int main(int argc, char **argv)
 		if (!sig_stop &&
 		    sched_due(&t.backup_t, &t.backup, tm_sched_now())) {
 			ctx.next_run = t.backup_t.due;
-			backup_run(&ctx, "scheduled");
+			if (pause_active(d.cfg.backup_dir))
+				log_info("paused: the scheduled backup is "
+					 "skipped");
+			else
+				backup_run(&ctx, "scheduled");
 		}
 		if (!sig_stop &&
-		    sched_due(&t.retention_t, &t.retention, tm_sched_now()))
+		    sched_due(&t.retention_t, &t.retention, tm_sched_now()) &&
+		    !pause_active(d.cfg.backup_dir))
 			retention_run(&d.cfg, true);
 		wake = wake_for(&t.backup_t, wake_for(&t.retention_t, wake));
 		daemon_wait(&d, wake);

@@ -26,5 +26,7 @@ int cli_restore(int argc, char **argv);
 int cli_alert(int argc, char **argv);
 int cli_status(int argc, char **argv);
 int cli_reinit(int argc, char **argv);
+int cli_pause(int argc, char **argv);
+int cli_resume(int argc, char **argv);
 
 #endif

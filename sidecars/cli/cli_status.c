@@ -64,6 +64,11 @@ static void find_problems(const struct pgw_config *c,
 	if (st->alerts_undelivered > 0)
 		problem(p, "%s%ld alert(s) undelivered", "",
 			st->alerts_undelivered);
+	if (st->pause.active && st->pause.until && st->now > st->pause.until)
+		problem(p,
+			"paused (%s) and overdue by %ld s: pgwarden resume "
+			"when the maintenance is done",
+			st->pause.reason, (long)(st->now - st->pause.until));
 	for (int i = 0; i < SC_N; i++)
 		if (st->sidecar_known[i] && !st->sidecar_up[i])
 			problem(p, "the %s sidecar is not running%.0ld",
@@ -209,6 +214,15 @@ static void print_table(const struct pgw_config *c, const struct pgw_status *st,
 	       (long long)st->check_latency_ms);
 	if (st->last_error[0])
 		printf("%-16s %s\n", "last error", st->last_error);
+	if (st->pause.active)
+		printf("%-16s PAUSED since %s, planned until %s%s: %s\n",
+		       "maintenance",
+		       st->pause.since ? tm_human(st->pause.since, h) : "?",
+		       st->pause.until ? tm_human(st->pause.until, a) : "?",
+		       st->pause.until && st->now > st->pause.until
+			       ? " (OVERDUE)"
+			       : "",
+		       st->pause.reason);
 	print_server(st);
 	print_sidecars(st);
 	print_asides(c);
@@ -322,6 +336,10 @@ static void print_json(const struct pgw_status *st, const struct problems *p)
 		     st->check_latency_ms);
 	jstr("last_error", st->last_error, 1);
 	jstr("last_recovery_request", st->last_recovery_request, 1);
+	printf("},\"pause\":{\"active\":%s",
+	       st->pause.active ? "true" : "false");
+	jnull_or_num("until", st->pause.until > 0, (long long)st->pause.until);
+	jstr("reason", st->pause.reason, 1);
 	printf("},\"sidecars\":{");
 	for (int i = 0; i < SC_N; i++)
 		printf("%s\"%s\":\"%s\"", i ? "," : "", status_sidecar_names[i],

@@ -29,6 +29,12 @@ static const struct cli_command commands[] = {
 	 "[--details TEXT] SEVERITY EVENT MESSAGE  write an alert file (the "
 	 "monitor delivers it)",
 	 cli_alert},
+	{"pause",
+	 "[--for DURATION] [--reason TEXT]  maintenance: no restarts, "
+	 "recoveries or scheduled jobs until resume (alert past DURATION, "
+	 "1h)",
+	 cli_pause},
+	{"resume", "    end a pause", cli_resume},
 	{"reinit",
 	 "[--force [--yes]] [--reason TEXT]  ask pgwarden-db to move PGDATA "
 	 "aside and initialise a new cluster; --force (with a typed "

@@ -5,6 +5,7 @@
 #include "daemon.h"
 #include "exitcode.h"
 #include "log.h"
+#include "pause.h"
 #include "proto.h"
 #include "server.h"
 #include "sig.h"
@@ -54,7 +55,8 @@ int main(int argc, char **argv)
 		if (sig_reload)
 			daemon_reload(&d);
 		server_tick(&s, &d);
-		if (daemon_take_request(&d, PROTO_REQ_REINIT, req, sizeof(req),
+		if (!pause_active(d.cfg.backup_dir) &&
+		    daemon_take_request(&d, PROTO_REQ_REINIT, req, sizeof(req),
 					&wake) == REQ_CLAIMED)
 			on_reinit_request(&s, &d, req);
 		if (!d.dir_unsafe_now && tm_mono_ms() - last_status >= 5000) {

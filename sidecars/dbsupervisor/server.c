@@ -14,6 +14,7 @@
 #include "answer.h"
 #include "fs.h"
 #include "log.h"
+#include "pause.h"
 #include "pg.h"
 #include "proto.h"
 #include "tm.h"
@@ -98,6 +99,14 @@ static void server_exited(struct server *s, const struct daemon *d)
 		snprintf(how, sizeof(how), "exited with code %d",
 			 WEXITSTATUS(st));
 	log_warn("postgres %s", how);
+	if (pause_active(d->cfg.backup_dir)) {
+		/* maintenance: whoever stopped it keeps it stopped */
+		log_warn("paused: postgres is left stopped (pgwarden resume)");
+		snprintf(s->state, sizeof(s->state), "stopped");
+		s->hung_kill = false;
+		server_write_status(s, d);
+		return;
+	}
 	if (was_serving && !s->hung_kill)
 		alert_crash(s, how);
 	s->hung_kill = false;
@@ -224,8 +233,14 @@ static void probe_running(struct server *s, const struct daemon *d)
 
 void server_tick(struct server *s, const struct daemon *d)
 {
+	bool paused = pause_active(d->cfg.backup_dir);
+
 	if (!s->running) {
-		if (tm_mono_ms() >= s->next_start_ms)
+		if (paused && !s->pause_told)
+			log_warn("paused: postgres is not started (pgwarden "
+				 "resume)");
+		s->pause_told = paused;
+		if (!paused && tm_mono_ms() >= s->next_start_ms)
 			server_start(s, d);
 		return;
 	}
@@ -233,7 +248,7 @@ void server_tick(struct server *s, const struct daemon *d)
 		server_exited(s, d);
 		return;
 	}
-	if (s->ready)
+	if (s->ready && !paused)
 		probe_running(s, d);
 	if (!s->ready && pg_ping("postgres", 2) == PQPING_OK) {
 		s->ready = true;

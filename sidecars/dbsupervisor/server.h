@@ -33,6 +33,7 @@ struct server {
 	int64_t next_probe_ms; /* when a running server is asked again */
 	int64_t unanswered_ms; /* since when it has not answered; 0 */
 	bool hung_kill;	       /* its exit is ours: told already */
+	bool pause_told;       /* "paused: not started" was logged */
 	char damaged_dir[4096];
 	char log_path[4096];
 };

@@ -144,6 +144,29 @@ static void check_requests(struct deadman *dm, const struct pgw_config *c,
 	dm->stale_told = true;
 }
 
+/* A pause past its planned end is told once: nothing acts on its own
+ * while it lasts (common/pause.h). */
+static void check_pause(struct deadman *dm, const struct pgw_status *st)
+{
+	char msg[512];
+	bool overdue = st->pause.active && st->pause.until &&
+		       st->now > st->pause.until;
+
+	if (!overdue || dm->pause_told) {
+		dm->pause_told = overdue;
+		return;
+	}
+	snprintf(msg, sizeof(msg),
+		 "pgwarden has been paused for longer than planned (%s): no "
+		 "server restart, recovery or scheduled backup happens until "
+		 "'pgwarden resume'",
+		 st->pause.reason);
+	log_warn("%s", msg);
+	alert_emit(ALERT_WARNING, "pause-overdue", "Database Monitor", msg,
+		   NULL);
+	dm->pause_told = true;
+}
+
 static void send_summary(const struct pgw_status *st)
 {
 	char details[2048], a[32], nb[TM_ISO_LEN];
@@ -183,6 +206,7 @@ void deadman_round(struct deadman *dm, const struct pgw_config *c,
 	check_future(dm, &st);
 	check_sidecars(dm, c, &st);
 	check_requests(dm, c, &st);
+	check_pause(dm, &st);
 	if (sched_due(&dm->summary_timer, &dm->summary, st.now))
 		send_summary(&st);
 	if (status_write_metrics(c->backup_dir, &st) < 0)

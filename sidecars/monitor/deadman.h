@@ -22,6 +22,7 @@ struct deadman {
 	time_t down_since[SC_N]; /* a sidecar seen down first; 0 when up */
 	bool down_told[SC_N];
 	bool stale_told; /* unclaimed requests were alerted */
+	bool pause_told; /* an overdue pause was alerted */
 };
 
 void deadman_init(struct deadman *dm, const struct pgw_config *c);

@@ -10,6 +10,7 @@
 #include "alert.h"
 #include "fs.h"
 #include "log.h"
+#include "pause.h"
 #include "pgenv.h"
 #include "probe.h"
 #include "proto.h"
@@ -83,6 +84,12 @@ static void request_recovery(const struct pgw_config *c, struct health_state *s,
 	char msg[512], details[1200], last[TM_ISO_LEN], any[128], req[700];
 	time_t now = tm_now();
 
+	if (pause_active(c->backup_dir)) {
+		log_warn("paused: %d failed checks, no recovery requested "
+			 "(pgwarden resume)",
+			 s->failures);
+		return;
+	}
 	/* the last recovery of any kind (a manual one too), and the last this
 	 * monitor asked for (what the cooldown counts from) */
 	status_recovery_last(c->backup_dir, any, sizeof(any));

@@ -6,6 +6,7 @@
 #include "daemon.h"
 #include "exitcode.h"
 #include "log.h"
+#include "pause.h"
 #include "proto.h"
 #include "pg.h"
 #include "recover.h"
@@ -112,7 +113,9 @@ int main(int argc, char **argv)
 		time_t left;
 		if (sig_reload && daemon_reload(&d))
 			arm_verify(&vs, &vt, &d.cfg);
-		if (daemon_take_request(&d, PROTO_REQ_RESTORE, req, sizeof(req),
+		/* paused: a restore request waits for pgwarden resume */
+		if (!pause_active(d.cfg.backup_dir) &&
+		    daemon_take_request(&d, PROTO_REQ_RESTORE, req, sizeof(req),
 					&wake) == REQ_CLAIMED) {
 			log_info("restore requested");
 			on_request(&ctx, req);
@@ -121,7 +124,8 @@ int main(int argc, char **argv)
 		    daemon_take_request(&d, PROTO_REQ_VERIFY, req, sizeof(req),
 					&wake) == REQ_CLAIMED)
 			on_verify_request(&drill, req);
-		if (!sig_stop && sched_due(&vt, &vs, tm_sched_now()))
+		if (!sig_stop && sched_due(&vt, &vs, tm_sched_now()) &&
+		    !pause_active(d.cfg.backup_dir))
 			verify_run(&drill, "scheduled");
 		left = vt.due == (time_t)-1
 			       ? wake

@@ -163,3 +163,28 @@ served_again() {
 	run "$BIN/pgwarden" status
 	[[ "$output" == *"server           running, up "*", 1 restart"* ]]
 }
+
+@test "pgwarden pause: a stopped server stays stopped, no recovery is asked, the pause shows and alerts when overdue; resume starts it again" {
+	cli() { runuser -u postgres --preserve-environment -- "$BIN/pgwarden" "$@"; }
+	HEALTH_CHECK_INTERVAL=1 start_as_postgres monitor
+	wait_for "grep -q 'health = healthy' $BACKUPS/monitor.status" 20
+	run cli pause --for 2s --reason 'pg_upgrade drill'
+	[ "$status" -eq 0 ]
+	old=$(postmaster_pid)
+	runuser -u postgres -- "$PG_BINDIR/pg_ctl" -D "$PGW_CLUSTER/data" -m fast -w stop >/dev/null
+	wait_for "grep -q 'paused: postgres is left stopped' $BACKUPS/db-supervisor.log" 20
+	wait_for "grep -q 'paused: 3 failed checks, no recovery requested' $BACKUPS/health-monitor.log" 30
+	[ ! -e "$BACKUPS/request-restore" ]
+	[ ! -e "$PGW_CLUSTER/data/postmaster.pid" ]
+	grep -q "state = stopped" "$BACKUPS/server.status"
+	! ls "$BACKUPS"/alert-*-server-restarted 2>/dev/null
+	run "$BIN/pgwarden" status
+	[[ "$output" == *"maintenance      PAUSED since "*"pg_upgrade drill"* ]]
+	wait_for "ls $BACKUPS/alert-*-WARNING-pause-overdue" 30
+	run "$BIN/pgwarden" status --check
+	[[ "$output" == *"paused (pg_upgrade drill) and overdue"* ]]
+	run cli resume
+	[ "$status" -eq 0 ]
+	wait_for "served_again $old" 60
+	[ "$(PGDATABASE=app pg_sql 'SELECT count(*) FROM t')" = 10000 ]
+}
