@@ -249,6 +249,7 @@ void status_collect(const struct pgw_config *c, struct pgw_status *st)
 	read_monitor(c->backup_dir, st);
 	read_sidecars(c->backup_dir, st);
 	pause_read(c->backup_dir, &st->pause);
+	progress_read(c->backup_dir, &st->job);
 	if (!st->pause.active) /* paused, requests wait on purpose */
 		read_requests(c->backup_dir, c->sidecar_timeout, st);
 	{

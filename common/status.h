@@ -19,6 +19,7 @@
 
 #include "cfg.h"
 #include "pause.h"
+#include "progress.h"
 
 #define STATUS_RESTORER "restorer.status"
 #define STATUS_METRICS	"metrics.prom"
@@ -43,6 +44,7 @@ struct pgw_status {
 	time_t now;
 	bool sidecar_known[SC_N], sidecar_up[SC_N];
 	struct pause_info pause;
+	struct progress_info job; /* the backup, drill or recovery running */
 	/* request files left unclaimed longer than [monitor] sidecar_timeout
 	 * with their consumer down or idle: their names, comma-separated */
 	int requests_stale;

@@ -20,6 +20,7 @@
 #include "lockwait.h"
 #include "log.h"
 #include "manifest.h"
+#include "progress.h"
 #include "pg.h"
 #include "proto.h"
 #include "tm.h"
@@ -39,6 +40,7 @@ struct stream {
 	int64_t t0_ms, last_progress_ms;
 	struct dumpscan scan;
 	const char *appname;  /* pg_dump's session; NULL for the globals */
+	struct progress prog; /* job-progress, for pgwarden status */
 	int64_t last_data_ms; /* when pg_dump last wrote */
 	int64_t next_lock_look_ms;
 	bool lock_told;	       /* the lock wait was alerted */
@@ -173,6 +175,7 @@ static int pump(const struct backup_ctx *ctx, int in_fd, struct gzw *w,
 				 file);
 		st->last_data_ms = tm_mono_ms();
 		st->in_bytes += n;
+		progress_add(&st->prog, n);
 		dumpscan_feed(&st->scan, buf, (size_t)n);
 		if (gzw_write(w, buf, (size_t)n) < 0) {
 			write_error(st, file, why, whylen);
@@ -501,6 +504,7 @@ static void job_close(struct job *j, bool ok)
 	if (j->st.check)
 		gz_check_end(j->st.check, NULL, hex, sizeof(hex));
 	cryptw_abort(j->st.enc);
+	progress_end(&j->st.prog);
 	if (!ok)
 		unlink(fs_join(path, j->ctx->cfg->backup_dir, j->partial));
 	manifest_free(&j->m);
@@ -590,6 +594,9 @@ int backup_database(const struct backup_ctx *ctx, const char *db,
 		 appname);
 	if (job_open(&j, ctx, file, r->error, sizeof(r->error)) == 0) {
 		j.st.appname = appname;
+		/* the database's size: about what pg_dump will write */
+		progress_begin(&j.st.prog, ctx->cfg->backup_dir, "backup", file,
+			       f.size);
 		snprintf(j.m.kind, sizeof(j.m.kind), "database");
 		snprintf(j.m.database, sizeof(j.m.database), "%s", db);
 		snprintf(j.m.server_version, sizeof(j.m.server_version), "%s",

@@ -201,6 +201,28 @@ static void print_asides(const struct pgw_config *c)
 	PQclear(res);
 }
 
+/* "backup  backup_..._app.sql.gz: 12.0 MiB of about 50.0 MiB (24%), 3m 05s" */
+static void print_job(const struct pgw_status *st)
+{
+	const struct progress_info *j = &st->job;
+	char done[32], total[32], pct[16] = "";
+	long secs = j->started ? (long)(st->now - j->started) : 0;
+	bool about = strcmp(j->job, "backup") == 0;
+
+	if (!j->active)
+		return;
+	if (j->total > 0)
+		snprintf(pct, sizeof(pct), " (%d%%)",
+			 (int)(j->done >= j->total ? 100
+						   : j->done * 100 / j->total));
+	printf("%-16s %s %s: %s%s%s%s, %ldm %02lds\n", "running", j->job,
+	       j->what, fs_human_size(j->done, done, sizeof(done)),
+	       j->total > 0 ? (about ? " of about " : " of ") : "",
+	       j->total > 0 ? fs_human_size(j->total, total, sizeof(total))
+			    : "",
+	       pct, secs / 60, secs % 60);
+}
+
 static void print_table(const struct pgw_config *c, const struct pgw_status *st,
 			const struct problems *p)
 {
@@ -225,6 +247,7 @@ static void print_table(const struct pgw_config *c, const struct pgw_status *st,
 		       st->pause.reason);
 	print_server(st);
 	print_sidecars(st);
+	print_job(st);
 	print_asides(c);
 	print_backup("last backup", &st->last, st->now);
 	if (st->last_valid.present &&
@@ -336,6 +359,13 @@ static void print_json(const struct pgw_status *st, const struct problems *p)
 		     st->check_latency_ms);
 	jstr("last_error", st->last_error, 1);
 	jstr("last_recovery_request", st->last_recovery_request, 1);
+	printf("},\"job\":{\"active\":%s", st->job.active ? "true" : "false");
+	jstr("kind", st->job.job, 1);
+	jstr("what", st->job.what, 1);
+	jnum("done_bytes", st->job.done);
+	jnum("total_bytes", st->job.total);
+	jnull_or_num("elapsed_s", st->job.started > 0,
+		     (long long)(st->now - st->job.started));
 	printf("},\"pause\":{\"active\":%s",
 	       st->pause.active ? "true" : "false");
 	jnull_or_num("until", st->pause.until > 0, (long long)st->pause.until);

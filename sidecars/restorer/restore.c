@@ -18,6 +18,7 @@
 #include "gz.h"
 #include "log.h"
 #include "pg.h"
+#include "progress.h"
 #include "proto.h"
 #include "tm.h"
 
@@ -130,6 +131,7 @@ struct feed {
 	int fd;
 	const struct restore_ctx *ctx;
 	bool psql_gone; /* psql closed its input: its exit says why */
+	struct progress prog;
 };
 
 static int feed_psql(void *arg, const void *data, size_t len)
@@ -150,6 +152,7 @@ static int feed_psql(void *arg, const void *data, size_t len)
 		}
 		p += n;
 		len -= (size_t)n;
+		progress_add(&f->prog, n);
 	}
 	return 0;
 }
@@ -232,14 +235,14 @@ static void psql_argv(const char *argv[], const char *psql,
 	argv[a] = NULL;
 }
 
-int restore_into(const struct restore_ctx *ctx, const char *file,
+int restore_into(const struct restore_ctx *ctx, const char *file, int64_t total,
 		 const char *db, int on_error_stop, struct copy_tags *tags,
 		 char *err, size_t errlen)
 {
 	char psql[PATH_MAX], conninfo[512], gzerr[256], cerr[512];
 	const char *argv[14];
 	struct child c;
-	struct feed f = {-1, ctx, false};
+	struct feed f = {.fd = -1, .ctx = ctx};
 	struct tag_reader reader;
 	int pfd[2], rc, out;
 
@@ -269,6 +272,8 @@ int restore_into(const struct restore_ctx *ctx, const char *file,
 	}
 	close(pfd[0]);
 	f.fd = pfd[1];
+	progress_begin(&f.prog, ctx->cfg->backup_dir,
+		       ctx->yield_to ? "drill" : "recovery", file, total);
 	rc = bfile_read(ctx->cfg->backup_dir, file,
 			ctx->cfg->encrypt ? &ctx->cfg->key : NULL, feed_psql,
 			&f, NULL, gzerr, sizeof(gzerr));
@@ -287,6 +292,7 @@ int restore_into(const struct restore_ctx *ctx, const char *file,
 			 gzerr);
 	}
 	tag_reader_join(&reader);
+	progress_end(&f.prog);
 	return rc;
 }
 
@@ -322,7 +328,8 @@ int restore_database(const struct restore_ctx *ctx, const struct manifest *m,
 	int rc = -1;
 
 	if (ext_prepare(ctx->cfg, db, m, &s, &fault, err, errlen) == 0) {
-		if (restore_into(ctx, m->file, db, 1, tags, err, errlen) < 0) {
+		if (restore_into(ctx, m->file, m->uncompressed_size, db, 1,
+				 tags, err, errlen) < 0) {
 			fault = !file_fault(err);
 			ext_finish(&s, e2, sizeof(e2));
 		} else if (ext_finish(&s, err, errlen) < 0) {
@@ -559,7 +566,8 @@ int restore_newest_globals(const struct restore_ctx *ctx)
 
 	if (globals_newest_valid(ctx, &m) < 0)
 		return -1;
-	rc = restore_into(ctx, m.file, ADMIN_DB, 0, NULL, err, sizeof(err));
+	rc = restore_into(ctx, m.file, m.uncompressed_size, ADMIN_DB, 0, NULL,
+			  err, sizeof(err));
 	if (rc == 0)
 		log_info("globals restored from '%s'", m.file);
 	else

@@ -22,6 +22,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cfg.h"
 #include "copytags.h"
@@ -56,7 +57,9 @@ int db_drop_leftovers(PGconn *admin);
 /* Restore backup file into database db. on_error_stop = 0 for globals.
  * tags (may be NULL) receives the row count of each COPY; free it with
  * copy_tags_free(). */
-int restore_into(const struct restore_ctx *ctx, const char *file,
+/* total: the SQL's size (the manifest's uncompressed_size), for the
+ * progress pgwarden status shows; 0 unknown. */
+int restore_into(const struct restore_ctx *ctx, const char *file, int64_t total,
 		 const char *db, int on_error_stop, struct copy_tags *tags,
 		 char *err, size_t errlen);
 /* A database backup into db, with the restore procedure of every

@@ -394,3 +394,25 @@ restorer_idle_after_restart() {
 		runuser -u postgres -- cat "$BACKUPS"/alert-*-as-root >/dev/null
 	fi
 }
+
+@test "pgwarden status shows the job running: a backup waiting on a lock, then a recovery with bytes done and a percent" {
+	PGDATABASE=app pg_sql "CREATE TABLE s1.big AS SELECT g, md5(g::text) v FROM generate_series(1, 2000000) g"
+	take_backup
+	hold_lock app s1.parent
+	start_sidecar backupper
+	touch "$BACKUPS/request-backup"
+	wait_for dump_waits_on_lock 30
+	run "$BIN/pgwarden" status
+	[[ "$output" == *"running          backup backup_"*"_app.sql.gz: 0 B of about "*" MiB (0%), "* ]]
+	[ "$("$BIN/pgwarden" status --json | jq -r .job.kind)" = backup ]
+	release_lock app s1.parent
+	wait_for "! ls $BACKUPS/job-progress 2>/dev/null" 60
+	stop_sidecars
+	start_sidecar restorer
+	touch "$BACKUPS/request-restore"
+	# its first line is written as it starts (0 B), then every second
+	wait_for "\"$BIN/pgwarden\" status | grep -qE 'running +recovery backup_.*: [0-9.]+ (B|KiB|MiB) of [0-9.]+ MiB \([0-9]+%\), 0m '" 60
+	wait_for "ls $BACKUPS/alert-*-SUCCESS-recovery" 120
+	run "$BIN/pgwarden" status
+	[[ "$output" != *"running  "* ]]
+}
