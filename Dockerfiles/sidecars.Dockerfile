@@ -33,8 +33,10 @@ RUN apt-get update \
 COPY --from=build /src/build/pgwarden /src/build/pgwarden-backupper \
      /src/build/pgwarden-restorer /src/build/pgwarden-monitor \
      /src/build/pgwarden-probe /usr/local/bin/
-COPY config/init /etc/pgwarden/init
-COPY migrations /etc/pgwarden/migrations
+# no schema of ours: the application's init scripts and migrations come
+# from its own ConfigMap mounted here (empty: no migrations check, and a
+# fresh reset creates an empty database)
+RUN mkdir -p /etc/pgwarden/init /etc/pgwarden/migrations
 ENV PG_BINDIR=/usr/lib/postgresql/17/bin
 # every pgwarden container runs as the same uid: files on /backups are 0600
 USER 999:999

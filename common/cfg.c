@@ -117,6 +117,8 @@ static const struct cfg_key cfg_keys[] = {
 	 "/var/lib/postgresql/data/pgdata", 0, 0},
 	{"server", "initdb_options", "PGWARDEN_INITDB_OPTIONS", CFG_STR,
 	 STR(initdb_options), "--data-checksums --encoding=UTF8", 0, 0},
+	{"server", "postgres_options", "PGWARDEN_POSTGRES_OPTIONS", CFG_STR,
+	 STR(postgres_options), "", 0, 0},
 	{"server", "hang_timeout", "PGWARDEN_HANG_TIMEOUT", CFG_DURATION,
 	 NUM(hang_timeout), "60", 0, 86400},
 	{"server", "max_start_failures", "PGWARDEN_MAX_START_FAILURES", CFG_INT,

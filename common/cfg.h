@@ -68,6 +68,7 @@ struct pgw_config {
 	char initdb_options[CFG_STR_MAX];
 	int max_start_failures;
 	int hang_timeout; /* s without an answer before a restart; 0 = off */
+	char postgres_options[CFG_STR_MAX]; /* more postgres args: "-c k=v" */
 	/* [restorer] */
 	char init_dir[PATH_MAX];
 	char migrations_dir[PATH_MAX];

@@ -12,6 +12,7 @@
 
 #include "alert.h"
 #include "answer.h"
+#include "bootstrap.h"
 #include "fs.h"
 #include "log.h"
 #include "pause.h"
@@ -40,12 +41,21 @@ void server_init(struct server *s, const struct daemon *d)
 
 static void server_start(struct server *s, const struct daemon *d)
 {
-	char postgres[PATH_MAX];
-	const char *argv[] = {postgres, "-D", d->cfg.pgdata, NULL};
-	int logfd;
+	char postgres[PATH_MAX], opts[CFG_STR_MAX], *save = NULL;
+	const char *argv[64] = {postgres, "-D", d->cfg.pgdata};
+	int logfd, n = 3;
 
 	if (pg_bin(&d->cfg, "postgres", postgres, sizeof(postgres)) < 0)
 		return;
+	if (cluster_prepare(d) < 0) {
+		s->next_start_ms = tm_mono_ms() + 30000;
+		return;
+	}
+	snprintf(opts, sizeof(opts), "%s", d->cfg.postgres_options);
+	for (char *t = strtok_r(opts, " \t", &save); t && n < 62;
+	     t = strtok_r(NULL, " \t", &save))
+		argv[n++] = t;
+	argv[n] = NULL;
 	logfd = open(s->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
 		     0600);
 	if (logfd < 0) {
@@ -290,35 +300,6 @@ static void copy_conf(const char *from_dir, const char *to_dir)
 	}
 }
 
-static int run_initdb(const struct daemon *d, char *why, size_t whylen)
-{
-	char initdb[PATH_MAX], opts[CFG_STR_MAX], pwfile[PATH_MAX + 16];
-	const char *argv[64];
-	int n = 0;
-	char *save = NULL;
-
-	if (pg_bin(&d->cfg, "initdb", initdb, sizeof(initdb)) < 0) {
-		snprintf(why, whylen, "initdb not found");
-		return -1;
-	}
-	argv[n++] = initdb;
-	argv[n++] = "-D";
-	argv[n++] = d->cfg.pgdata;
-	snprintf(opts, sizeof(opts), "%s", d->cfg.initdb_options);
-	for (char *t = strtok_r(opts, " \t", &save); t && n < 60;
-	     t = strtok_r(NULL, " \t", &save))
-		argv[n++] = t;
-	if (d->cfg.password_file[0]) {
-		/* initdb reads the password from the file: it is never in argv
-		 */
-		snprintf(pwfile, sizeof(pwfile), "--pwfile=%s",
-			 d->cfg.password_file);
-		argv[n++] = pwfile;
-	}
-	argv[n] = NULL;
-	return child_run(argv, NULL, 0, why, whylen);
-}
-
 int server_reinit(struct server *s, const struct daemon *d, const char *why)
 {
 	char aside[PATH_MAX], stamp[32], err[512], msg[PATH_MAX + 256];
@@ -338,7 +319,7 @@ int server_reinit(struct server *s, const struct daemon *d, const char *why)
 		return -1;
 	}
 	log_info("damaged data directory kept as '%s'", aside);
-	if (run_initdb(d, err, sizeof(err)) < 0) {
+	if (cluster_initdb(d, err, sizeof(err)) < 0) {
 		snprintf(msg, sizeof(msg),
 			 "initdb failed: %s (damaged data kept in '%s')", err,
 			 aside);

@@ -188,3 +188,34 @@ served_again() {
 	wait_for "served_again $old" 60
 	[ "$(PGDATABASE=app pg_sql 'SELECT count(*) FROM t')" = 10000 ]
 }
+
+@test "an empty PGDATA is a first start: initdb with peer and scram, INFO only; over TCP the password works, none or a wrong one does not; a group-writable PGDATA is fixed before a start" {
+	local d=$BACKUPS.boot port=5488
+	mkdir -p "$d/b" "$d/sock"
+	printf 'S3cret-pw-%s\n' "$$" >"$d/pw"
+	chmod 700 "$d/b"
+	chmod 600 "$d/pw"
+	chown -R postgres "$d"
+	runuser -u postgres -- env PGWARDEN_BACKUP_DIR="$d/b" PGWARDEN_PGDATA="$d/data" PGWARDEN_PASSWORD_FILE="$d/pw" \
+		PGWARDEN_INITDB_OPTIONS="--data-checksums -U postgres -E UTF8 --locale=C.UTF-8" \
+		PGWARDEN_POSTGRES_OPTIONS="-c port=$port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$d/sock" \
+		PGHOST="$d/sock" PGPORT=$port PGUSER=postgres "$BIN/pgwarden-db" 2>>"$d/db.stderr" >/dev/null 3>&- &
+	PIDS+=($!)
+	tcp() { PGPASSWORD=$1 "$PG_BINDIR/psql" -X -At -w -h 127.0.0.1 -p $port -U postgres -d postgres -c 'SELECT 1' 2>&1; }
+	wait_for "[ \"\$(tcp \"\$(cat $d/pw)\")\" = 1 ]" 60
+	ls "$d/b"/alert-*-INFO-cluster-bootstrap
+	! ls "$d/b"/alert-*-CRITICAL-* "$d/b"/alert-*-ERROR-* 2>/dev/null
+	[ "$(stat -c %a "$d/data")" = 700 ]
+	[[ "$(tcp '')" == *"password"* ]]
+	[[ "$(tcp wrong)" == *"password authentication failed"* ]]
+	grep -q '^host all all all scram-sha-256' "$d/data/pg_hba.conf"
+	# local connections by peer: the postgres user, no password
+	[ "$(runuser -u postgres -- "$PG_BINDIR/psql" -X -At -h "$d/sock" -p $port -d postgres -c 'SELECT 1')" = 1 ]
+	! grep -rq "$(cat "$d/pw")" "$d/b" "$d/db.stderr"
+	# kubelet's fsGroup makes PGDATA group-writable: fixed before the next start
+	old=$(head -1 "$d/data/postmaster.pid")
+	chmod 0770 "$d/data"
+	kill -9 "$old"
+	wait_for "[ -f $d/data/postmaster.pid ] && [ \"\$(head -1 $d/data/postmaster.pid)\" != $old ] && [ \"\$(tcp \"\$(cat $d/pw)\")\" = 1 ]" 60
+	grep -q "was mode 0770: set to 0750" "$d/b/db-supervisor.log"
+}

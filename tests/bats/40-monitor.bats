@@ -21,6 +21,19 @@ teardown() { backups_cleanup; }
 	[ "$(pg_sql 'SELECT count(*) FROM pgwarden.heartbeat')" = 1 ]
 }
 
+@test "an application's database with no migrations of ours: with the images' empty migrations directory it is healthy" {
+	pg_sql "DROP DATABASE IF EXISTS realapp"
+	pg_sql "CREATE DATABASE realapp"
+	PGDATABASE=realapp pg_sql "CREATE TABLE orders (id int PRIMARY KEY)"
+	mkdir "$BACKUPS.empty"
+	PGWARDEN_DATABASE=realapp PGWARDEN_MIGRATIONS_DIR=$BACKUPS.empty start_sidecar monitor
+	wait_for "[ \$(grep -c 'health = healthy' $BACKUPS/monitor.status) -ge 1 ] && grep -q 'passed_in_row = [3-9]' $BACKUPS/monitor.status" 20
+	[ ! -e "$BACKUPS/request-restore" ]
+	stop_sidecars
+	rmdir "$BACKUPS.empty"
+	pg_sql "DROP DATABASE realapp WITH (FORCE)"
+}
+
 @test "server stopped: exactly N failed checks, then a restore request and a CRITICAL alert" {
 	start_sidecar monitor
 	wait_for "grep -q 'health = healthy' $BACKUPS/monitor.status" 10

@@ -63,7 +63,7 @@ stop_sidecars() {
 backups_cleanup() {
 	stop_sidecars
 	fake_stop
-	rm -rf "$BACKUPS" "$BACKUPS".*.stderr "$BACKUPS".pg.log* "$BACKUPS".vg "$BACKUPS".argv*
+	rm -rf "$BACKUPS" "$BACKUPS".*.stderr "$BACKUPS".pg.log* "$BACKUPS".vg "$BACKUPS".argv* "$BACKUPS".boot
 }
 
 # wait_for CMD SECONDS: poll CMD every 0.1 s until it succeeds.
