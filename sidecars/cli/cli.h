@@ -27,6 +27,9 @@ int cli_alert(int argc, char **argv);
 int cli_status(int argc, char **argv);
 int cli_reinit(int argc, char **argv);
 int cli_pause(int argc, char **argv);
+/* The pod's probes (cli_probes.c): exit 0 or PGW_EXIT_UNHEALTHY. */
+int cli_probe_alive(const struct pgw_config *c, const char *sidecar);
+int cli_probe_ready(const struct pgw_config *c);
 int cli_resume(int argc, char **argv);
 
 #endif

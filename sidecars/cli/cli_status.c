@@ -1,4 +1,5 @@
-/* pgwarden status [--json] [--check] [--alive SIDECAR]: the whole system in
+/* pgwarden status [--json] [--check] [--alive SIDECAR] [--ready] (the last
+ * two: cli_probes.c): the whole system in
  * one look, for kubectl exec, scripts and probes. Reads the backups
  * directory (status.h); the table also asks the server which databases
  * recoveries kept aside (a short timeout: a down server is "unknown"). */
@@ -411,39 +412,6 @@ static void print_json(const struct pgw_status *st, const struct problems *p)
 	printf("}}\n");
 }
 
-/* Liveness of one sidecar: its instance lock is held, and the monitor's
- * heartbeat is recent. */
-static int alive(const struct pgw_config *c, const char *name)
-{
-	char lock[64];
-	long age;
-
-	bool known = false;
-
-	for (int i = 0; i < SC_N; i++)
-		known = known || strcmp(name, status_sidecar_names[i]) == 0;
-	if (!known) {
-		fprintf(stderr,
-			"pgwarden: unknown sidecar '%s' (monitor, backupper, "
-			"restorer, db)\n",
-			name);
-		return PGW_EXIT_USAGE;
-	}
-	snprintf(lock, sizeof(lock), "%s%s", PROTO_LOCK_PREFIX, name);
-	if (!fs_lock_held(c->backup_dir, lock)) {
-		fprintf(stderr, "pgwarden: %s is not running\n", name);
-		return PGW_EXIT_UNHEALTHY;
-	}
-	age = fs_age(c->backup_dir, PROTO_MONITOR_STATUS);
-	if (strcmp(name, "monitor") == 0 &&
-	    (age < 0 || age > 3L * c->health_check_interval + 60)) {
-		fprintf(stderr, "pgwarden: monitor has not checked for %ld s\n",
-			age);
-		return PGW_EXIT_UNHEALTHY;
-	}
-	return PGW_EXIT_OK;
-}
-
 int cli_status(int argc, char **argv)
 {
 	struct pgw_config c;
@@ -459,10 +427,13 @@ int cli_status(int argc, char **argv)
 		else if (strcmp(argv[i], "--check") == 0)
 			check = true;
 		else if (strcmp(argv[i], "--alive") == 0 && i + 1 < argc)
-			return alive(&c, argv[i + 1]);
+			return cli_probe_alive(&c, argv[i + 1]);
+		else if (strcmp(argv[i], "--ready") == 0)
+			return cli_probe_ready(&c);
 		else {
 			fprintf(stderr, "usage: pgwarden status [--json] "
-					"[--check] [--alive SIDECAR]\n");
+					"[--check] [--alive SIDECAR] "
+					"[--ready]\n");
 			return PGW_EXIT_USAGE;
 		}
 	}

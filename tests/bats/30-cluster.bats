@@ -219,3 +219,57 @@ served_again() {
 	wait_for "[ -f $d/data/postmaster.pid ] && [ \"\$(head -1 $d/data/postmaster.pid)\" != $old ] && [ \"\$(tcp \"\$(cat $d/pw)\")\" = 1 ]" 60
 	grep -q "was mode 0770: set to 0750" "$d/b/db-supervisor.log"
 }
+
+@test "the probes do what the pod needs: --ready false while the server is down or a recovery swaps, --alive db false when pgwarden-db is gone or stuck; the rendered pod wires them" {
+	run "$BIN/pgwarden" status --ready
+	[ "$status" -eq 0 ]
+	run "$BIN/pgwarden" status --alive db
+	[ "$status" -eq 0 ]
+	# a recovery swapping data, as the restorer holds its marker
+	printf 'pid = 1\nphase = swapping\n' >"$BACKUPS/recovery-in-progress"
+	chown postgres "$BACKUPS/recovery-in-progress"
+	flock "$BACKUPS/recovery-in-progress" sleep 30 >/dev/null 3>&- &
+	holder=$!
+	PIDS+=($holder)
+	wait_for "! flock -n '$BACKUPS/recovery-in-progress' true" 5
+	run "$BIN/pgwarden" status --ready
+	[ "$status" -eq 7 ]
+	[[ "$output" == *"a recovery is swapping the data"* ]]
+	kill "$holder"
+	wait "$holder" 2>/dev/null || true
+	rm "$BACKUPS/recovery-in-progress"
+	run "$BIN/pgwarden" status --ready
+	[ "$status" -eq 0 ]
+	# pgwarden-db stuck (stopped): its heartbeat ages, liveness fails
+	db=$(cat /proc/${PIDS[0]}/task/${PIDS[0]}/children)
+	kill -STOP "$db"
+	touch -d '2 minutes ago' "$BACKUPS/server.status"
+	run "$BIN/pgwarden" status --alive db
+	kill -CONT "$db" "${PIDS[0]}"
+	[ "$status" -eq 7 ]
+	[[ "$output" == *"pgwarden-db is stuck"* ]]
+	wait_for "\"$BIN/pgwarden\" status --alive db" 20
+	# the server stopped (during a pause, so that it stays so): not ready
+	runuser -u postgres --preserve-environment -- "$BIN/pgwarden" pause --for 5m >/dev/null
+	runuser -u postgres -- "$PG_BINDIR/pg_ctl" -D "$PGW_CLUSTER/data" -m fast -w stop >/dev/null
+	wait_for "grep -q 'state = stopped' $BACKUPS/server.status" 20
+	run "$BIN/pgwarden" status --ready
+	[ "$status" -eq 7 ]
+	[[ "$output" == *"not ready: the server is stopped"* ]]
+	runuser -u postgres --preserve-environment -- "$BIN/pgwarden" resume >/dev/null
+	wait_for "\"$BIN/pgwarden\" status --ready 2>/dev/null" 60
+	# the rendered pod: what each probe runs
+	kubectl kustomize "$ROOT/pod-spec" | "$PYTHON" -c '
+import sys, yaml
+docs = [d for d in yaml.safe_load_all(sys.stdin) if d]
+pod = next(d for d in docs if d["kind"] == "StatefulSet")["spec"]["template"]["spec"]
+c = {x["name"]: x for x in pod["containers"]}
+assert c["db"]["readinessProbe"]["exec"]["command"] == ["pgwarden", "status", "--ready"]
+assert c["db"]["livenessProbe"]["exec"]["command"] == ["pgwarden", "status", "--alive", "db"]
+sp = c["db"]["startupProbe"]
+assert sp["periodSeconds"] * sp["failureThreshold"] >= 3600, sp
+for n in ("backupper", "restorer", "monitor"):
+    assert "readinessProbe" not in c[n], n
+    assert c[n]["livenessProbe"]["exec"]["command"] == ["pgwarden", "status", "--alive", n]
+'
+}
