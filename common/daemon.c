@@ -201,6 +201,21 @@ int daemon_parse_request(const char *req, const char *title,
 	return -1;
 }
 
+int daemon_request_reason(const char *req, const char *title,
+			  const char *content, char *out, size_t cap)
+{
+	static const char *const keys[] = {"reason", NULL};
+	struct request_kv kv[8];
+	const char *why;
+	int n = daemon_parse_request(req, title, content, keys, NULL, kv, 8);
+
+	if (n < 0)
+		return -1;
+	why = proto_request_get(kv, n, "reason");
+	snprintf(out, cap, "requested%s%s", why ? ": " : "", why ? why : "");
+	return 0;
+}
+
 /* The directory as it is now, against the one we started in. */
 static void check_dir(struct daemon *d)
 {

@@ -64,6 +64,11 @@ int daemon_take_request(struct daemon *d, const char *req, char *content,
 int daemon_parse_request(const char *req, const char *title,
 			 const char *content, const char *const *allowed,
 			 const char *bare_key, struct request_kv *kv, int max);
+/* The content of a request that takes only reason= (request-backup,
+ * request-verify), parsed strictly: 0 with "requested" or "requested:
+ * <reason>" in out, or -1 (refused, logged and alerted as above). */
+int daemon_request_reason(const char *req, const char *title,
+			  const char *content, char *out, size_t cap);
 /* Wait for a change in the backups directory, a signal, or wake_ms. First,
  * the directory is looked at again (docs/THREATS.md): one that became
  * unsafe (a symlink to or a chmod into a world-writable or foreign

@@ -45,19 +45,11 @@ static int wake_for(const struct sched_timer *t, int wake)
  * with an ERROR alert and no backup. */
 static void on_request(struct backup_ctx *ctx, const char *content)
 {
-	static const char *const keys[] = {"reason", NULL};
-	struct request_kv kv[8];
 	char reason[300];
-	const char *r;
-	int n = daemon_parse_request(PROTO_REQ_BACKUP, "Backup Request",
-				     content, keys, NULL, kv, 8);
 
-	if (n < 0)
-		return;
-	r = proto_request_get(kv, n, "reason");
-	snprintf(reason, sizeof(reason), "requested%s%s", r ? ": " : "",
-		 r ? r : "");
-	backup_run(ctx, reason);
+	if (daemon_request_reason(PROTO_REQ_BACKUP, "Backup Request", content,
+				  reason, sizeof(reason)) == 0)
+		backup_run(ctx, reason);
 }
 
 int main(int argc, char **argv)

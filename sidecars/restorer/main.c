@@ -44,28 +44,20 @@ static void on_request(const struct restore_ctx *ctx, const char *content)
 	recover_run(ctx, backup, reason);
 }
 
-/* Scratch and temporary databases of a restorer that died: the recovery
- * itself is resumed by recover_resume_stale(). */
 /* request-verify: empty or a reason= line, parsed as strictly as the
  * others; a refused one runs no drill. */
 static void on_verify_request(const struct restore_ctx *drill,
 			      const char *content)
 {
-	static const char *const keys[] = {"reason", NULL};
-	struct request_kv kv[8];
 	char reason[300];
-	const char *why;
-	int n = daemon_parse_request(PROTO_REQ_VERIFY, "Backup Verification",
-				     content, keys, NULL, kv, 8);
 
-	if (n < 0)
-		return;
-	why = proto_request_get(kv, n, "reason");
-	snprintf(reason, sizeof(reason), "requested%s%s", why ? ": " : "",
-		 why ? why : "");
-	verify_run(drill, reason);
+	if (daemon_request_reason(PROTO_REQ_VERIFY, "Backup Verification",
+				  content, reason, sizeof(reason)) == 0)
+		verify_run(drill, reason);
 }
 
+/* Scratch and temporary databases of a restorer that died: the recovery
+ * itself is resumed by recover_resume_stale(). */
 static void drop_leftovers(const struct pgw_config *c)
 {
 	char err[512];
