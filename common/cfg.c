@@ -119,6 +119,8 @@ static const struct cfg_key cfg_keys[] = {
 	 STR(initdb_options), "--data-checksums --encoding=UTF8", 0, 0},
 	{"server", "postgres_options", "PGWARDEN_POSTGRES_OPTIONS", CFG_STR,
 	 STR(postgres_options), "", 0, 0},
+	{"server", "shutdown_timeout", "PGWARDEN_SHUTDOWN_TIMEOUT",
+	 CFG_DURATION, NUM(shutdown_timeout), "285", 1, 86400},
 	{"server", "hang_timeout", "PGWARDEN_HANG_TIMEOUT", CFG_DURATION,
 	 NUM(hang_timeout), "60", 0, 86400},
 	{"server", "max_start_failures", "PGWARDEN_MAX_START_FAILURES", CFG_INT,

@@ -69,6 +69,7 @@ struct pgw_config {
 	int max_start_failures;
 	int hang_timeout; /* s without an answer before a restart; 0 = off */
 	char postgres_options[CFG_STR_MAX]; /* more postgres args: "-c k=v" */
+	int shutdown_timeout; /* s of fast shutdown before immediate */
 	/* [restorer] */
 	char init_dir[PATH_MAX];
 	char migrations_dir[PATH_MAX];

@@ -101,6 +101,9 @@ void daemon_start(struct daemon *d, int argc, char **argv)
 	int check = 0;
 
 	log_init(d->name);
+	/* first: as a container's PID 1, a signal before its handler is
+	 * installed would be ignored (PID 1 has no default actions) */
+	sig_install();
 	umask(077);
 	parse_args(d, argc, argv, &check);
 	if (cfg_load(d->config_path, &d->cfg, &src, err, sizeof(err)) < 0 ||
@@ -121,7 +124,6 @@ void daemon_start(struct daemon *d, int argc, char **argv)
 	open_logs(d);
 	if (pg_auth_setup(&d->cfg, err, sizeof(err)) < 0)
 		fatalx(PGW_EXIT_CONFIG, "configuration error: %s", err);
-	sig_install();
 	watch_open(&d->watch, d->cfg.backup_dir);
 	log_info("started (pid %d, backups in '%s', config %s)", (int)getpid(),
 		 d->cfg.backup_dir, src.file[0] ? src.file : "defaults");

@@ -1,5 +1,7 @@
 /* pgwarden-db: supervises postgres in the db container (see server.h). */
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "alert.h"
 #include "daemon.h"
@@ -39,6 +41,24 @@ static void on_reinit_request(struct server *s, const struct daemon *d,
 	server_reinit(s, d, reason ? reason : "requested");
 }
 
+/* As the container's PID 1, the orphans of the server's processes (a
+ * killed postmaster's children) are ours: reap them, or they stay zombies.
+ * The server's own exit is left to child_poll (WNOWAIT peeks first). */
+static void reap_orphans(const struct server *s)
+{
+	siginfo_t si;
+
+	if (getpid() != 1)
+		return;
+	for (;;) {
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 ||
+		    si.si_pid == 0 || si.si_pid == s->proc.pid)
+			return;
+		waitpid(si.si_pid, NULL, WNOHANG);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct daemon d = {.name = "db",
@@ -55,6 +75,7 @@ int main(int argc, char **argv)
 		if (sig_reload)
 			daemon_reload(&d);
 		server_tick(&s, &d);
+		reap_orphans(&s);
 		if (!pause_active(d.cfg.backup_dir) &&
 		    daemon_take_request(&d, PROTO_REQ_REINIT, req, sizeof(req),
 					&wake) == REQ_CLAIMED)
@@ -65,7 +86,10 @@ int main(int argc, char **argv)
 		}
 		daemon_wait(&d, wake);
 	}
-	server_stop(&s, 30000);
+	/* the pod's grace period, minus the immediate shutdown's share */
+	log_info("stopping postgres (fast shutdown, at most %d s)",
+		 d.cfg.shutdown_timeout);
+	server_stop(&s, d.cfg.shutdown_timeout * 1000);
 	if (!d.dir_unsafe_now)
 		server_write_status(&s, &d);
 	daemon_stop(&d);

@@ -269,12 +269,18 @@ void server_tick(struct server *s, const struct daemon *d)
 	}
 }
 
-void server_stop(struct server *s, int grace_ms)
+void server_stop(struct server *s, int fast_ms)
 {
 	static const int sigs[] = {SIGINT, SIGQUIT, SIGKILL};
+	/* fast (sessions end, a checkpoint), then immediate, then kill */
+	const int64_t waits[] = {fast_ms, 10000, 5000};
 
 	for (int i = 0; i < 3 && s->running; i++) {
-		int64_t deadline = tm_mono_ms() + grace_ms;
+		int64_t deadline = tm_mono_ms() + waits[i];
+		if (i == 1)
+			log_warn("postgres did not stop in %d s of fast "
+				 "shutdown: immediate shutdown",
+				 fast_ms / 1000);
 		kill(s->proc.pid, sigs[i]);
 		while (tm_mono_ms() < deadline && !child_poll(&s->proc))
 			tm_sleep_ms(50);

@@ -41,8 +41,9 @@ struct server {
 void server_init(struct server *s, const struct daemon *d);
 /* One step of supervision: start, notice death, notice readiness. */
 void server_tick(struct server *s, const struct daemon *d);
-/* Fast shutdown (SIGINT), then SIGQUIT, then SIGKILL. */
-void server_stop(struct server *s, int grace_ms);
+/* Fast shutdown (SIGINT) for fast_ms, then immediate (SIGQUIT) for 10 s,
+ * then SIGKILL. */
+void server_stop(struct server *s, int fast_ms);
 /* Move PGDATA aside, initdb, copy config files back, start. 0 or -1. */
 int server_reinit(struct server *s, const struct daemon *d, const char *why);
 void server_write_status(const struct server *s, const struct daemon *d);

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -498,9 +499,21 @@ static int allow_connections(PGconn *admin, const char *db, int allow,
 	return pg_exec(admin, sql, err, errlen);
 }
 
-int db_swap(PGconn *admin, const char *target, const char *tmp,
-	    const char *kind, char *aside, size_t asidecap, char *err,
-	    size_t errlen)
+/* Tests only (PGWARDEN_TEST_SWAP_PAUSE_MS): a window between the two
+ * renames, wide enough to send a signal into. */
+static void test_pause_between_renames(void)
+{
+	const char *ms = getenv("PGWARDEN_TEST_SWAP_PAUSE_MS");
+
+	if (ms && *ms) {
+		log_info("test: pausing %s ms between the renames", ms);
+		tm_sleep_ms(atoi(ms));
+	}
+}
+
+static int swap_renames(PGconn *admin, const char *target, const char *tmp,
+			const char *kind, char *aside, size_t asidecap,
+			char *err, size_t errlen)
 {
 	char stamp[32], ql[300];
 	int exists = db_exists(admin, target), rc = -1;
@@ -532,10 +545,30 @@ int db_swap(PGconn *admin, const char *target, const char *tmp,
 		}
 		log_info("database '%s' kept aside as '%s'", target, aside);
 		allow_connections(admin, aside, 1, err, errlen);
+		test_pause_between_renames();
 	}
 	if (rename_db(admin, tmp, target, err, errlen) < 0)
 		return -1;
 	return allow_connections(admin, target, 1, err, errlen);
+}
+
+/* SIGTERM (a pod deletion) and SIGINT wait until both renames are done:
+ * between them there is no database under the target's name. */
+int db_swap(PGconn *admin, const char *target, const char *tmp,
+	    const char *kind, char *aside, size_t asidecap, char *err,
+	    size_t errlen)
+{
+	sigset_t hold, old;
+	int rc;
+
+	sigemptyset(&hold);
+	sigaddset(&hold, SIGTERM);
+	sigaddset(&hold, SIGINT);
+	sigprocmask(SIG_BLOCK, &hold, &old);
+	rc = swap_renames(admin, target, tmp, kind, aside, asidecap, err,
+			  errlen);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return rc;
 }
 
 int globals_newest_valid(const struct restore_ctx *ctx, struct manifest *m)

@@ -191,7 +191,7 @@ restorer_idle_after_restart() {
 	wait "$SIDECAR_PID" || true
 	PIDS=()
 	grep -q 'recovery phase: swapped' "$BACKUPS/recovery.log"
-	! grep -q 'queued again' "$BACKUPS/recovery.log"
+	! grep -q 'request queued again' "$BACKUPS/recovery.log"
 	[ ! -e "$BACKUPS/request-restore" ]
 	[ ! -e "$BACKUPS/recovery-in-progress" ]
 	grep -q '^result = restored' "$BACKUPS/restorer.status"
@@ -200,6 +200,21 @@ restorer_idle_after_restart() {
 	restorer_idle_after_restart
 	[ "$(PGDATABASE=app pg_sql "SELECT count(*) FROM s2.child WHERE note = 'after'")" = 1 ]
 	[ "$(grep -c 'recovery of .app. starting' "$BACKUPS/recovery.log")" = 1 ]
+}
+
+@test "SIGTERM between the swap's two renames waits for the second: the target is never left missing" {
+	take_backup
+	PGDATABASE=app pg_sql "DROP TABLE s2.child CASCADE"
+	PGWARDEN_TEST_SWAP_PAUSE_MS=3000 start_sidecar restorer
+	touch "$BACKUPS/request-restore"
+	wait_for "grep -q 'test: pausing 3000 ms between the renames' $BACKUPS/recovery.log" 60
+	kill -TERM "$SIDECAR_PID"
+	wait "$SIDECAR_PID" || true
+	PIDS=()
+	[ "$(pg_sql "SELECT count(*) FROM pg_database WHERE datname = 'app'")" = 1 ]
+	[ "$(PGDATABASE=app pg_sql "SELECT count(*) FROM s2.child")" = 3000 ]
+	grep -q '^result = restored' "$BACKUPS/restorer.status"
+	! grep -q 'request queued again' "$BACKUPS/recovery.log"
 }
 
 @test "SIGKILL just after the swap: the restart records it and does not run it again" {

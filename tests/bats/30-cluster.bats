@@ -273,3 +273,38 @@ for n in ("backupper", "restorer", "monitor"):
     assert c[n]["livenessProbe"]["exec"]["command"] == ["pgwarden", "status", "--alive", n]
 '
 }
+
+@test "as PID 1 (a container's entrypoint) pgwarden-db reaps the orphans of a killed postmaster, and still stops on SIGTERM" {
+	stop_sidecars
+	wait_for "[ ! -f $PGW_CLUSTER/data/postmaster.pid ]" 60
+	unshare --pid --fork --mount-proc setpriv --reuid=postgres --regid=postgres --init-groups \
+		"$BIN/pgwarden-db" 2>>"$BACKUPS.db1.stderr" >/dev/null 3>&- &
+	ns=$!
+	wait_for "[ -n \"\$(cat /proc/$ns/task/$ns/children)\" ]" 10
+	db=$(awk '{print $1}' /proc/$ns/task/$ns/children)
+	# unshare does not pass SIGTERM on: the test's cleanup signals db
+	PIDS+=($db)
+	wait_for "pg_sql 'SELECT 1' >/dev/null 2>&1" 60
+	[ "$(awk '/^NSpid/ {print $3}' "/proc/$db/status")" = 1 ]
+	pm=$(awk '{print $1}' /proc/$db/task/$db/children)
+	old=$(postmaster_pid)
+	kill -9 "$pm"
+	wait_for "served_again $old" 60
+	zombies() {
+		local c n=0
+		for c in $(cat /proc/$db/task/$db/children); do
+			grep -q '^State:.*Z' /proc/$c/status 2>/dev/null && n=$((n + 1))
+		done
+		echo $n
+	}
+	wait_for "[ \$(zombies) = 0 ]" 20
+	kill -TERM "$db"
+	wait_for "! kill -0 $db 2>/dev/null" 60
+	wait "$ns" || true
+	PIDS=()
+	[ ! -f "$PGW_CLUSTER/data/postmaster.pid" ]
+	# the shutdown budget comes from the config, not a fixed 30 s
+	grep -q "stopping postgres (fast shutdown, at most 285 s)" "$BACKUPS/db-supervisor.log"
+	grep -q "received fast shutdown request" "$BACKUPS/postgresql.log"
+	! grep -q "received immediate shutdown request" "$BACKUPS/postgresql.log"
+}

@@ -1092,7 +1092,7 @@ class Driver:
                 swapped = True
             elif "starting (" in l and "recovery of" in l:
                 swapped = False
-            elif swapped and ("queued again" in l or "found a recovery interrupted by a crash" in l):
+            elif swapped and ("request queued again" in l or "found a recovery interrupted by a crash" in l):
                 self.violation("invariant 7: a recovery re-queued after its swap: %s" % l.split("] ", 1)[-1])
 
     # --- the run -----------------------------------------------------------
