@@ -205,13 +205,14 @@ static int jobs_lock(const struct restore_ctx *ctx)
 	for (;;) {
 		int lock = fs_lock(ctx->cfg->backup_dir, PROTO_LOCK_JOBS, 500,
 				   (volatile const int *)ctx->stop);
+		int e = errno; /* restore_stopped() looks at files */
 		if (lock >= 0)
 			return lock;
 		if (restore_stopped(ctx))
 			return -1;
-		if (errno != EWOULDBLOCK) {
+		if (e != EWOULDBLOCK) {
 			vlog(LOG_ERROR, "unable to take the jobs lock: %s",
-			     strerror(errno));
+			     strerror(e));
 			return -1;
 		}
 	}

@@ -91,7 +91,7 @@ refresh_manifest() { # after editing the file on purpose: size and sha match aga
 	start_sidecar backupper
 	touch "$BACKUPS/request-verify" "$BACKUPS/request-backup"
 	wait_for "[ \$(ls $BACKUPS/backup_*_app.sql.gz | wc -l) -eq 2 ]" 60
-	wait_for "grep -q 'verification done' $BACKUPS/verification.log" 60
+	wait_for "grep -q 'verification done' $BACKUPS/verification.log" 60 || { cat "$BACKUPS"/verification.log "$BACKUPS"/recovery.log "$BACKUPS"/backup.log "$BACKUPS".restorer.stderr; false; }
 	for f in "$BACKUPS"/backup_*_app.sql.gz; do
 		gzip -t "$f"
 		[ "$(mkey "$f.manifest" sha256)" = "$(sha256sum "$f" | cut -d' ' -f1)" ]
