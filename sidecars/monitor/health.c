@@ -1,6 +1,7 @@
 #include "health.h"
 
 #include <iniparser/iniparser.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,7 +83,7 @@ static void request_recovery(const struct pgw_config *c, struct health_state *s,
 			     const struct check_result *r)
 {
 	char msg[512], details[1200], last[TM_ISO_LEN], any[128], req[700];
-	time_t now = tm_now();
+	time_t now = tm_now(), prev;
 
 	if (pause_active(c->backup_dir)) {
 		log_warn("paused: %d failed checks, no recovery requested "
@@ -131,12 +132,21 @@ static void request_recovery(const struct pgw_config *c, struct health_state *s,
 	for (char *p = req + 7; *p && p[1]; p++)
 		if (*p == '\n')
 			*p = ' ';
-	if (proto_request_write(c->backup_dir, PROTO_REQ_RESTORE, req) == 0) {
-		s->last_recovery = now;
-		s->alerted_down = true;
-		alert_emit(ALERT_CRITICAL, "recovery-requested",
-			   "Database Alert", msg, details);
+	/* the cooldown starts before the request exists: a monitor killed
+	 * right after writing it must find the cooldown at its restart */
+	prev = s->last_recovery;
+	s->last_recovery = now;
+	health_state_save(c->backup_dir, s);
+	if (proto_request_write(c->backup_dir, PROTO_REQ_RESTORE, req) < 0) {
+		log_error("unable to write '%s': %s", PROTO_REQ_RESTORE,
+			  strerror(errno));
+		s->last_recovery = prev;
+		health_state_save(c->backup_dir, s);
+		return;
 	}
+	s->alerted_down = true;
+	alert_emit(ALERT_CRITICAL, "recovery-requested", "Database Alert", msg,
+		   details);
 }
 
 /* Straight to the threshold: request (or be refused by the cooldown). */
