@@ -20,6 +20,8 @@ static int wait_socket(PGconn *c, bool write, int64_t deadline)
 	return poll(&p, 1, (int)left) > 0 ? 0 : -1;
 }
 
+/* 0 connected, 1 the server answered with an error (too many clients, a
+ * login refused: busy or strict, not hung), -1 no answer. */
 static int connect_by(PGconn *c, int64_t deadline, char *why, size_t whylen)
 {
 	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
@@ -29,7 +31,7 @@ static int connect_by(PGconn *c, int64_t deadline, char *why, size_t whylen)
 			snprintf(why, whylen, "connection refused: %s",
 				 PQerrorMessage(c));
 			why[strcspn(why, "\n")] = '\0';
-			return -1;
+			return strstr(why, "FATAL") ? 1 : -1;
 		}
 		if (wait_socket(c, st == PGRES_POLLING_WRITING, deadline) < 0) {
 			snprintf(why, whylen,
@@ -78,9 +80,11 @@ int server_answers(int timeout_ms, char *why, size_t whylen)
 
 	if (!c || PQstatus(c) == CONNECTION_BAD) {
 		snprintf(why, whylen, "unable to start a connection");
-	} else if (PQsetnonblocking(c, 1) == 0 &&
-		   connect_by(c, deadline, why, whylen) == 0) {
-		rc = query_by(c, deadline, why, whylen);
+	} else if (PQsetnonblocking(c, 1) == 0) {
+		int conn = connect_by(c, deadline, why, whylen);
+		rc = conn == 0	 ? query_by(c, deadline, why, whylen)
+		     : conn == 1 ? 0 /* it answered */
+				 : -1;
 	}
 	PQfinish(c);
 	return rc;

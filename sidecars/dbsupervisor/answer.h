@@ -10,7 +10,10 @@
 
 #include <stddef.h>
 
-/* 0 when "SELECT 1" came back within timeout_ms; -1 with what was seen. */
+/* 0 when "SELECT 1" came back within timeout_ms, or the server answered
+ * the connection with an error of its own (FATAL: too many clients, a
+ * login refused: a busy or strict server is not a hung one); -1 with what
+ * was seen. */
 int server_answers(int timeout_ms, char *why, size_t whylen);
 
 #endif

@@ -308,3 +308,22 @@ for n in ("backupper", "restorer", "monitor"):
 	grep -q "received fast shutdown request" "$BACKUPS/postgresql.log"
 	! grep -q "received immediate shutdown request" "$BACKUPS/postgresql.log"
 }
+
+@test "a server with every connection slot taken is busy, not hung: pgwarden-db does not restart it" {
+	old=$(postmaster_pid)
+	for i in $(seq 45); do
+		PGDATABASE=postgres "$PG_BINDIR/psql" -X -q -c "SELECT pg_sleep(25)" >/dev/null 2>&1 3>&- &
+		PIDS+=($!)
+	done
+	# full: a new connection is refused by the server itself
+	wait_for "PGCONNECT_TIMEOUT=2 pg_sql 'SELECT 1' 2>&1 | grep -q 'too many clients'" 30
+	# pgwarden-db rewrites server.status every 5 s: two rewrites are more
+	# than hang_timeout (5 s) of probing
+	u0=$(grep '^updated' "$BACKUPS/server.status")
+	wait_for "[ \"\$(grep '^updated' $BACKUPS/server.status)\" != \"$u0\" ]" 20
+	u1=$(grep '^updated' "$BACKUPS/server.status")
+	wait_for "[ \"\$(grep '^updated' $BACKUPS/server.status)\" != \"$u1\" ]" 20
+	[ "$(postmaster_pid)" = "$old" ]
+	! ls "$BACKUPS"/alert-*-server-hung 2>/dev/null
+	! grep -q 'does not answer' "$BACKUPS/db-supervisor.log"
+}
