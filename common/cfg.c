@@ -123,6 +123,8 @@ static const struct cfg_key cfg_keys[] = {
 	 CFG_DURATION, NUM(shutdown_timeout), "285", 1, 86400},
 	{"server", "hang_timeout", "PGWARDEN_HANG_TIMEOUT", CFG_DURATION,
 	 NUM(hang_timeout), "60", 0, 86400},
+	{"server", "space_check_interval", "PGWARDEN_SPACE_CHECK_INTERVAL",
+	 CFG_DURATION, NUM(space_check_interval), "60", 1, 86400},
 	{"server", "max_start_failures", "PGWARDEN_MAX_START_FAILURES", CFG_INT,
 	 NUM(max_start_failures), "3", 1, 100},
 
@@ -537,6 +539,38 @@ static int load_env(struct pgw_config *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* Conventions of the software around us that stand in for a built-in
+ * default: a postgres container says where its data is in PGDATA, so an
+ * injected pgwarden-db manages that directory without being told again
+ * (docs/KUBERNETES.md). The config file and PGWARDEN_* still win. */
+static const struct {
+	const char *section, *name, *env;
+} env_defaults[] = {
+	{"server", "pgdata", "PGDATA"},
+};
+
+static int load_env_defaults(struct pgw_config *c, char *err, size_t errlen)
+{
+	char why[256];
+
+	for (size_t i = 0; i < sizeof(env_defaults) / sizeof(env_defaults[0]);
+	     i++) {
+		const char *val = getenv(env_defaults[i].env);
+		const struct cfg_key *k =
+			cfg_find(env_defaults[i].section, env_defaults[i].name);
+		if (!val || !*val || !k)
+			continue;
+		if (set_value(k, val, c, why, sizeof(why)) < 0) {
+			snprintf(err, errlen,
+				 "invalid value '%s' for %s (environment %s): "
+				 "%s",
+				 val, k->name, env_defaults[i].env, why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int cfg_load(const char *path, struct pgw_config *out, struct cfg_source *src,
 	     char *err, size_t errlen)
 {
@@ -544,6 +578,8 @@ int cfg_load(const char *path, struct pgw_config *out, struct cfg_source *src,
 	const char *file = path;
 
 	cfg_defaults(&c);
+	if (load_env_defaults(&c, err, errlen) < 0)
+		return -1;
 	if (!file)
 		file = getenv("PGWARDEN_CONFIG");
 	if (!file && access(DEFAULT_CONFIG_FILE, F_OK) == 0)

@@ -68,6 +68,7 @@ struct pgw_config {
 	char initdb_options[CFG_STR_MAX];
 	int max_start_failures;
 	int hang_timeout; /* s without an answer before a restart; 0 = off */
+	int space_check_interval; /* s between looks at PGDATA's free space */
 	char postgres_options[CFG_STR_MAX]; /* more postgres args: "-c k=v" */
 	int shutdown_timeout; /* s of fast shutdown before immediate */
 	/* [restorer] */

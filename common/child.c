@@ -247,3 +247,17 @@ int child_run_for(const char *const argv[], char *out, size_t outcap,
 		out[got] = '\0';
 	return child_finish(&c, why, whylen);
 }
+
+int child_split_words(char *buf, const char *argv[], int *n, int max)
+{
+	char *save = NULL;
+
+	for (char *t = strtok_r(buf, " \t", &save); t;
+	     t = strtok_r(NULL, " \t", &save)) {
+		if (*n >= max - 1)
+			return -1;
+		argv[(*n)++] = t;
+	}
+	argv[*n] = NULL;
+	return 0;
+}

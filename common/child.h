@@ -43,5 +43,11 @@ int child_run(const char *const argv[], char *out, size_t outcap, char *why,
 /* Same, killed (and -1) when it has not finished within timeout_ms. */
 int child_run_for(const char *const argv[], char *out, size_t outcap,
 		  int timeout_ms, char *why, size_t whylen);
+/* Split a config value of command-line options ("--data-checksums -E
+ * UTF8") in place at blanks, appending the words to argv from *n on;
+ * never past max - 1 (argv stays NULL-terminated). No quoting: a value
+ * with a blank in it is not an option list. Returns -1 when the words do
+ * not fit. */
+int child_split_words(char *buf, const char *argv[], int *n, int max);
 
 #endif

@@ -32,6 +32,66 @@ static void usage(const char *name, FILE *f)
 		name);
 }
 
+/* The index of the first word that is not one of the daemon's own
+ * options: where a postgres command line given to pgwarden-db begins (its
+ * "-c name=value" must not be taken for our --config). */
+static int own_args_end(int argc, char **argv)
+{
+	static const char *const flags[] = {
+		"--check-config", "--once", "--help", "-h", "--version", "-V"};
+	int i = 1;
+
+	while (i < argc) {
+		bool known = false;
+		for (size_t f = 0; f < sizeof(flags) / sizeof(flags[0]); f++)
+			known = known || strcmp(argv[i], flags[f]) == 0;
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			i++, known = true;
+		else if (strncmp(argv[i], "--config=", 9) == 0)
+			known = true;
+		if (!known)
+			break;
+		i++;
+	}
+	return i;
+}
+
+static bool is_setting(const char *s)
+{
+	const char *eq = strchr(s, '=');
+	return eq && eq > s &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyz"
+			 "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			 "0123456789_.-") == (size_t)(eq - s);
+}
+
+/* "[postgres] (-c name=value | -cname=value | --name=value)...": the
+ * forms postgres's own command line takes for settings */
+static void take_server_args(struct daemon *d, int first, int argc, char **argv)
+{
+	int i = first;
+
+	if (i < argc && strcmp(argv[i], "postgres") == 0)
+		i++;
+	d->server_argv = argv + i;
+	d->server_argc = argc - i;
+	for (; i < argc; i++) {
+		const char *a = argv[i];
+		bool ok = (strcmp(a, "-c") == 0 && i + 1 < argc &&
+			   is_setting(argv[++i])) ||
+			  (strncmp(a, "-c", 2) == 0 && is_setting(a + 2)) ||
+			  (strncmp(a, "--", 2) == 0 && is_setting(a + 2));
+		if (!ok)
+			fatalx(PGW_EXIT_USAGE,
+			       "server argument '%s' is not accepted: give "
+			       "postgres settings as -c name=value",
+			       argv[i]);
+	}
+	if (d->server_argc > SERVER_ARGS_MAX)
+		fatalx(PGW_EXIT_USAGE, "more than %d server arguments",
+		       SERVER_ARGS_MAX);
+}
+
 static void parse_args(struct daemon *d, int argc, char **argv, int *check)
 {
 	static const struct option opts[] = {
@@ -43,12 +103,25 @@ static void parse_args(struct daemon *d, int argc, char **argv, int *check)
 		{NULL, 0, NULL, 0}};
 	int o;
 
-	while ((o = getopt_long(argc, argv, "c:hV", opts, NULL)) != -1) {
+	if (d->takes_server_args) {
+		int end = own_args_end(argc, argv);
+		take_server_args(d, end, argc, argv);
+		argc = end;
+	}
+	while ((o = getopt_long(argc, argv,
+				d->takes_server_args ? "+hV" : "c:hV", opts,
+				NULL)) != -1) {
 		switch (o) {
 		case 'c': d->config_path = optarg; break;
 		case 'C': *check = 1; break;
 		case 'o': d->once = 1; break;
-		case 'h': usage(d->name, stdout); exit(PGW_EXIT_OK);
+		case 'h':
+			usage(d->name, stdout);
+			if (d->takes_server_args)
+				printf("  [postgres] -c name=value ...  "
+				       "settings for every start of the "
+				       "server\n");
+			exit(PGW_EXIT_OK);
 		case 'V':
 			printf("pgwarden-%s %s\n", d->name, PGW_VERSION);
 			exit(PGW_EXIT_OK);
@@ -94,6 +167,34 @@ static void take_instance_lock(struct daemon *d)
 		       d->name, d->cfg.backup_dir, lockname);
 }
 
+/* {0} when the file cannot be read: a vanished file is a change too */
+static struct config_stamp config_stamp_of(const char *file)
+{
+	struct config_stamp st = {0};
+	struct stat sb;
+
+	if (file[0] && stat(file, &sb) == 0) {
+		st.dev = (unsigned long long)sb.st_dev;
+		st.ino = (unsigned long long)sb.st_ino;
+		st.size = (unsigned long long)sb.st_size;
+		st.mtime_ns = (long long)sb.st_mtim.tv_sec * 1000000000LL +
+			      sb.st_mtim.tv_nsec;
+	}
+	return st;
+}
+
+static void check_config_file(struct daemon *d)
+{
+	struct config_stamp now = config_stamp_of(d->config_file);
+
+	if (!d->config_file[0] ||
+	    memcmp(&now, &d->config_stamp, sizeof(now)) == 0)
+		return;
+	d->config_stamp = now;
+	log_info("config file '%s' changed: reloading", d->config_file);
+	sig_reload = 1;
+}
+
 void daemon_start(struct daemon *d, int argc, char **argv)
 {
 	char err[CFG_ERR_MAX];
@@ -125,6 +226,8 @@ void daemon_start(struct daemon *d, int argc, char **argv)
 	if (pg_auth_setup(&d->cfg, err, sizeof(err)) < 0)
 		fatalx(PGW_EXIT_CONFIG, "configuration error: %s", err);
 	watch_open(&d->watch, d->cfg.backup_dir);
+	snprintf(d->config_file, sizeof(d->config_file), "%s", src.file);
+	d->config_stamp = config_stamp_of(d->config_file);
 	log_info("started (pid %d, backups in '%s', config %s)", (int)getpid(),
 		 d->cfg.backup_dir, src.file[0] ? src.file : "defaults");
 }
@@ -135,6 +238,7 @@ int daemon_reload(struct daemon *d)
 	char err[CFG_ERR_MAX];
 
 	sig_reload = 0;
+	d->config_stamp = config_stamp_of(d->config_file);
 	if (cfg_load(d->config_path, &next, NULL, err, sizeof(err)) < 0 ||
 	    (d->cfg_extra && d->cfg_extra(&next, err, sizeof(err)) < 0)) {
 		log_error("reload failed, keeping the old configuration: %s",
@@ -276,6 +380,7 @@ static void check_dir(struct daemon *d)
 
 void daemon_wait(struct daemon *d, int wake_ms)
 {
+	check_config_file(d);
 	if (sig_stop || sig_reload)
 		return;
 	check_dir(d);

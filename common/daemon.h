@@ -14,6 +14,7 @@
 /* every binary, the sidecars and the CLI, says this version */
 #define PGW_VERSION "0.2.0"
 
+#include <limits.h>
 #include <stdbool.h>
 
 #include "cfg.h"
@@ -45,7 +46,24 @@ struct daemon {
 	 * reading requests and writing there instead (dir_unsafe_now). */
 	bool serve_on_unsafe_dir;
 	bool dir_unsafe_now;
+	/* pgwarden-db replaces a postgres image's entrypoint, so it takes what
+	 * the pod's args give postgres: "[postgres] -c name=value ..." (or
+	 * --name=value) after its own options, passed on to every start of
+	 * the server. Anything else there is refused at start-up. */
+	bool takes_server_args;
+	/* the config file as loaded: a change (a ConfigMap update swaps the
+	 * file under its mount) reloads as SIGHUP does */
+	char config_file[PATH_MAX];
+	struct config_stamp {
+		unsigned long long dev, ino, size;
+		long long mtime_ns;
+	} config_stamp;
+	int server_argc;
+	char **server_argv;
 };
+
+/* at most this many words of server args */
+#define SERVER_ARGS_MAX 64
 
 /* Everything up to the main loop; exits on failure as described above. */
 void daemon_start(struct daemon *d, int argc, char **argv);

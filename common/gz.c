@@ -9,6 +9,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "cpu.h"
+
 #define GZ_BLOCK (128 * 1024)
 #define GZ_DICT	 (32 * 1024)
 
@@ -109,9 +111,7 @@ struct gzw *gzw_open(int level, int threads, gz_sink_fn sink, void *arg)
 	if (!w)
 		return NULL;
 	if (threads <= 0)
-		threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
-	if (threads <= 0)
-		threads = 1;
+		threads = cpu_usable();
 	w->level = level;
 	w->nthreads = threads;
 	w->nslots = threads * 2 + 2;

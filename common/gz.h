@@ -25,7 +25,8 @@ typedef int (*gz_sink_fn)(void *arg, const void *data, size_t len);
 
 struct gzw;
 
-/* threads <= 0: one per online CPU. NULL on allocation failure. */
+/* threads <= 0: one per CPU this process may use (cpu_usable: affinity
+ * and the container's CPU limit). NULL on allocation failure. */
 struct gzw *gzw_open(int level, int threads, gz_sink_fn sink, void *arg);
 /* Feed uncompressed bytes. -1 on sink error (errno from the sink). */
 int gzw_write(struct gzw *w, const void *data, size_t len);

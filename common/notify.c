@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fs.h"
 #include "log.h"
@@ -94,6 +95,9 @@ bool notify_channel_on(const struct notify_targets *t, enum notify_channel ch)
 int notify_targets_load(const struct pgw_config *c, struct notify_targets *t,
 			char *err, size_t errlen)
 {
+	const char *tg_file = c->telegram_token_file;
+	const char *tg_env = "TELEGRAM_BOT_TOKEN";
+
 	memset(t, 0, sizeof(*t));
 	snprintf(t->tg_api, sizeof(t->tg_api), "%s", c->telegram_api_url);
 	snprintf(t->tg_chat, sizeof(t->tg_chat), "%s", c->telegram_chat_id);
@@ -101,8 +105,16 @@ int notify_targets_load(const struct pgw_config *c, struct notify_targets *t,
 		 c->kube_workload);
 	t->tg_markdown = strcmp(c->telegram_format, "markdownv2") == 0;
 	t->timeout = c->send_timeout;
-	if (secret_read(c->telegram_token_file, "TELEGRAM_BOT_TOKEN",
-			"token file", SECRET_TRIM, t->tg_token,
+	/* the pod mounts an optional Secret there: until it is created, the
+	 * file is absent and Telegram is simply not set up */
+	if (tg_file[0] && access(tg_file, F_OK) < 0 && errno == ENOENT) {
+		log_info("telegram token file '%s' does not exist: no telegram "
+			 "alerts",
+			 tg_file);
+		tg_file = NULL;
+		tg_env = NULL;
+	}
+	if (secret_read(tg_file, tg_env, "token file", SECRET_TRIM, t->tg_token,
 			sizeof(t->tg_token), err, errlen) < 0 ||
 	    secret_read(c->webhook_url_file, "WEBHOOK_URL", "webhook URL file",
 			SECRET_TRIM, t->webhook_url, sizeof(t->webhook_url),

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "alert.h"
+#include "cpu.h"
 #include "crypt.h"
 #include "backup.h"
 #include "daemon.h"
@@ -63,6 +64,10 @@ int main(int argc, char **argv)
 	char req[PROTO_REQUEST_MAX + 1];
 
 	daemon_start(&d, argc, argv);
+	if (d.cfg.compress_threads == 0)
+		log_info("compression threads: %d (the CPUs this container "
+			 "may use)",
+			 cpu_usable());
 	backup_cleanup_stale(d.cfg.backup_dir);
 	if (d.once) {
 		int rc = backup_run(&ctx, "one-off (--once)");

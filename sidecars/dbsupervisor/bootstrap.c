@@ -44,7 +44,6 @@ int cluster_initdb(const struct daemon *d, char *why, size_t whylen)
 	const char *argv[64];
 	bool secured = d->cfg.password_file[0] &&
 		       !has_auth_option(d->cfg.initdb_options);
-	char *save = NULL;
 	int n = 0;
 
 	if (pg_bin(&d->cfg, "initdb", initdb, sizeof(initdb)) < 0) {
@@ -55,9 +54,11 @@ int cluster_initdb(const struct daemon *d, char *why, size_t whylen)
 	argv[n++] = "-D";
 	argv[n++] = d->cfg.pgdata;
 	snprintf(opts, sizeof(opts), "%s", d->cfg.initdb_options);
-	for (char *t = strtok_r(opts, " \t", &save); t && n < 56;
-	     t = strtok_r(NULL, " \t", &save))
-		argv[n++] = t;
+	/* room for the three options of ours below */
+	if (child_split_words(opts, argv, &n, 60) < 0) {
+		snprintf(why, whylen, "initdb_options has too many words");
+		return -1;
+	}
 	if (secured) {
 		argv[n++] = "--auth-local=peer";
 		argv[n++] = "--auth-host=scram-sha-256";
@@ -144,10 +145,67 @@ static int first_start(const struct daemon *d)
 	return 0;
 }
 
+/* The major version postgres says it is ("postgres (PostgreSQL) 17.2"):
+ * 0 when it cannot be told. */
+static int server_major(const struct daemon *d)
+{
+	char postgres[PATH_MAX], out[256], why[256];
+	const char *argv[] = {postgres, "--version", NULL};
+	const char *p;
+
+	if (pg_bin(&d->cfg, "postgres", postgres, sizeof(postgres)) < 0 ||
+	    child_run(argv, out, sizeof(out), why, sizeof(why)) < 0 ||
+	    !(p = strstr(out, ") ")))
+		return 0;
+	return atoi(p + 2);
+}
+
+/* A data directory of another major version is somebody's database, not
+ * damage: postgres cannot start it, and re-initialising it (what a
+ * failing start leads to) would lose it. pgwarden-db refuses to start it
+ * instead, once told, until the image matches (docs/KUBERNETES.md). */
+static int check_major(const struct daemon *d, bool *told)
+{
+	char path[PATH_MAX], text[16] = "", msg[PATH_MAX + 256];
+	static int binary;
+	FILE *f = fopen(fs_join(path, d->cfg.pgdata, "PG_VERSION"), "r");
+	int data;
+
+	if (!f)
+		return 0;
+	if (!fgets(text, sizeof(text), f))
+		text[0] = '\0';
+	fclose(f);
+	data = atoi(text);
+	if (!binary)
+		binary = server_major(d);
+	if (!data || !binary || data == binary) {
+		*told = false;
+		return 0;
+	}
+	if (!*told) {
+		snprintf(msg, sizeof(msg),
+			 "The data directory '%s' is PostgreSQL %d and this "
+			 "image's server is PostgreSQL %d: it is not started "
+			 "and never re-initialised. Run an image of major %d, "
+			 "or upgrade the data (pg_upgrade)",
+			 d->cfg.pgdata, data, binary, data);
+		log_error("%s", msg);
+		alert_emit(ALERT_CRITICAL, "server-major-mismatch",
+			   "Database Server - CRITICAL", msg, NULL);
+		*told = true;
+	}
+	return -1;
+}
+
 int cluster_prepare(const struct daemon *d)
 {
+	static bool major_told;
+
 	if (fs_size(d->cfg.pgdata, "PG_VERSION") < 0 &&
 	    dir_empty(d->cfg.pgdata) && first_start(d) < 0)
+		return -1;
+	if (check_major(d, &major_told) < 0)
 		return -1;
 	fix_mode(d->cfg.pgdata);
 	return 0;

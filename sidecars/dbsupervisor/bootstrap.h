@@ -11,7 +11,9 @@
  *  - PGDATA's mode is set to 0700 (or 0750) before every start: a volume's
  *    fsGroup makes it group-writable, and postgres then refuses to start.
  * A PGDATA that holds files but no PG_VERSION is left alone: that is not
- * a first start, and postgres says what is wrong with it.
+ * a first start, and postgres says what is wrong with it. One of another
+ * major version is not started at all (CRITICAL server-major-mismatch):
+ * its failing starts would otherwise end in a re-init.
  */
 #ifndef PGW_BOOTSTRAP_H
 #define PGW_BOOTSTRAP_H

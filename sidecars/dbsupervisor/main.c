@@ -10,6 +10,7 @@
 #include "pause.h"
 #include "proto.h"
 #include "server.h"
+#include "space.h"
 #include "sig.h"
 #include "tm.h"
 
@@ -63,8 +64,10 @@ int main(int argc, char **argv)
 {
 	struct daemon d = {.name = "db",
 			   .main_log = LOG_SERVER,
-			   .serve_on_unsafe_dir = true};
+			   .serve_on_unsafe_dir = true,
+			   .takes_server_args = true};
 	struct server s;
+	struct space sp = {0};
 	char req[PROTO_REQUEST_MAX + 1];
 	int64_t last_status = 0;
 
@@ -76,6 +79,8 @@ int main(int argc, char **argv)
 			daemon_reload(&d);
 		server_tick(&s, &d);
 		reap_orphans(&s);
+		if (!d.dir_unsafe_now)
+			space_tick(&sp, &d);
 		if (!pause_active(d.cfg.backup_dir) &&
 		    daemon_take_request(&d, PROTO_REQ_REINIT, req, sizeof(req),
 					&wake) == REQ_CLAIMED)

@@ -41,8 +41,9 @@ void server_init(struct server *s, const struct daemon *d)
 
 static void server_start(struct server *s, const struct daemon *d)
 {
-	char postgres[PATH_MAX], opts[CFG_STR_MAX], *save = NULL;
-	const char *argv[64] = {postgres, "-D", d->cfg.pgdata};
+	char postgres[PATH_MAX], opts[CFG_STR_MAX];
+	const char *argv[SERVER_ARGS_MAX + 64] = {postgres, "-D",
+						  d->cfg.pgdata};
 	int logfd, n = 3;
 
 	if (pg_bin(&d->cfg, "postgres", postgres, sizeof(postgres)) < 0)
@@ -52,9 +53,16 @@ static void server_start(struct server *s, const struct daemon *d)
 		return;
 	}
 	snprintf(opts, sizeof(opts), "%s", d->cfg.postgres_options);
-	for (char *t = strtok_r(opts, " \t", &save); t && n < 62;
-	     t = strtok_r(NULL, " \t", &save))
-		argv[n++] = t;
+	if (child_split_words(opts, argv, &n, 64) < 0) {
+		log_error("postgres_options has too many words: server not "
+			  "started");
+		s->next_start_ms = tm_mono_ms() + 30000;
+		return;
+	}
+	/* the container's own args come last: the pod spec is the operator's
+	 * latest word on a setting */
+	for (int i = 0; i < d->server_argc; i++)
+		argv[n++] = d->server_argv[i];
 	argv[n] = NULL;
 	logfd = open(s->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
 		     0600);

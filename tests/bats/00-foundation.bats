@@ -159,3 +159,25 @@ teardown() { backups_cleanup; }
 	wait_for "grep -q 'configuration reloaded' '$BACKUPS/backup.log'" 5
 	kill -0 "$SIDECAR_PID"
 }
+
+@test "a ConfigMap update (the ..data symlink swapped under a directory mount) reloads without SIGHUP; a bad one keeps the old config" {
+	cm="$BACKUPS/cm"
+	mkdir -p "$cm/..v1"
+	printf '[general]\nlog_level = info\n' >"$cm/..v1/pgwarden.ini"
+	ln -s ..v1 "$cm/..data"
+	ln -s ..data/pgwarden.ini "$cm/pgwarden.ini"
+	start_sidecar backupper --config "$cm/pgwarden.ini"
+	# as kubelet does it: a new version directory, then an atomic rename
+	swap() {
+		mkdir "$cm/..$1"
+		printf '[general]\nlog_level = %s\n' "$2" >"$cm/..$1/pgwarden.ini"
+		ln -s "..$1" "$cm/..data_tmp"
+		mv -T "$cm/..data_tmp" "$cm/..data"
+	}
+	swap v2 loud
+	wait_for "grep -q 'reload failed, keeping the old configuration.*log_level' '$BACKUPS/backup.log'" 10
+	grep -q "config file '$cm/pgwarden.ini' changed: reloading" "$BACKUPS/backup.log"
+	swap v3 debug
+	wait_for "grep -q 'configuration reloaded' '$BACKUPS/backup.log'" 10
+	kill -0 "$SIDECAR_PID"
+}

@@ -278,3 +278,32 @@ make_big() {
 	touch "$BACKUPS/request-backup"
 	wait_for "ls $BACKUPS/backup_*_app.sql.gz.manifest" 30
 }
+
+# make_cpu_cgroup: a cgroup limited to one CPU (v2 cpu.max, or v1 CFS
+# quota), printed as the cgroup.procs file to join; fails when neither
+# hierarchy can be written here
+make_cpu_cgroup() {
+	local g
+	if grep -qw cpu /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null; then
+		g=$(mktemp -d /sys/fs/cgroup/pgw-test-XXXXXX) || return 1
+		echo "100000 100000" >"$g/cpu.max" || return 1
+	elif [ -d /sys/fs/cgroup/cpu ]; then
+		g=$(mktemp -d /sys/fs/cgroup/cpu/pgw-test-XXXXXX) || return 1
+		echo 100000 >"$g/cpu.cfs_period_us" && echo 100000 >"$g/cpu.cfs_quota_us" || return 1
+	else
+		return 1
+	fi
+	echo "$g"
+}
+
+@test "compress_threads = 0 follows the container's CPU limit (its cgroup), not the machine's CPU count" {
+	[ "$(nproc)" -ge 2 ] || skip "one CPU: a limit of one changes nothing"
+	g=$(make_cpu_cgroup 2>/dev/null) || skip "no writable cpu cgroup on this machine"
+	# shellcheck disable=SC2016
+	sh -c 'echo $$ >"$1/cgroup.procs" && exec "$2" --once' sh "$g" "$BIN/pgwarden-backupper" 2>/dev/null
+	rmdir "$g"
+	grep -q "compression threads: 1 (the CPUs this container may use)" "$BACKUPS/backup.log" || { cat "$BACKUPS/backup.log"; false; }
+	"$BIN/pgwarden-backupper" --once 2>/dev/null
+	grep -q "compression threads: $(nproc) (" "$BACKUPS/backup.log"
+	[ "$(final_backups)" -eq 2 ]
+}

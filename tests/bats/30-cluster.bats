@@ -23,6 +23,9 @@ setup() {
 }
 
 teardown() {
+	stop_sidecars
+	! mountpoint -q "$BACKUPS.space" || umount "$BACKUPS.space"
+	rm -rf "$BACKUPS.space"
 	backups_cleanup
 	pg_teardown "$PGW_CLUSTER"
 	rm -rf "$PGW_CLUSTER".damaged-* 2>/dev/null || true
@@ -326,4 +329,55 @@ for n in ("backupper", "restorer", "monitor"):
 	[ "$(postmaster_pid)" = "$old" ]
 	! ls "$BACKUPS"/alert-*-server-hung 2>/dev/null
 	! grep -q 'does not answer' "$BACKUPS/db-supervisor.log"
+}
+
+@test "PGDATA's volume without room for a copy of its largest database: one WARNING pgdata-space-low, and a log line when there is room again" {
+	local d=$BACKUPS.space port=5489
+	mkdir -p "$d"
+	mount -t tmpfs -o size=160m tmpfs "$d"
+	mkdir -p "$d/b" "$d/sock"
+	chmod 700 "$d/b"
+	chown -R postgres "$d"
+	runuser -u postgres -- env PGWARDEN_BACKUP_DIR="$d/b" PGWARDEN_PGDATA="$d/data" PGWARDEN_SPACE_CHECK_INTERVAL=1 \
+		PGWARDEN_INITDB_OPTIONS="-U postgres -A trust -E UTF8 --locale=C.UTF-8" \
+		PGWARDEN_POSTGRES_OPTIONS="-c port=$port -c listen_addresses= -c unix_socket_directories=$d/sock -c max_wal_size=64MB -c min_wal_size=32MB" \
+		PGHOST="$d/sock" PGPORT=$port PGUSER=postgres "$BIN/pgwarden-db" 2>>"$d/db.stderr" >/dev/null 3>&- &
+	PIDS+=($!)
+	q() { "$PG_BINDIR/psql" -X -At -h "$d/sock" -p $port -U postgres -d "${2:-postgres}" -c "$1"; }
+	wait_for "q 'SELECT 1' >/dev/null 2>&1" 60
+	q "CREATE DATABASE big"
+	q "CREATE TABLE t AS SELECT g, md5(g::text) AS v FROM generate_series(1, 200000) g; CHECKPOINT" big
+	oid=$(q "SELECT oid FROM pg_database WHERE datname = 'big'")
+	need=$(du -sB1 "$d/data/base/$oid" | cut -f1)
+	[ "$need" -gt $((10 * 1024 * 1024)) ]
+	free=$(df --output=avail -B1 "$d" | tail -1)
+	# leave half of the largest database free
+	fallocate -l $((free - need / 2)) "$d/filler"
+	wait_for "ls $d/b/alert-*-WARNING-pgdata-space-low" 20
+	grep -q "less than its largest database" "$d"/b/alert-*-WARNING-pgdata-space-low
+	sleep 3 # several more looks: still one alert
+	[ "$(ls "$d"/b/alert-*-WARNING-pgdata-space-low | wc -l)" -eq 1 ]
+	rm "$d/filler"
+	wait_for "grep -q \"pgdata's volume has room for a recovery again\" $d/b/db-supervisor.log" 20
+	[ "$(q 'SELECT count(*) FROM t' big)" = 200000 ]
+}
+
+@test "a data directory of another major version (an image that does not match): not started, CRITICAL once, never re-initialised" {
+	stop_sidecars
+	wait_for "[ ! -f $PGW_CLUSTER/data/postmaster.pid ]" 60
+	real=$(cat "$PGW_CLUSTER/data/PG_VERSION")
+	echo $((real + 1)) >"$PGW_CLUSTER/data/PG_VERSION"
+	PGWARDEN_MAX_START_FAILURES=1 start_as_postgres db
+	wait_for "ls $BACKUPS/alert-*-CRITICAL-server-major-mismatch" 20
+	grep -q "is PostgreSQL $((real + 1)) and this image's server is PostgreSQL $real" "$BACKUPS"/alert-*-CRITICAL-server-major-mismatch
+	start_as_postgres restorer
+	runuser -u postgres -- touch "$BACKUPS/request-restore"
+	wait_for "[ ! -e $BACKUPS/request-restore ]" 20
+	wait_for "grep -q 'state = stopped' $BACKUPS/server.status" 10
+	[ ! -f "$PGW_CLUSTER/data/postmaster.pid" ]
+	[ "$(cat "$PGW_CLUSTER/data/PG_VERSION")" = $((real + 1)) ]
+	[ -z "$(ls -d "$PGW_CLUSTER"/data.damaged-* 2>/dev/null)" ]
+	[ "$(ls "$BACKUPS"/alert-*-CRITICAL-server-major-mismatch | wc -l)" -eq 1 ]
+	! grep -q "re-init" "$BACKUPS/db-supervisor.log"
+	echo "$real" >"$PGW_CLUSTER/data/PG_VERSION"
 }

@@ -134,6 +134,25 @@ int main(void)
 	      "restore_procedures: SQL, empty names, upper case refused");
 	CHECK(cfg_load("/nonexistent/x.ini", &c, NULL, err, sizeof(err)) < 0,
 	      "missing explicit file refused");
+	/* PGDATA (the postgres container's convention) stands in for the
+	 * built-in default, below the file and PGWARDEN_PGDATA */
+	unsetenv("PGWARDEN_PGDATA");
+	setenv("PGDATA", "/srv/pg/data", 1);
+	CHECK(load_text("[monitor]\n", &c) == 0 &&
+		      strcmp(c.pgdata, "/srv/pg/data") == 0,
+	      "PGDATA sets pgdata when nothing else does");
+	CHECK(load_text("[server]\npgdata = /from/file\n", &c) == 0 &&
+		      strcmp(c.pgdata, "/from/file") == 0,
+	      "the config file wins over PGDATA");
+	setenv("PGWARDEN_PGDATA", "/from/env", 1);
+	CHECK(load_text("[monitor]\n", &c) == 0 &&
+		      strcmp(c.pgdata, "/from/env") == 0,
+	      "PGWARDEN_PGDATA wins over PGDATA");
+	unsetenv("PGWARDEN_PGDATA");
+	setenv("PGDATA", "relative/data", 1);
+	CHECK(load_text("[monitor]\n", &c) < 0 && strstr(err, "PGDATA"),
+	      "a relative PGDATA is refused, naming the variable");
+	unsetenv("PGDATA");
 	CHECK(cfg_load(unit_tmpdir(), &c, NULL, err, sizeof(err)) < 0 &&
 		      strstr(err, "it is a directory"),
 	      "a directory (a mis-mounted ConfigMap) is refused");

@@ -113,6 +113,12 @@ static void test_secrets(void)
 	log_scrub(line, sizeof(line));
 	CHECK(strstr(line, "SECRETvalue") == NULL, "token scrubbed from logs");
 	strcpy(c.telegram_token_file, "/nonexistent/token");
+	CHECK(notify_targets_load(&c, &t, err, sizeof(err)) == 0 &&
+		      !notify_channel_on(&t, NOTIFY_TELEGRAM),
+	      "an absent token file (its optional Secret not created yet) "
+	      "is telegram off");
+	snprintf(c.telegram_token_file, sizeof(c.telegram_token_file),
+		 "%s/token/x", dir);
 	CHECK(notify_targets_load(&c, &t, err, sizeof(err)) < 0 &&
 		      strstr(err, "unable to open") != NULL,
 	      "unreadable secret file is an error");
