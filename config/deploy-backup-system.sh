@@ -9,16 +9,21 @@
 #   --namespace NS     target namespace (default: kubectl's current)
 #   --skip-build       use images already pushed
 #   --timeout SECONDS  rollout and first-backup wait (default 600)
+#   --pin              ask the registry for the base images' digests and
+#                      write them to Dockerfiles/versions.env (review and
+#                      commit it); builds refuse unpinned bases without it
 #
 # DOCKER / KUBECTL name other binaries (e.g. podman). The database password
 # Secret (pgwarden-db-credentials) is created when
 # missing, from DB_PASSWORD_FILE or a random password, passed to kubectl on
 # stdin (never in argv). Telegram: run config/setup-telegram-alerts.sh.
+# VERSIONS names another versions file (default Dockerfiles/versions.env).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DRY_RUN=0
 SKIP_BUILD=0
+PIN=0
 NAMESPACE=
 TIMEOUT=600
 
@@ -33,7 +38,8 @@ while [ $# -gt 0 ]; do
 	--skip-build) SKIP_BUILD=1 ;;
 	--namespace | -n) NAMESPACE=${2:?--namespace needs a name}; shift ;;
 	--timeout) TIMEOUT=${2:?--timeout needs seconds}; shift ;;
-	-h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--pin) PIN=1 ;;
+	-h | --help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown option '$1' (see --help)" ;;
 	esac
 	shift
@@ -73,10 +79,48 @@ run() {
 	[ "$DRY_RUN" = 1 ] || "$@"
 }
 
-# ---- 1. images ----
+# ---- 1. images, from the versions file ----
+VERSIONS=${VERSIONS:-$ROOT/Dockerfiles/versions.env}
+version() { sed -n "s/^$1=//p" "$VERSIONS" | tail -1; }
+
+# pin_digest KEY: the registry's digest of image $KEY, written as KEY_DIGEST
+pin_digest() {
+	local image digest tmp
+	image=$(version "$1")
+	"$DOCKER" pull -q "$image" >/dev/null || die "unable to pull $image"
+	digest=$("$DOCKER" image inspect --format '{{index .RepoDigests 0}}' "$image") || die "no digest for $image"
+	digest=${digest#*@}
+	[[ "$digest" =~ ^sha256:[0-9a-f]{64}$ ]] || die "unexpected digest '$digest' for $image"
+	tmp=$VERSIONS.tmp.$$
+	sed "s|^$1_DIGEST=.*|$1_DIGEST=$digest|" "$VERSIONS" >"$tmp" && mv "$tmp" "$VERSIONS"
+	echo "# pinned $image to $digest in $VERSIONS: review and commit it"
+}
+
+# image_ref KEY: the image by tag and digest, as the build uses it
+image_ref() {
+	local image digest
+	image=$(version "$1")
+	digest=$(version "$1_DIGEST")
+	echo "$image${digest:+@$digest}"
+}
+
 if [ "$SKIP_BUILD" = 0 ]; then
-	run "$DOCKER" build -f "$ROOT/Dockerfiles/db.Dockerfile" -t "$DB_IMAGE:$DOCKER_TAG" "$ROOT"
-	run "$DOCKER" build -f "$ROOT/Dockerfiles/sidecars.Dockerfile" -t "$SIDECAR_IMAGE:$DOCKER_TAG" "$ROOT"
+	[ -r "$VERSIONS" ] || die "unable to read $VERSIONS"
+	if [ "$PIN" = 1 ] && [ "$DRY_RUN" = 0 ]; then
+		pin_digest PG_IMAGE
+		pin_digest DEBIAN_IMAGE
+	fi
+	for key in PG_IMAGE DEBIAN_IMAGE; do
+		[ -z "$(version ${key}_DIGEST)" ] || continue
+		[ "$DRY_RUN" = 1 ] || die "$(version $key) is not pinned by digest in $VERSIONS: run once with --pin"
+		echo "# note: $(version $key) is not pinned by digest; a real build would refuse (--pin)" >&2
+	done
+	build_args=(--build-arg "PG_MAJOR=$(version PG_MAJOR)"
+		--build-arg "TIMESCALEDB_VERSION=$(version TIMESCALEDB_VERSION)"
+		--build-arg "PG_IMAGE=$(image_ref PG_IMAGE)"
+		--build-arg "DEBIAN_IMAGE=$(image_ref DEBIAN_IMAGE)")
+	run "$DOCKER" build "${build_args[@]}" -f "$ROOT/Dockerfiles/db.Dockerfile" -t "$DB_IMAGE:$DOCKER_TAG" "$ROOT"
+	run "$DOCKER" build "${build_args[@]}" -f "$ROOT/Dockerfiles/sidecars.Dockerfile" -t "$SIDECAR_IMAGE:$DOCKER_TAG" "$ROOT"
 	run "$DOCKER" push "$DB_IMAGE:$DOCKER_TAG"
 	run "$DOCKER" push "$SIDECAR_IMAGE:$DOCKER_TAG"
 fi
@@ -111,6 +155,35 @@ images:
     newName: $SIDECAR_IMAGE
     newTag: "$DOCKER_TAG"
 EOF
+
+# the volumes, once: never part of what apply -k / delete -k pod-spec/ touch
+if [ "$DRY_RUN" = 1 ] || ! "${KUBECTL[@]}" get pvc db-pvc db-backups-pvc >/dev/null 2>&1; then
+	echo "# storage: the claims, created when missing (pod-spec/storage/)"
+	run "${KUBECTL[@]}" apply -k "$ROOT/pod-spec/storage"
+fi
+
+# never take over what is somebody else's: every object this would apply
+# either does not exist yet or carries our label
+if [ "$DRY_RUN" = 0 ]; then
+	objects=$("${KUBECTL[@]}" apply -k "$overlay" --dry-run=client -o name) ||
+		die "unable to render $overlay"
+	for obj in $objects; do
+		if owner=$("${KUBECTL[@]}" get "$obj" -o 'jsonpath={.metadata.labels.app\.kubernetes\.io/part-of}' 2>/dev/null) &&
+			[ "$owner" != pgwarden ]; then
+			die "refusing to take over $obj: it exists and is not labelled app.kubernetes.io/part-of=pgwarden (rename ours, or label it if it really is pgwarden's)"
+		fi
+	done
+fi
+
+# what will change, before it changes (kubectl diff: 0 none, 1 some, >1 error)
+echo "# changes to the cluster:"
+if [ "$DRY_RUN" = 0 ]; then
+	rc=0
+	"${KUBECTL[@]}" diff -k "$overlay" || rc=$?
+	[ "$rc" -le 1 ] || die "kubectl diff failed (exit $rc)"
+else
+	run "${KUBECTL[@]}" diff -k "$overlay"
+fi
 run "${KUBECTL[@]}" apply -k "$overlay"
 run "${KUBECTL[@]}" rollout status statefulset/db --timeout="${TIMEOUT}s"
 

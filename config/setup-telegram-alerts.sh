@@ -15,7 +15,8 @@
 set -euo pipefail
 
 API_URL=${TELEGRAM_API_URL:-https://api.telegram.org}
-NAMESPACE=default
+NAMESPACE=
+KUBECTL=${KUBECTL:-kubectl}
 SECRET_NAME=pgwarden-telegram
 OUTPUT=pgwarden-telegram-secret.yaml
 CHAT_ID=${TELEGRAM_CHAT_ID:-}
@@ -33,7 +34,7 @@ options:
   --token-file FILE    read the bot token from FILE
   --chat-id ID         skip getUpdates and use this chat id
   --api-url URL        Bot API base URL (default $API_URL)
-  --namespace NS       namespace of the Secret (default $NAMESPACE)
+  --namespace NS       namespace of the Secret (default: kubectl's current)
   --secret-name NAME   name of the Secret (default $SECRET_NAME)
   --output FILE        where to write the Secret manifest (default $OUTPUT)
   --environment NAME   shown in the test message (default $ENVIRONMENT)
@@ -148,7 +149,12 @@ Telegram alerts are set up for environment <b>$ENVIRONMENT</b>.")
 [ "$(json .ok <<<"$sent")" = true ] || die "the test message failed: $(json .description <<<"$sent")"
 say "Test message sent to chat $CHAT_ID."
 
-# 4. the Secret manifest (0600: it holds the token)
+# 4. the Secret manifest (0600: it holds the token), in the namespace the
+# pod is deployed to: kubectl's current one unless told
+if [ -z "$NAMESPACE" ]; then
+	NAMESPACE=$("$KUBECTL" config view --minify -o 'jsonpath={..namespace}' 2>/dev/null || true)
+	[ -n "$NAMESPACE" ] || NAMESPACE=default
+fi
 umask 077
 tmp="$OUTPUT.tmp.$$"
 cat >"$tmp" <<EOF
@@ -170,9 +176,10 @@ echo "Secret manifest written to $OUTPUT"
 
 # 5. apply it when a cluster is reachable
 if [ "$APPLY" != no ]; then
-	if command -v kubectl >/dev/null && kubectl version --request-timeout=5s >/dev/null 2>&1; then
-		kubectl apply -f "$OUTPUT"
-		echo "Applied. Restart the pod (or send SIGHUP to the monitor) to pick it up."
+	if command -v "$KUBECTL" >/dev/null && "$KUBECTL" version --request-timeout=5s >/dev/null 2>&1; then
+		"$KUBECTL" apply -f "$OUTPUT"
+		echo "Applied. Restart the monitor container to pick it up (the database keeps running):"
+		echo "  kubectl -n $NAMESPACE exec statefulset/db -c monitor -- kill 1"
 	elif [ "$APPLY" = yes ]; then
 		die "kubectl cannot reach a cluster; the manifest is in $OUTPUT"
 	else

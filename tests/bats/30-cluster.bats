@@ -381,3 +381,47 @@ for n in ("backupper", "restorer", "monitor"):
 	! grep -q "re-init" "$BACKUPS/db-supervisor.log"
 	echo "$real" >"$PGW_CLUSTER/data/PG_VERSION"
 }
+
+@test "a server replaying WAL (in recovery, refusing connections) is alive, not ready, and never restarted; once promoted it is ready: the rendered probes say so" {
+	stop_sidecars
+	wait_for "[ ! -f $PGW_CLUSTER/data/postmaster.pid ]" 60
+	# a standby with nothing to replay from and hot_standby off: it stays
+	# in recovery, answering every connection "the database system is
+	# starting up", like a long crash recovery
+	touch "$PGW_CLUSTER/data/standby.signal"
+	chown postgres "$PGW_CLUSTER/data/standby.signal"
+	PGWARDEN_POSTGRES_OPTIONS="-c hot_standby=off" start_as_postgres db
+	wait_for "[ -f $PGW_CLUSTER/data/postmaster.pid ]" 30
+	kubectl kustomize "$ROOT/pod-spec" >"$BACKUPS.pod.yaml"
+	# probe NAME: the rendered db container's probe command, run here (the
+	# pod's socket directory is this server's)
+	probe() {
+		local cmd
+		cmd=$("$PYTHON" -c '
+import os, shlex, sys, yaml
+sts = next(d for d in yaml.safe_load_all(open(sys.argv[1])) if d and d["kind"] == "StatefulSet")
+c = next(x for x in sts["spec"]["template"]["spec"]["containers"] if x["name"] == "db")
+print(" ".join(shlex.quote(a.replace("/var/run/postgresql", os.environ["PGHOST"])) for a in c[sys.argv[2]]["exec"]["command"]))' "$BACKUPS.pod.yaml" "$1")
+		PATH="$BIN:$PG_BINDIR:$PATH" eval "$cmd"
+	}
+	pm=$(postmaster_pid)
+	# past several hang_timeouts (5 s here): still the same postmaster
+	wait_for "grep -q 'state = starting' $BACKUPS/server.status" 20
+	for i in 1 2 3; do
+		run probe livenessProbe
+		[ "$status" -eq 0 ] || { echo "liveness: $output"; false; }
+		run probe readinessProbe
+		[ "$status" -ne 0 ]
+		run probe startupProbe
+		[ "$status" -ne 0 ]
+		sleep 5
+	done
+	[ "$(postmaster_pid)" = "$pm" ]
+	grep -q "restarts = 0" "$BACKUPS/server.status"
+	! ls "$BACKUPS"/alert-*server-hung* 2>/dev/null
+	runuser -u postgres -- "$PG_BINDIR/pg_ctl" -D "$PGW_CLUSTER/data" promote >/dev/null
+	wait_for "probe readinessProbe >/dev/null 2>&1" 60
+	probe startupProbe >/dev/null
+	probe livenessProbe >/dev/null
+	[ "$(PGDATABASE=app pg_sql 'SELECT count(*) FROM t')" = 10000 ]
+}

@@ -239,6 +239,13 @@ alert_of() { cat "$BACKUPS"/alert-*-"$1"; }
 assert d["kind"] == "Secret" and d["metadata"]["namespace"] == "db"
 assert d["stringData"]["TELEGRAM_CHAT_ID"] == "-1001234"
 assert d["stringData"]["TELEGRAM_BOT_TOKEN"] == sys.argv[2]' "$out" "$TOKEN"
+	# without --namespace: kubectl's current namespace, not "default"
+	printf '#!/bin/sh\ncase "$*" in "config view"*) echo team-a ;; *) exit 1 ;; esac\n' >"$BACKUPS/kubectl"
+	chmod +x "$BACKUPS/kubectl"
+	run env KUBECTL="$BACKUPS/kubectl" "$ROOT/config/setup-telegram-alerts.sh" --non-interactive --no-apply \
+		--api-url "http://127.0.0.1:$FAKE_PORT" --output "$out.ns" --chat-id -5
+	[ "$status" -eq 0 ]
+	grep -q '^  namespace: team-a$' "$out.ns"
 }
 
 @test "setup-telegram-alerts.sh interactive: prompts answered on stdin; a bad token is refused" {

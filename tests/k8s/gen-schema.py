@@ -33,6 +33,8 @@ KINDS = {
     "v1/Secret": "kubernetes-models/v1/Secret.d.ts",
     "v1/ConfigMap": "kubernetes-models/v1/ConfigMap.d.ts",
     "v1/ServiceAccount": "kubernetes-models/v1/ServiceAccount.d.ts",
+    "policy/v1/PodDisruptionBudget": "kubernetes-models/policy/v1/PodDisruptionBudget.d.ts",
+    "networking.k8s.io/v1/NetworkPolicy": "kubernetes-models/networking.k8s.io/v1/NetworkPolicy.d.ts",
 }
 
 TOKEN = re.compile(r'\s*(?:("(?:[^"\\]|\\.)*")|(-?\d+(?:\.\d+)?)|([A-Za-z_$][\w$]*)|(.))', re.S)

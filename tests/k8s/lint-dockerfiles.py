@@ -11,9 +11,16 @@ Each file must:
   - install with --no-install-recommends and clean the apt lists in the
     same RUN;
   - hold no secret values (ENV/ARG/LABEL named like password, token,
-    secret or key with a value).
+    secret or key with a value);
+  - name the PostgreSQL major only through ARG PG_MAJOR (no literal
+    postgresql-17, /usr/lib/postgresql/17), and install TimescaleDB at a
+    pinned version (package=version);
+  - agree with versions.env beside it: every ARG default it lists is
+    the value there (one source for every version).
+Base images named by ${ARG} are checked with the ARG's default.
 Exit status 0 when every file passes, 1 otherwise.
 """
+import os
 import re
 import sys
 
@@ -47,9 +54,27 @@ def instructions(text):
     return out
 
 
+HARD_MAJOR = re.compile(r"(postgresql-(client-)?\d+|/usr/lib/postgresql/\d+|postgresql-\d+=)")
+TSDB = re.compile(r"(timescaledb-2-(loader-)?postgresql-[\w${}]+)(=\S+)?")
+
+
+def versions_env(path):
+    env = {}
+    f = os.path.join(os.path.dirname(path), "versions.env")
+    if os.path.exists(f):
+        for line in open(f):
+            line = line.strip()
+            if line and not line.startswith("#") and "=" in line:
+                k, v = line.split("=", 1)
+                env[k] = v
+    return env
+
+
 def lint(path):
     errors = []
     ins = instructions(open(path).read())
+    versions = versions_env(path)
+    arg_defaults = {}
     stages = [i for i, (_, w, _) in enumerate(ins) if w == "FROM"]
     if not stages:
         return ["%s: no FROM" % path]
@@ -60,8 +85,20 @@ def lint(path):
         if word not in KNOWN:
             errors.append("%s: unknown instruction %s" % (where, word))
             continue
+        if word == "ARG":
+            name, eq, value = args.partition("=")
+            if eq:
+                args_default = value.strip('"')
+                arg_defaults[name] = args_default
+                if name in versions and versions[name] != args_default:
+                    errors.append("%s: ARG %s=%s but versions.env says %s" % (where, name, args_default, versions[name]))
+        if word != "ARG" and HARD_MAJOR.search(args):
+            errors.append("%s: PostgreSQL major written out (%s): use ${PG_MAJOR}" % (where, HARD_MAJOR.search(args).group(0)))
+        for m in TSDB.finditer(args if word == "RUN" else ""):
+            if not m.group(3):
+                errors.append("%s: %s installed at no pinned version" % (where, m.group(1)))
         if word == "FROM":
-            image = args.split()[0]
+            image = re.sub(r"\$\{?(\w+)\}?", lambda m: arg_defaults.get(m.group(1), m.group(0)), args.split()[0])
             if "@sha256:" not in image:
                 tag = image.rsplit(":", 1)[1] if ":" in image.split("/")[-1] else ""
                 if not tag or tag == "latest":
