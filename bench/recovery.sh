@@ -28,11 +28,14 @@ wait_until() { # CMD LIMIT_S
 	done
 }
 cleanup() {
+	# by recorded pid only (never by name: another run's or an operator's
+	# processes look the same); a stopped runuser never exits, so CONT too
 	for p in "${pids[@]}"; do
 		pkill -TERM -P "$p" 2>/dev/null || true
 		kill -TERM "$p" 2>/dev/null || true
+		pkill -CONT -P "$p" 2>/dev/null || true
+		kill -CONT "$p" 2>/dev/null || true
 	done
-	pkill -CONT -f "runuser .*$BIN/pgwarden-" || true # a stopped runuser never exits
 	wait 2>/dev/null || true
 	# with BENCH_DIR the logs stay for reading (the next run clears them)
 	[ -n "$KEEP" ] || rm -rf "$B" "$DIR" || rm -rf "$B" "$DIR"
@@ -63,7 +66,8 @@ start db
 # pgwarden-db's pid is in its instance lock. As root it runs under runuser,
 # which stops itself when its child stops: continue_db wakes the whole chain
 db_pid() { cat "$B/.lock-db"; }
-continue_db() { kill -CONT "$(db_pid)"; pkill -CONT -f "runuser .*$BIN/pgwarden-db" || true; }
+db_runner=${pids[0]} # start db came first: its runuser (or itself)
+continue_db() { kill -CONT "$(db_pid)"; kill -CONT "$db_runner" 2>/dev/null || true; }
 wait_until 'pg_sql "SELECT 1"' 120
 bench_datasets
 

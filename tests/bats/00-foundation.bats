@@ -181,3 +181,11 @@ teardown() { backups_cleanup; }
 	wait_for "grep -q 'configuration reloaded' '$BACKUPS/backup.log'" 10
 	kill -0 "$SIDECAR_PID"
 }
+
+@test "no test, benchmark or script signals processes by name (pkill -f, killall, pgrep -f): only what it started, by pid" {
+	run grep -rnE '(^|[^[:alnum:]_-])(killall|pkill[^|;&]* -f|pgrep[^|;&]* -f)( |$)' \
+		"$ROOT/tests" "$ROOT/bench" "$ROOT/config" "$ROOT/Makefile" "$ROOT/.ci" --include='*' -I
+	# this test names them: it is the only hit allowed
+	hits=$(echo "$output" | grep -v '00-foundation.bats' || true)
+	[ -z "$hits" ] || { echo "$hits"; false; }
+}

@@ -220,7 +220,7 @@ make_big() {
 	rm -f "$BACKUPS/retention.log"
 	PGWARDEN_MIN_BACKUPS=2 start_sidecar backupper
 	touch "$BACKUPS/request-backup"
-	wait_for "grep -q 'retention done' $BACKUPS/retention.log" 20
+	wait_for "grep -q 'retention done' $BACKUPS/retention.log 2>/dev/null" 60
 	[ ! -e "$BACKUPS/backup_20200101_060000_app.sql.gz" ]
 	[ ! -e "$BACKUPS/backup_20200101_060000_app.sql.gz.manifest" ]
 	[ ! -e "$BACKUPS/backup_20200102_060000_app.sql.gz" ]

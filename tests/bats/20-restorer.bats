@@ -319,7 +319,8 @@ restorer_idle_after_restart() {
 	grep -q 'a recovery is waiting: the backup stops here and runs again after it' "$BACKUPS/backup.log"
 	[ "$(PGDATABASE=app pg_sql "SELECT count(*) FROM s2.child")" = 3000 ]
 	# the swap ended the lock holder's session; the backup queued again runs
-	wait_for "ls $BACKUPS/alert-*-SUCCESS-backup" 60
+	# (take_backup's own SUCCESS alert is there already: wait for one more)
+	wait_for "[ \$(ls $BACKUPS/alert-*-SUCCESS-backup | wc -l) -ge 2 ]" 60
 	grep -q 'reason=after a recovery\|after a recovery that pre-empted' "$BACKUPS/backup.log"
 }
 

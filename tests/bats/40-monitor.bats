@@ -74,13 +74,13 @@ teardown() { backups_cleanup; }
 @test "cooldown: a second threshold hit inside it is suppressed with a CRITICAL alert; state survives kill -9" {
 	start_sidecar monitor
 	pg_stop "$PGW_CLUSTER"
-	wait_for "[ -e $BACKUPS/request-restore ]" 15
+	wait_for "[ -e $BACKUPS/request-restore ]" 60
 	rm "$BACKUPS/request-restore"
 	kill9_sidecar
 	PIDS=()
 	grep -q "last_recovery = 20" "$BACKUPS/monitor.state"
 	start_sidecar monitor
-	wait_for "ls $BACKUPS/alert-*-CRITICAL-recovery-suppressed" 15
+	wait_for "ls $BACKUPS/alert-*-CRITICAL-recovery-suppressed" 60
 	[ ! -e "$BACKUPS/request-restore" ]
 	pg_start "$PGW_CLUSTER"
 }
@@ -217,7 +217,7 @@ teardown() { backups_cleanup; }
 	# ASan's shadow memory alone is more (make test runs the sidecars of
 	# the sanitizer build through the bats files too)
 	grep -q libasan "/proc/$pid/maps" || [ "$rss" -le 4096 ]
-	# the checks really ran, in pgwarden-probe
+	# the checks really ran, in pgwarden-dbcheck
 	grep -q "failure_count = 0" "$BACKUPS/monitor.status"
 }
 

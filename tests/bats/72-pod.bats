@@ -18,7 +18,11 @@ setup() {
 
 teardown() {
 	local p
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	# each pid is a runuser; its child is the container's process
+	for p in "${PIDS[@]}"; do
+		pkill -TERM -P "$p" 2>/dev/null || true
+		kill "$p" 2>/dev/null || true
+	done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
 	rm -rf "$W"
 }
@@ -89,6 +93,12 @@ pod() {
 # in_pod: run ARGV as the pod's user with only the container's env (and
 # the port of this machine's test server: $PORT)
 in_pod() { runuser -u postgres -- env -i PATH="$BIN:$PG_BINDIR:/usr/bin:/bin" HOME=/tmp PGPORT=$PORT "${ENVS[@]}" "${ARGV[@]}"; }
+# start_in_pod LOG: the same in the background, its pid (runuser's, which
+# passes SIGTERM on) recorded for teardown
+start_in_pod() {
+	(exec runuser -u postgres -- env -i PATH="$BIN:$PG_BINDIR:/usr/bin:/bin" HOME=/tmp PGPORT=$PORT "${ENVS[@]}" "${ARGV[@]}") 2>>"$1" >/dev/null 3>&- &
+	PIDS+=($!)
+}
 PORT=5491
 
 @test "the shipped pod, on empty volumes: the db container bootstraps with scram over TCP, its three probes pass, the monitor runs without the optional Telegram Secret, the backupper backs up" {
@@ -102,8 +112,7 @@ PORT=5491
 	# one setting more than the pod: this machine's tests listen on
 	# 127.0.0.1 only
 	ARGV+=(-c listen_addresses=127.0.0.1 -c "unix_socket_directories=$run_dir")
-	in_pod 2>>"$W/db.stderr" >/dev/null 3>&- &
-	PIDS+=($!)
+	start_in_pod "$W/db.stderr"
 	pod db readinessProbe
 	wait_for "in_pod >/dev/null 2>&1" 90 || { cat "$W/db.stderr" "$W"/pod/backups/*.log; false; }
 	ls "$W"/pod/backups/alert-*-INFO-cluster-bootstrap
@@ -115,14 +124,12 @@ PORT=5491
 	pod db startupProbe
 	in_pod
 	pod monitor
-	in_pod 2>>"$W/monitor.stderr" >/dev/null 3>&- &
-	PIDS+=($!)
+	start_in_pod "$W/monitor.stderr"
 	wait_for "grep -q 'telegram token file .* does not exist: no telegram alerts' $W/pod/backups/health-monitor.log 2>/dev/null" 20 || { cat "$W/monitor.stderr"; false; }
 	pod monitor livenessProbe
 	wait_for "in_pod >/dev/null 2>&1" 20
 	pod backupper
-	in_pod 2>>"$W/backupper.stderr" >/dev/null 3>&- &
-	PIDS+=($!)
+	start_in_pod "$W/backupper.stderr"
 	wait_for "grep -q started $W/pod/backups/backup.log 2>/dev/null" 20 || { cat "$W/backupper.stderr"; false; }
 	runuser -u postgres -- touch "$W/pod/backups/request-backup"
 	wait_for "ls $W/pod/backups/backup_*_postgres.sql.gz.manifest" 60 || { cat "$W/pod/backups/backup.log"; false; }
@@ -145,8 +152,7 @@ PORT=5491
 	runuser -u postgres -- "$PG_BINDIR/pg_ctl" -D "$pgdata" -w -l "$pgdata/first.log" start >/dev/null
 	q "CREATE TABLE orders AS SELECT g AS id FROM generate_series(1, 777) g"
 	runuser -u postgres -- "$PG_BINDIR/pg_ctl" -D "$pgdata" -w -m fast stop >/dev/null
-	in_pod 2>>"$W/db.stderr" >/dev/null 3>&- &
-	PIDS+=($!)
+	start_in_pod "$W/db.stderr"
 	pod db readinessProbe
 	wait_for "in_pod >/dev/null 2>&1" 60 || { cat "$W/db.stderr"; false; }
 	[ "$(q 'SELECT count(*) FROM orders')" = 777 ]
@@ -160,8 +166,7 @@ PORT=5491
 	in_pod
 	# the sidecars of the same pod, from their rendered containers
 	pod backupper
-	in_pod 2>>"$W/backupper.stderr" >/dev/null 3>&- &
-	PIDS+=($!)
+	start_in_pod "$W/backupper.stderr"
 	wait_for "grep -q started $W/pod/pgwarden-backups/backup.log 2>/dev/null" 20 || { cat "$W/backupper.stderr"; false; }
 	runuser -u postgres -- touch "$W/pod/pgwarden-backups/request-backup"
 	wait_for "ls $W/pod/pgwarden-backups/backup_*_postgres.sql.gz.manifest" 60 || { cat "$W/pod/pgwarden-backups/backup.log"; false; }
