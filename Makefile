@@ -18,7 +18,7 @@ LDLIBS  := -Wl,--as-needed -lpq -lz -liniparser -lcrypto -ldl -pthread
 BUILD   ?= build
 COMMON_SRC := $(wildcard common/*.c)
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
-SIDECARS   := monitor backupper restorer probe
+SIDECARS   := monitor backupper restorer dbcheck
 BINS := $(SIDECARS:%=$(BUILD)/pgwarden-%) $(BUILD)/pgwarden $(BUILD)/pgwarden-db
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)

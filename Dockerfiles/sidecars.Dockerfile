@@ -39,7 +39,7 @@ RUN apt-get update \
  && { [ "$v" -ge "$PG_MAJOR" ] || { echo "pg_dump $v is older than the server ($PG_MAJOR)" >&2; exit 1; }; }
 COPY --from=build /src/build/pgwarden /src/build/pgwarden-backupper \
      /src/build/pgwarden-restorer /src/build/pgwarden-monitor \
-     /src/build/pgwarden-probe /usr/local/bin/
+     /src/build/pgwarden-dbcheck /usr/local/bin/
 # no schema of ours: the application's init scripts and migrations come
 # from its own ConfigMap mounted here (empty: no migrations check, and a
 # fresh reset creates an empty database)

@@ -3,8 +3,8 @@
  * read one back.
  *
  * Contract: alert_emit() writes "alert-<UTC ms stamp>-<SEVERITY>-<event>"
- * atomically (never a half-written alert), with the seed's layout: title,
- * system, time, environment, message, details. The text is scrubbed of
+ * atomically (never a half-written alert), with the layout of README "Alerts":
+ * title, system, time, environment, message, details. The text is scrubbed of
  * registered secrets. Returns 0, or -1 when the file could not be written
  * (logged; the caller carries on).
  *

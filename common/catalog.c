@@ -30,12 +30,18 @@ static void catalog_fill(const char *dir, struct catalog_entry *e, time_t now)
 
 	e->size = fs_size(dir, e->file);
 	e->taken = e->name.when;
+	e->duration_ms = e->uncompressed_size = e->restore_ms = -1;
 	e->has_manifest =
 		manifest_read(dir, e->file, &m, err, sizeof(err)) == 0;
 	if (e->has_manifest) {
 		snprintf(e->status, sizeof(e->status), "%s", m.status);
 		if (tm_parse_iso(m.finished, &finished) == 0)
 			e->taken = finished;
+		e->duration_ms = m.duration_ms;
+		e->uncompressed_size = m.uncompressed_size;
+		snprintf(e->verified_at, sizeof(e->verified_at), "%s",
+			 m.verified_at);
+		e->restore_ms = m.verified_at[0] ? m.restore_ms : -1;
 		manifest_free(&m);
 	}
 	e->future = e->taken > now + CATALOG_FUTURE_SKEW ||
@@ -79,4 +85,19 @@ int catalog_scan(const char *dir, struct catalog_entry **out)
 		qsort(list, (size_t)n, sizeof(*list), newest_first);
 	*out = list;
 	return n;
+}
+
+int catalog_next(const struct catalog_entry *list, int n, int from,
+		 const struct catalog_target *t)
+{
+	for (int i = from < 0 ? 0 : from; i < n; i++) {
+		const struct catalog_entry *e = &list[i];
+		if (e->name.kind != t->kind ||
+		    (t->kind == BACKUP_DATABASE &&
+		     strcmp(e->name.database, t->database) != 0) ||
+		    (t->only && strcmp(e->file, t->only) != 0))
+			continue;
+		return i;
+	}
+	return -1;
 }

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "manifest.h"
 #include "proto.h"
 
 #define CATALOG_FUTURE_SKEW 300 /* s of clock skew tolerated */
@@ -29,10 +30,50 @@ struct catalog_entry {
 	char status[16]; /* from the manifest, "" without one */
 	time_t taken;	 /* the manifest's "finished", else the name's stamp */
 	bool future;	 /* name or manifest stamped in the future */
+	/* what the manifest says, for listings (-1 / "" without one) */
+	int64_t duration_ms;
+	int64_t uncompressed_size;
+	char verified_at[32]; /* the last drill that passed, "" none */
+	int64_t restore_ms;   /* that drill's restore time, -1 none */
+	/* The WAL a physical backup needs, for the physical path
+	 * (docs/PROTOCOL.md): 0 for the logical dumps, which need none. */
+	uint64_t lsn_start, lsn_stop;
+	uint32_t timeline;
 };
 
 /* Entries sorted newest first (then by file name). Returns the count, or -1
- * when the directory cannot be read. Free with free(). */
+ * when the directory cannot be read. Free with free(). Each manifest is
+ * read once here: callers take what they list from the entry. */
 int catalog_scan(const char *dir, struct catalog_entry **out);
+
+/* A target: the backups of one database, or the globals. */
+struct catalog_target {
+	enum backup_kind kind;
+	const char *database; /* BACKUP_DATABASE: which one */
+	const char *only;     /* just this file, or NULL */
+};
+
+/* The index of the next entry of t at or after from, in the one order
+ * (newest first, future-stamped last); -1 when none is left. */
+int catalog_next(const struct catalog_entry *list, int n, int from,
+		 const struct catalog_target *t);
+
+/*
+ * Which backup for this target: the one rule, for every restore (the
+ * restorer's recoveries and re-inits, the globals, pgwarden restore and
+ * its --dry-run, which therefore cannot disagree). The newest entry of t,
+ * from index from on, whose file and manifest hold now
+ * (manifest_load_checked: a regular file, a signed manifest with a usable
+ * status, the file's size and SHA-256). Its index, m filled (free it); -1
+ * when none does, err saying why the last candidate was refused.
+ * In catalog_choose.c: it hashes files, which a listing never needs.
+ *
+ * pgwarden status lists backups by what their manifests claim (status,
+ * catalog_scan) without hashing every file on every look; a restore
+ * always checks again.
+ */
+int catalog_choose(const char *dir, const struct catalog_entry *list, int n,
+		   int from, const struct catalog_target *t, struct manifest *m,
+		   char *err, size_t errlen);
 
 #endif

@@ -13,6 +13,7 @@
 #include "ini.h"
 #include "log.h"
 #include "schedule.h"
+#include "tm.h"
 
 #define DEFAULT_CONFIG_FILE "/etc/pgwarden/pgwarden.ini"
 
@@ -183,33 +184,6 @@ static const struct cfg_key cfg_keys[] = {
 
 #define NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 
-long cfg_parse_duration(const char *s)
-{
-	char *end;
-	long v, mul = 1;
-
-	if (!s || !*s)
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (end == s || errno || v < 0)
-		return -1;
-	if (*end) {
-		switch (*end) {
-		case 's': mul = 1; break;
-		case 'm': mul = 60; break;
-		case 'h': mul = 3600; break;
-		case 'd': mul = 86400; break;
-		default: return -1;
-		}
-		if (end[1])
-			return -1;
-	}
-	if (v > 100L * 365 * 86400 / mul)
-		return -1;
-	return v * mul;
-}
-
 static int set_number(const struct cfg_key *k, const char *val, void *field,
 		      char *why, size_t whylen)
 {
@@ -217,7 +191,7 @@ static int set_number(const struct cfg_key *k, const char *val, void *field,
 	char *end;
 
 	if (k->type == CFG_DURATION) {
-		v = cfg_parse_duration(val);
+		v = tm_parse_duration(val);
 		if (v < 0) {
 			snprintf(why, whylen,
 				 "not a duration (e.g. 60, 90s, 5m, 1h)");

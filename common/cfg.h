@@ -17,10 +17,9 @@
 #define PGW_CFG_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
-
-#include "crypt.h"
 
 #define CFG_ERR_MAX 512
 #define CFG_STR_MAX 1024
@@ -61,8 +60,6 @@ struct pgw_config {
 	int lock_wait_timeout; /* s: pg_dump --lock-wait-timeout */
 	int lock_wait_alert;   /* s of waiting on a lock before a WARNING */
 	char encryption_key_file[PATH_MAX];
-	struct crypt_key key; /* crypt_config_load(), by the processes that */
-	bool encrypt;	      /* read or write backups */
 	/* [server] (pgwarden-db, the db container's supervisor) */
 	char pgdata[PATH_MAX];
 	char initdb_options[CFG_STR_MAX];
@@ -114,7 +111,5 @@ void cfg_key_at(size_t i, const char **section, const char **name,
 void cfg_defaults(struct pgw_config *out);
 /* Print every key = value (secrets are never stored in the struct). */
 void cfg_dump(const struct pgw_config *c, FILE *f);
-/* Parse "90", "90s", "5m", "2h", "1d" into seconds; -1 when malformed. */
-long cfg_parse_duration(const char *s);
 
 #endif

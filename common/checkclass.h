@@ -7,7 +7,7 @@
  * whether the failure counts towards MAX_FAILURE_COUNT, and which alert a
  * person gets when it does not (docs/HEALTH.md has the table in prose).
  *
- * pgwarden-probe classifies (by SQLSTATE, see check_class_of_sqlstate) and
+ * pgwarden-dbcheck classifies (by SQLSTATE, see check_class_of_sqlstate) and
  * prints the class name; the monitor parses it back and decides. No libpq
  * here: the monitor does not link it.
  */
@@ -28,7 +28,7 @@ enum check_class {
 	CHECK_SLOW,	 /* a statement timed out on a server that answers */
 	CHECK_CONFIG,	 /* a missing grant, bad login, bad setting */
 	CHECK_RESOURCES, /* too many connections, out of memory or disk */
-	CHECK_PROBE,	 /* pgwarden-probe itself could not run */
+	CHECK_PROBE,	 /* pgwarden-dbcheck itself could not run */
 	CHECK_CLASS_COUNT
 };
 

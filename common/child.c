@@ -192,6 +192,40 @@ void child_kill(struct child *c, int grace_ms)
 	c->pid = -1;
 }
 
+/* A pipe whose child end (end 1 for reading, 0 for writing) is given to
+ * the child as out_fd or in_fd; ours is returned. */
+static int start_piped(struct child *c, const char *const argv[], int in_fd,
+		       int out_fd, bool child_writes, int *ours)
+{
+	int p[2], saved;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	if (child_start(c, argv, child_writes ? in_fd : p[0],
+			child_writes ? p[1] : out_fd) < 0) {
+		saved = errno;
+		close(p[0]);
+		close(p[1]);
+		errno = saved;
+		return -1;
+	}
+	close(child_writes ? p[1] : p[0]);
+	*ours = child_writes ? p[0] : p[1];
+	return 0;
+}
+
+int child_start_reading(struct child *c, const char *const argv[], int in_fd,
+			int *out_fd)
+{
+	return start_piped(c, argv, in_fd, -1, true, out_fd);
+}
+
+int child_start_writing(struct child *c, const char *const argv[], int *in_fd,
+			int out_fd)
+{
+	return start_piped(c, argv, -1, out_fd, false, in_fd);
+}
+
 int child_run(const char *const argv[], char *out, size_t outcap, char *why,
 	      size_t whylen)
 {
@@ -202,21 +236,16 @@ int child_run_for(const char *const argv[], char *out, size_t outcap,
 		  int timeout_ms, char *why, size_t whylen)
 {
 	struct child c;
-	int pfd[2];
+	int pfd[1];
 	size_t got = 0;
 	char sink[4096];
 	int64_t deadline = tm_mono_ms() + timeout_ms;
 
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return -1;
-	if (child_start(&c, argv, -1, pfd[1]) < 0) {
+	if (child_start_reading(&c, argv, -1, &pfd[0]) < 0) {
 		snprintf(why, whylen, "unable to start '%s': %s", argv[0],
 			 strerror(errno));
-		close(pfd[0]);
-		close(pfd[1]);
 		return -1;
 	}
-	close(pfd[1]);
 	for (;;) {
 		char *dst = out && got + 1 < outcap ? out + got : sink;
 		size_t room = out && got + 1 < outcap ? outcap - 1 - got

@@ -27,6 +27,14 @@ int child_start(struct child *c, const char *const argv[], int in_fd,
 /* Same, with stderr going to err_fd (e.g. a log file) instead. */
 int child_start_io(struct child *c, const char *const argv[], int in_fd,
 		   int out_fd, int err_fd);
+/* The same with one end on a new pipe: the child's stdout, whose read
+ * end is *out_fd (child_start_reading), or its stdin, whose write end is
+ * *in_fd (child_start_writing). The caller closes that fd (the child sees
+ * EOF, or we do), then child_finish()es. -1 with errno, nothing left open. */
+int child_start_reading(struct child *c, const char *const argv[], int in_fd,
+			int *out_fd);
+int child_start_writing(struct child *c, const char *const argv[], int *in_fd,
+			int out_fd);
 /* Non-blocking: 1 when the child has ended (status filled), else 0. */
 int child_poll(struct child *c);
 /* Wait for the child. Returns 0 when it exited 0, else -1; why gets e.g.

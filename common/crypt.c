@@ -356,18 +356,18 @@ void cryptr_close(struct cryptr *r)
 	free(r);
 }
 
-int crypt_config_load(struct pgw_config *c, char *err, size_t errlen)
+int crypt_key_configured(const char *key_file, struct crypt_key *k, char *err,
+			 size_t errlen)
 {
 	char why[512];
 
-	c->encrypt = c->encryption_key_file[0] != '\0';
-	if (!c->encrypt)
+	crypt_key_wipe(k);
+	if (!key_file[0])
 		return 0;
-	if (crypt_key_load(c->encryption_key_file, &c->key, why, sizeof(why)) <
-	    0) {
+	if (crypt_key_load(key_file, k, why, sizeof(why)) < 0) {
 		snprintf(err, errlen,
 			 "invalid [backupper] encryption_key_file: %s", why);
 		return -1;
 	}
-	return 0;
+	return 1;
 }

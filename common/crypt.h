@@ -43,13 +43,13 @@ struct crypt_key {
 int crypt_key_load(const char *file, struct crypt_key *k, char *err,
 		   size_t errlen);
 void crypt_key_wipe(struct crypt_key *k);
-/* Load the key named by the configuration's encryption_key_file (if any)
- * into it. Called by the processes that read or write backups (through
- * daemon.cfg_extra at start and at every reload, and by the CLI), so a bad
- * key stops them at start and a reload that breaks it keeps the old one;
- * the monitor never loads libcrypto. */
-struct pgw_config;
-int crypt_config_load(struct pgw_config *c, char *err, size_t errlen);
+/* The key encryption_key_file names, for the processes that read or
+ * write backups (the daemon at start and at every reload, the CLI): 1 with
+ * k loaded, 0 when no file is configured (k wiped), -1 with the reason.
+ * The loaded key lives with its process (struct daemon), never in the
+ * configuration, and is wiped whenever it is replaced. */
+int crypt_key_configured(const char *key_file, struct crypt_key *k, char *err,
+			 size_t errlen);
 
 /* True when the first bytes of a file are an encrypted backup's header. */
 bool crypt_is_encrypted(const void *head, size_t len);

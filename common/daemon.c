@@ -144,6 +144,23 @@ static void open_logs(struct daemon *d)
 		log_open(LOG_AUX, fs_join(path, d->cfg.backup_dir, d->aux_log));
 }
 
+const struct crypt_key *daemon_key(const struct daemon *d)
+{
+	return d->have_key ? &d->key : NULL;
+}
+
+/* Into k (wiped first) for a daemon that uses a key; nothing otherwise. */
+static int load_key(const struct daemon *d, const struct pgw_config *c,
+		    struct crypt_key *k, bool *have, char *err, size_t errlen)
+{
+	int rc = d->uses_key ? crypt_key_configured(c->encryption_key_file, k,
+						    err, errlen)
+			     : 0;
+
+	*have = rc == 1;
+	return rc < 0 ? -1 : 0;
+}
+
 static void apply_config(struct daemon *d)
 {
 	struct alert_ctx ac = {d->cfg.backup_dir, "PostgreSQL Backup System",
@@ -151,7 +168,7 @@ static void apply_config(struct daemon *d)
 
 	log_set_level((enum log_level)log_level_parse(d->cfg.log_level));
 	alert_init(&ac);
-	manifest_auth_key(d->cfg.encrypt ? &d->cfg.key : NULL);
+	manifest_auth_key(daemon_key(d));
 }
 
 static void take_instance_lock(struct daemon *d)
@@ -208,7 +225,7 @@ void daemon_start(struct daemon *d, int argc, char **argv)
 	umask(077);
 	parse_args(d, argc, argv, &check);
 	if (cfg_load(d->config_path, &d->cfg, &src, err, sizeof(err)) < 0 ||
-	    (d->cfg_extra && d->cfg_extra(&d->cfg, err, sizeof(err)) < 0))
+	    load_key(d, &d->cfg, &d->key, &d->have_key, err, sizeof(err)) < 0)
 		fatalx(PGW_EXIT_CONFIG, "configuration error: %s", err);
 	if (check) {
 		printf("# configuration is valid (file: %s)\n",
@@ -235,23 +252,32 @@ void daemon_start(struct daemon *d, int argc, char **argv)
 int daemon_reload(struct daemon *d)
 {
 	struct pgw_config next;
+	struct crypt_key key = {0};
 	char err[CFG_ERR_MAX];
+	bool have_key;
 
 	sig_reload = 0;
 	d->config_stamp = config_stamp_of(d->config_file);
 	if (cfg_load(d->config_path, &next, NULL, err, sizeof(err)) < 0 ||
-	    (d->cfg_extra && d->cfg_extra(&next, err, sizeof(err)) < 0)) {
+	    load_key(d, &next, &key, &have_key, err, sizeof(err)) < 0) {
+		crypt_key_wipe(&key);
 		log_error("reload failed, keeping the old configuration: %s",
 			  err);
 		return 0;
 	}
 	if (strcmp(next.backup_dir, d->cfg.backup_dir) != 0) {
+		crypt_key_wipe(&key);
 		log_error("reload failed, keeping the old configuration: "
 			  "backup_dir cannot change while running (restart "
 			  "instead)");
 		return 0;
 	}
 	d->cfg = next;
+	/* the old key and the stack copy of the new one are wiped */
+	crypt_key_wipe(&d->key);
+	d->key = key;
+	d->have_key = have_key;
+	crypt_key_wipe(&key);
 	apply_config(d);
 	open_logs(d); /* reopens: also lets operators rotate the log files */
 	log_info("configuration reloaded");
@@ -260,6 +286,8 @@ int daemon_reload(struct daemon *d)
 
 void daemon_stop(struct daemon *d)
 {
+	crypt_key_wipe(&d->key);
+	d->have_key = false;
 	log_info("stopped");
 	watch_close(&d->watch);
 	pg_auth_cleanup();

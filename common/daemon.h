@@ -18,6 +18,7 @@
 #include <stdbool.h>
 
 #include "cfg.h"
+#include "crypt.h"
 #include "fs.h"
 #include "proto.h"
 #include "watch.h"
@@ -31,10 +32,13 @@ struct daemon {
 	struct watch watch;
 	int instance_lock;
 	int once; /* --once: do the sidecar's job one time in the foreground */
-	/* More configuration to load and check after cfg_load (at start, for
-	 * --check-config, and at reload), e.g. crypt_config_load; may be NULL
-	 */
-	int (*cfg_extra)(struct pgw_config *c, char *err, size_t errlen);
+	/* The processes that read or write backups (backupper, restorer) set
+	 * uses_key: the key encryption_key_file names is loaded into key at
+	 * start (and checked by --check-config) and at every reload; a reload
+	 * whose key does not load keeps the old one. Never in cfg. */
+	bool uses_key;
+	bool have_key;
+	struct crypt_key key;
 	/* Called before the sidecar stops because the backups directory
 	 * became unsafe (daemon_wait): the monitor tells people directly, as
 	 * no alert file can be trusted there. May be NULL. */
@@ -64,6 +68,9 @@ struct daemon {
 
 /* at most this many words of server args */
 #define SERVER_ARGS_MAX 64
+
+/* The loaded backup key, or NULL when none is configured. */
+const struct crypt_key *daemon_key(const struct daemon *d);
 
 /* Everything up to the main loop; exits on failure as described above. */
 void daemon_start(struct daemon *d, int argc, char **argv);

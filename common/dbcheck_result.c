@@ -1,9 +1,9 @@
-#include "probeio.h"
+#include "dbcheck_result.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-void probe_result_print(const struct probe_result *r, FILE *f)
+void dbcheck_result_print(const struct dbcheck_result *r, FILE *f)
 {
 	char what[sizeof(r->what)];
 
@@ -38,7 +38,7 @@ static bool flag(const char *text, const char *key)
 	return v && *v == '1';
 }
 
-int probe_result_parse(const char *text, struct probe_result *r)
+int dbcheck_result_parse(const char *text, struct dbcheck_result *r)
 {
 	const char *sums = field(text, "checksum_failures");
 	const char *what = field(text, "what");

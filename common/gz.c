@@ -271,6 +271,8 @@ int gzw_close(struct gzw *w)
 
 void gzw_abort(struct gzw *w)
 {
+	if (!w)
+		return;
 	/* wait for queued jobs so no worker touches freed memory */
 	pthread_mutex_lock(&w->mu);
 	for (long s = w->tail; s < w->head; s++)

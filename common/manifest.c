@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "fs.h"
 #include "ini.h"
@@ -179,24 +182,17 @@ int manifest_write(const char *dir, const struct manifest *m)
 /* With a key: the manifest's bytes carry its signature (manifest_auth.h).
  * -2 when it names another key: the backup is not to blame, it cannot be
  * read here at all. */
-static int check_signed(const char *dir, const char *name, const char *key_id,
-			char *err, size_t errlen)
+/* With a key, the text read must carry our signature (manifest_auth.h):
+ * the very bytes that are then parsed. */
+static int check_signed(const char *name, const char *text, size_t len,
+			const char *key_id, char *err, size_t errlen)
 {
-	int64_t size = fs_size(dir, name);
-	size_t len = 0;
-	char *data, why[200];
+	char why[200];
 	int rc;
 
 	if (!manifest_auth_on())
 		return 0;
-	data = size >= 0 ? fs_read_small(dir, name, (size_t)size + 1, &len)
-			 : NULL;
-	if (!data) {
-		snprintf(err, errlen, "unable to read manifest '%s'", name);
-		return -1;
-	}
-	rc = manifest_auth_verify(data, len, why, sizeof(why));
-	free(data);
+	rc = manifest_auth_verify(text, len, why, sizeof(why));
 	if (rc < 0 && key_id[0] &&
 	    strcmp(key_id, manifest_auth_key_id()) != 0) {
 		snprintf(err, errlen,
@@ -208,6 +204,53 @@ static int check_signed(const char *dir, const char *name, const char *key_id,
 	if (rc < 0)
 		snprintf(err, errlen, "manifest '%s' refused: %s", name, why);
 	return rc;
+}
+
+/* The whole manifest, read once through one descriptor (no symlink):
+ * what is authenticated and what is parsed are the same bytes. */
+static char *read_text(const char *dir, const char *name, size_t *len)
+{
+	int fd = fs_open_in_dir(dir, name);
+	struct stat st;
+	char *buf = NULL;
+	size_t got = 0;
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) == 0 && st.st_size >= 0 &&
+	    st.st_size <= MANIFEST_MAX_BYTES)
+		buf = malloc((size_t)st.st_size + 1);
+	while (buf && got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	if (buf) {
+		buf[got] = '\0';
+		*len = got;
+	}
+	return buf;
+}
+
+/* iniparser reads files only: the text goes through a memory file. */
+static dictionary *parse_text(const char *text, size_t len)
+{
+	char path[64];
+	int fd = memfd_create("pgwarden-manifest", MFD_CLOEXEC);
+	dictionary *d = NULL;
+
+	if (fd < 0)
+		return NULL;
+	if (fs_write_all(fd, text, len) == 0) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		d = iniparser_load(path);
+	}
+	close(fd);
+	return d;
 }
 
 static void get_str(dictionary *d, const char *key, char *out, size_t cap)
@@ -287,25 +330,26 @@ static int manifest_quiet(const char *fmt, ...)
 int manifest_read(const char *dir, const char *backup_file, struct manifest *m,
 		  char *err, size_t errlen)
 {
-	char name[NAME_MAX + 1], path[PATH_MAX];
+	char name[NAME_MAX + 1], *text;
 	dictionary *d;
-	int fd;
+	size_t len = 0;
+	int rc;
 
 	memset(m, 0, sizeof(*m));
 	proto_manifest_name(backup_file, name, sizeof(name));
-	fd = fs_open_in_dir(dir, name); /* refuses symlinks before iniparser */
-	if (fd < 0) {
+	text = read_text(dir, name, &len);
+	if (!text) {
 		snprintf(err, errlen, "no manifest '%s'", name);
 		return -1;
 	}
-	close(fd);
 	iniparser_set_error_callback(manifest_quiet);
-	d = iniparser_load(fs_join(path, dir, name));
+	d = parse_text(text, len);
 	if (!d || iniparser_find_entry(d, "backup") == 0) {
 		snprintf(err, errlen, "manifest '%s' is not a valid manifest",
 			 name);
 		if (d)
 			iniparser_freedict(d);
+		free(text);
 		return -1;
 	}
 	get_str(d, "backup:file", m->file, sizeof(m->file));
@@ -335,12 +379,14 @@ int manifest_read(const char *dir, const char *backup_file, struct manifest *m,
 	get_str(d, "backup:reason", m->reason, sizeof(m->reason));
 	if (read_tables(d, m) < 0) {
 		iniparser_freedict(d);
+		free(text);
 		manifest_free(m);
 		snprintf(err, errlen, "out of memory reading '%s'", name);
 		return -1;
 	}
 	if (read_extensions(d, m) < 0) {
 		iniparser_freedict(d);
+		free(text);
 		manifest_free(m);
 		snprintf(err, errlen,
 			 "manifest '%s' has a malformed [extensions] section",
@@ -352,9 +398,11 @@ int manifest_read(const char *dir, const char *backup_file, struct manifest *m,
 		snprintf(err, errlen, "manifest '%s' does not describe '%s'",
 			 name, backup_file);
 		manifest_free(m);
+		free(text);
 		return -1;
 	}
-	int rc = check_signed(dir, name, m->key_id, err, errlen);
+	rc = check_signed(name, text, len, m->key_id, err, errlen);
+	free(text);
 	if (rc < 0)
 		manifest_free(m);
 	return rc;

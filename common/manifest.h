@@ -30,6 +30,9 @@ struct manifest_ext {
 };
 #define MANIFEST_MAX_EXTENSIONS 64
 
+/* a manifest larger than this is not one (10,000 tables take ~1 MiB) */
+#define MANIFEST_MAX_BYTES (64 * 1024 * 1024)
+
 struct manifest {
 	char file[256];
 	char kind[16];	 /* database | globals */
@@ -49,7 +52,7 @@ struct manifest {
 	int tables;
 	int64_t rows_total;
 	int64_t uncompressed_size;
-	double compression_pct; /* space saved, as the seed reports it */
+	double compression_pct; /* space saved, as the SUCCESS alert says it */
 	char verified_at[32];
 	int64_t restore_ms;
 	char reason[256];
@@ -81,9 +84,14 @@ int manifest_check_file(const char *dir, const struct manifest *m, char *err,
 int manifest_check(const char *dir, const struct manifest *m, char *err,
 		   size_t errlen);
 
-/* For a backup named from outside (request file, CLI): a plain name of a
- * database backup, a regular file in dir (no symlink), a manifest that
- * reads, and manifest_check() passing. On success m is filled (free it). */
+/* A backup that holds now, of either kind: a plain backup name, a regular
+ * file in dir (no symlink), a manifest that reads (and is signed, with a
+ * key), and manifest_check() passing. On success m is filled (free it).
+ * The rule of catalog_choose (catalog.h). */
+int manifest_load_checked(const char *dir, const char *file, struct manifest *m,
+			  char *err, size_t errlen);
+/* The same for a backup named from outside (request file, CLI): it must
+ * also be a database backup. */
 int manifest_load_named(const char *dir, const char *file, struct manifest *m,
 			char *err, size_t errlen);
 

@@ -46,15 +46,14 @@ int manifest_check(const char *dir, const struct manifest *m, char *err,
 	return manifest_check_file(dir, m, err, errlen);
 }
 
-int manifest_load_named(const char *dir, const char *file, struct manifest *m,
-			char *err, size_t errlen)
+int manifest_load_checked(const char *dir, const char *file, struct manifest *m,
+			  char *err, size_t errlen)
 {
 	struct backup_name bn;
 	int fd;
 
 	memset(m, 0, sizeof(*m));
-	if (!fs_safe_name(file) || proto_backup_parse(file, &bn) < 0 ||
-	    bn.kind != BACKUP_DATABASE) {
+	if (!fs_safe_name(file) || proto_backup_parse(file, &bn) < 0) {
 		snprintf(err, errlen, "'%s' is not a backup file name of '%s'",
 			 file, dir);
 		return -1;
@@ -75,4 +74,19 @@ int manifest_load_named(const char *dir, const char *file, struct manifest *m,
 		return -1;
 	}
 	return 0;
+}
+
+int manifest_load_named(const char *dir, const char *file, struct manifest *m,
+			char *err, size_t errlen)
+{
+	struct backup_name bn;
+
+	memset(m, 0, sizeof(*m));
+	if (!fs_safe_name(file) || proto_backup_parse(file, &bn) < 0 ||
+	    bn.kind != BACKUP_DATABASE) {
+		snprintf(err, errlen, "'%s' is not a backup file name of '%s'",
+			 file, dir);
+		return -1;
+	}
+	return manifest_load_checked(dir, file, m, err, errlen);
 }

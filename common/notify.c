@@ -220,7 +220,7 @@ static void quick_actions(const struct alert_rec *a, const char *workload,
 		 workload, workload, ct);
 }
 
-/* The seed's layout; bold/code markers depend on the format. */
+/* The layout of README "Alerts"; bold/code markers depend on the format. */
 static size_t format_text(const struct alert_rec *a, int count,
 			  const char *workload, escape_fn esc, const char *b0,
 			  const char *b1, const char *c0, const char *c1,

@@ -17,14 +17,14 @@ int pause_write(const char *dir, time_t until, const char *reason)
 
 	snprintf(buf, sizeof(buf), "since=%s\nuntil=%s\nreason=%s\n",
 		 tm_iso(tm_now(), a), tm_iso(until, b), reason);
-	return fs_write_atomic(dir, PAUSE_FILE, buf, strlen(buf));
+	return fs_write_atomic(dir, PROTO_PAUSE, buf, strlen(buf));
 }
 
 int pause_clear(const char *dir)
 {
 	char path[PATH_MAX];
 
-	if (unlink(fs_join(path, dir, PAUSE_FILE)) < 0 && errno != ENOENT)
+	if (unlink(fs_join(path, dir, PROTO_PAUSE)) < 0 && errno != ENOENT)
 		return -1;
 	return fs_fsync_dir(dir);
 }
@@ -38,10 +38,10 @@ void pause_read(const char *dir, struct pause_info *out)
 	int n;
 
 	memset(out, 0, sizeof(*out));
-	if (fs_size(dir, PAUSE_FILE) < 0)
+	if (fs_size(dir, PROTO_PAUSE) < 0)
 		return;
 	out->active = true;
-	text = fs_read_small(dir, PAUSE_FILE, PROTO_REQUEST_MAX, NULL);
+	text = fs_read_small(dir, PROTO_PAUSE, PROTO_REQUEST_MAX, NULL);
 	n = text ? proto_request_parse(text, keys, NULL, kv, 4, err,
 				       sizeof(err))
 		 : -1;
@@ -61,5 +61,5 @@ void pause_read(const char *dir, struct pause_info *out)
 
 bool pause_active(const char *dir)
 {
-	return fs_size(dir, PAUSE_FILE) >= 0;
+	return fs_size(dir, PROTO_PAUSE) >= 0;
 }

@@ -19,8 +19,6 @@
 #include <stdbool.h>
 #include <time.h>
 
-#define PAUSE_FILE "pause"
-
 struct pause_info {
 	bool active;
 	time_t since, until;

@@ -2,7 +2,7 @@
  * pgenv.h - the PostgreSQL environment without libpq: authentication set-up,
  * the target database, conninfo quoting and locating the installed tools.
  * Kept apart from pg.h so a process that never connects (the monitor, whose
- * checks run in pgwarden-probe) does not load libpq and its dependencies.
+ * checks run in pgwarden-dbcheck) does not load libpq and its dependencies.
  *
  * Connection settings come from the standard PG* environment (PGHOST, PGPORT,
  * PGUSER, PGDATABASE, PGPASSFILE) and, for the password, from a secret file

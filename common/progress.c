@@ -23,7 +23,7 @@ static void progress_write(struct progress *p)
 
 	p->last_ms = tm_mono_ms();
 	if (n > 0 && (size_t)n < sizeof(buf))
-		fs_write_atomic(p->dir, PROGRESS_FILE, buf, (size_t)n);
+		fs_write_atomic(p->dir, PROTO_JOB_PROGRESS, buf, (size_t)n);
 }
 
 void progress_begin(struct progress *p, const char *dir, const char *job,
@@ -55,7 +55,8 @@ void progress_end(struct progress *p)
 
 	if (!p || !p->dir)
 		return;
-	if (unlink(fs_join(path, p->dir, PROGRESS_FILE)) < 0 && errno != ENOENT)
+	if (unlink(fs_join(path, p->dir, PROTO_JOB_PROGRESS)) < 0 &&
+	    errno != ENOENT)
 		return;
 	p->dir = NULL;
 }
@@ -72,7 +73,7 @@ void progress_read(const char *dir, struct progress_info *out)
 	memset(out, 0, sizeof(*out));
 	if (!fs_lock_held(dir, PROTO_LOCK_JOBS))
 		return; /* no job runs: a file left by one that died */
-	text = fs_read_small(dir, PROGRESS_FILE, PROTO_REQUEST_MAX, NULL);
+	text = fs_read_small(dir, PROTO_JOB_PROGRESS, PROTO_REQUEST_MAX, NULL);
 	n = text ? proto_request_parse(text, keys, NULL, kv, 6, err,
 				       sizeof(err))
 		 : -1;

@@ -16,8 +16,6 @@
 #include <stdint.h>
 #include <time.h>
 
-#define PROGRESS_FILE "job-progress"
-
 struct progress {
 	const char *dir;
 	char job[16], what[256];

@@ -85,11 +85,11 @@ int proto_backup_parse(const char *name, struct backup_name *out)
 	}
 	if (len < 7 || strncmp(name + len - 7, ".sql.gz", 7) != 0)
 		return -1;
-	if (strncmp(name, "globals_", 8) == 0 && len == 8 + 15 + 7) {
+	if (strncmp(name, PROTO_GLOBALS_PREFIX, 8) == 0 && len == 8 + 15 + 7) {
 		out->kind = BACKUP_GLOBALS;
 		stamp = name + 8;
-	} else if (strncmp(name, "backup_", 7) == 0 && len > 7 + 16 + 7 &&
-		   name[7 + 15] == '_') {
+	} else if (strncmp(name, PROTO_BACKUP_PREFIX, 7) == 0 &&
+		   len > 7 + 16 + 7 && name[7 + 15] == '_') {
 		out->kind = BACKUP_DATABASE;
 		stamp = name + 7;
 		if (decode_db(name + 23, len - 23 - 7, out->database,
@@ -356,50 +356,6 @@ bool proto_recovery_exists(const char *dir)
 	return fs_size(dir, PROTO_RECOVERY) >= 0;
 }
 
-void proto_server_read(const char *dir, struct server_info *out)
-{
-	char path[PATH_MAX];
-	dictionary *d;
-
-	memset(out, 0, sizeof(*out));
-	out->generation = out->restarts = -1;
-	out->age = fs_age(dir, PROTO_SERVER_STATUS);
-	if (fs_size(dir, PROTO_SERVER_STATUS) < 0)
-		return;
-	d = iniparser_load(fs_join(path, dir, PROTO_SERVER_STATUS));
-	if (!d)
-		return;
-	snprintf(out->state, sizeof(out->state), "%s",
-		 ini_get(d, "server:state", ""));
-	out->generation = (int)ini_get_int(d, "server:generation", -1);
-	out->restarts = (int)ini_get_int(d, "server:restarts", -1);
-	if (tm_parse_iso(ini_get(d, "server:since", ""), &out->since) < 0)
-		out->since = 0;
-	iniparser_freedict(d);
-}
-
-void proto_server_state(const char *dir, char *state, size_t cap,
-			int *generation, long *age)
-{
-	char path[PATH_MAX];
-	dictionary *d;
-
-	state[0] = '\0';
-	if (generation)
-		*generation = -1;
-	if (age)
-		*age = fs_age(dir, PROTO_SERVER_STATUS);
-	if (fs_size(dir, PROTO_SERVER_STATUS) < 0)
-		return;
-	d = iniparser_load(fs_join(path, dir, PROTO_SERVER_STATUS));
-	if (!d)
-		return;
-	snprintf(state, cap, "%s", ini_get(d, "server:state", ""));
-	if (generation)
-		*generation = (int)ini_get_int(d, "server:generation", -1);
-	iniparser_freedict(d);
-}
-
 #define INSTANCE_STOPPED_TEXT "stopped\n"
 
 void proto_instance_mark_stopped(int lock_fd)
@@ -426,4 +382,51 @@ enum instance_state proto_instance_state(const char *dir, const char *name)
 	stopped = text && strcmp(text, INSTANCE_STOPPED_TEXT) == 0;
 	free(text);
 	return stopped ? INSTANCE_STOPPED : INSTANCE_DOWN;
+}
+
+const char *const proto_file_names[] = {
+	PROTO_BACKUP_PREFIX,
+	PROTO_GLOBALS_PREFIX,
+	PROTO_ENCRYPTED_SUFFIX,
+	PROTO_MANIFEST_SUFFIX,
+	PROTO_PARTIAL_SUFFIX,
+	PROTO_REQ_BACKUP,
+	PROTO_REQ_RESTORE,
+	PROTO_REQ_VERIFY,
+	PROTO_REQ_REINIT,
+	PROTO_JOB_PROGRESS,
+	PROTO_PAUSE,
+	PROTO_RECOVERY,
+	PROTO_ALERT_PREFIX,
+	PROTO_RESTORER_STATUS,
+	PROTO_METRICS,
+	PROTO_MONITOR_STATE,
+	PROTO_MONITOR_STATUS,
+	PROTO_SERVER_STATUS,
+	PROTO_SERVER_LOG,
+	PROTO_LOCK_PREFIX,
+	PROTO_LOCK_JOBS,
+	LOG_BACKUP,
+	LOG_RETENTION,
+	LOG_HEALTH,
+	LOG_RECOVERY,
+	LOG_VERIFICATION,
+	LOG_SERVER,
+	NULL,
+};
+
+const char *const proto_restore_keys[] = {"backup", "reason", NULL};
+
+void proto_restore_request(char *buf, size_t cap, const char *backup,
+			   const char *reason)
+{
+	int n = snprintf(buf, cap, "%s%s%sreason=", backup ? "backup=" : "",
+			 backup ? backup : "", backup ? "\n" : "");
+	size_t o = n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+
+	for (const char *p = reason ? reason : ""; *p && o + 2 < cap; p++)
+		buf[o++] = *p == '\n' || *p == '\r' ? ' ' : *p;
+	if (o + 1 < cap)
+		buf[o++] = '\n';
+	buf[o] = '\0';
 }

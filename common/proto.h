@@ -1,25 +1,34 @@
 /*
  * proto.h - the /backups protocol: every file name the sidecars exchange and
  * the rules for using them. docs/PROTOCOL.md is the prose version of this
- * header; keep the two in step.
+ * header; a unit test (tests/unit/test_protocol.c) keeps the two in step:
+ * every name in the doc's table is in proto_file_names and back.
  *
- * Files (all directly in the backups directory):
- *   backup_<YYYYMMDD_HHMMSS>_<db>.sql.gz      a database dump (plain SQL, gzip)
- *   globals_<YYYYMMDD_HHMMSS>.sql.gz          pg_dumpall --globals-only
- *   <either>.enc                              the same, encrypted (crypt.h)
- *   <either>.manifest                          its manifest (INI); a backup is
- *                                              valid only if the manifest says
- * so <either>.partial                           being written; never trusted
- *   request-backup | request-restore |         requests: anyone may touch them;
- *   request-verify | request-reinit            consumed exactly once
- *   recovery-in-progress                       exclusive marker, flock-held by
- * the running recovery alert-<YYYYMMDDTHHMMSS.mmmZ>-<SEV>-<event> one alert per
- * event monitor.state / monitor.status             the monitor's memory /
- * heartbeat server.status                              the db supervisor's
- * heartbeat .lock-<name>                               flock locks (see
- * PROTO_LOCK_*) Names starting with '.' are private temporaries and never part
- * of the protocol; readers ignore them.
+ * Names starting with '.' are private temporaries and never part of the
+ * protocol (except the .lock-* files); readers ignore them.
  */
+/* clang-format off */
+/*
+ * Files (all directly in the backups directory):
+ *   backup_<YYYYMMDD_HHMMSS>_<db>.sql.gz  a database dump (plain SQL, gzip)
+ *   globals_<YYYYMMDD_HHMMSS>.sql.gz      pg_dumpall --globals-only
+ *   <either>.enc                          the same, encrypted (crypt.h)
+ *   <either>.manifest                     its manifest (INI): a backup is
+ *                                         valid only if the manifest says so
+ *   <either>.partial                      being written; never trusted
+ *   request-backup, request-restore,      requests: anyone may touch them;
+ *   request-verify, request-reinit        each is consumed exactly once
+ *   recovery-in-progress                  exclusive marker, flock-held by
+ *                                         the running recovery
+ *   alert-<stamp>-<SEVERITY>-<event>      one alert per event
+ *   monitor.state, monitor.status         the monitor's memory, heartbeat
+ *   server.status                         pgwarden-db's heartbeat
+ *   restorer.status, metrics.prom         the last recovery; Prometheus
+ *   job-progress, pause                   the running job; maintenance
+ *   .lock-<name>                          flock locks (PROTO_LOCK_*)
+ *   *.log                                 the LOG_* job logs
+ */
+/* clang-format on */
 #ifndef PGW_PROTO_H
 #define PGW_PROTO_H
 
@@ -35,6 +44,13 @@
 #define PROTO_MONITOR_STATE    "monitor.state"
 #define PROTO_MONITOR_STATUS   "monitor.status"
 #define PROTO_SERVER_STATUS    "server.status"
+#define PROTO_RESTORER_STATUS  "restorer.status"
+#define PROTO_METRICS	       "metrics.prom"
+#define PROTO_JOB_PROGRESS     "job-progress"
+#define PROTO_PAUSE	       "pause"
+#define PROTO_ALERT_PREFIX     "alert-"
+#define PROTO_BACKUP_PREFIX    "backup_"
+#define PROTO_GLOBALS_PREFIX   "globals_"
 #define PROTO_LOCK_JOBS	       ".lock-jobs" /* backup, verification, restore */
 #define PROTO_LOCK_PREFIX      ".lock-"	    /* + sidecar name: one instance */
 #define PROTO_PARTIAL_SUFFIX   ".partial"
@@ -50,6 +66,10 @@
 #define LOG_SERVER	 "db-supervisor.log"
 /* where pgwarden-db writes the server output when server_log is unset */
 #define PROTO_SERVER_LOG "postgresql.log"
+
+/* Every name above, and every prefix: the protocol's whole vocabulary, as
+ * docs/PROTOCOL.md lists it (NULL-terminated). */
+extern const char *const proto_file_names[];
 
 enum backup_kind { BACKUP_DATABASE, BACKUP_GLOBALS };
 
@@ -102,6 +122,15 @@ const char *proto_request_get(const struct request_kv *kv, int n,
 /* Write a request atomically (used by the monitor and the CLI). */
 int proto_request_write(const char *dir, const char *name, const char *content);
 
+/* request-restore's body, for every writer (the monitor, pgwarden restore,
+ * the restorer queueing one again): "backup=<file>" when one is named,
+ * then "reason=<text>" (line breaks in text become blanks). Its reader,
+ * the restorer, takes exactly PROTO_RESTORE_KEYS (NULL-terminated), with a
+ * bare first line read as the backup. */
+extern const char *const proto_restore_keys[];
+void proto_restore_request(char *buf, size_t cap, const char *backup,
+			   const char *reason);
+
 /* recovery-in-progress: returns an fd holding the lock (>= 0), -1 on error,
  * -2 when a live recovery holds it, -3 when a stale one exists (its content
  * is copied to stale, then call proto_recovery_clear_stale()). */
@@ -135,19 +164,5 @@ enum instance_state {
 };
 void proto_instance_mark_stopped(int lock_fd);
 enum instance_state proto_instance_state(const char *dir, const char *name);
-
-/* pgwarden-db's server.status: state ("" without the file), generation
- * (-1) and the age in seconds of the last update (-1). */
-void proto_server_state(const char *dir, char *state, size_t cap,
-			int *generation, long *age);
-/* The same file whole: also restarts (-1) and since when the server has
- * been serving (0 unknown). */
-struct server_info {
-	char state[16];
-	int generation, restarts;
-	time_t since;
-	long age;
-};
-void proto_server_read(const char *dir, struct server_info *out);
 
 #endif

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfg.h"
+#include "tm.h"
 
 /* Parse one cron field ("*", "1,2", "1-5", "*\/15") into a bit mask. */
 static int cron_field(const char *f, int lo, int hi, uint64_t *mask, bool *any)
@@ -87,7 +87,7 @@ static int parse_cron(const char *text, struct sched *s)
 
 static int parse_times(const char *text, struct sched *s)
 {
-	char buf[CFG_STR_MAX], *save = NULL, *part;
+	char buf[SCHED_TEXT_MAX], *save = NULL, *part;
 
 	snprintf(buf, sizeof(buf), "%s", text);
 	s->mday_any = s->wday_any = true;
@@ -120,7 +120,7 @@ int sched_parse(const char *text, struct sched *out, char *err, size_t errlen)
 		return 0;
 	}
 	if (strncmp(text, "@every ", 7) == 0) {
-		out->every = cfg_parse_duration(text + 7);
+		out->every = tm_parse_duration(text + 7);
 		if (out->every > 0)
 			return 0;
 	} else if (strchr(text, ':')) {

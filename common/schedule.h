@@ -5,7 +5,7 @@
  *   "06:00,18:00"      a list of HH:MM times every day
  *   "0 6,18 * * *"     a five-field cron expression (min hour dom mon dow;
  *                      '*', lists, ranges a-b and steps /n)
- *   "@every 10s"       a fixed period (durations as in cfg_parse_duration)
+ *   "@every 10s"       a fixed period (durations as in tm_parse_duration)
  *   "off"              never
  *
  * A sleeping process or a jumped clock never causes several runs: the caller
@@ -19,6 +19,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
+
+/* longest schedule text taken (a config value: CFG_STR_MAX) */
+#define SCHED_TEXT_MAX 1024
 
 struct sched {
 	bool off;

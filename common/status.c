@@ -14,8 +14,11 @@
 #include "log.h"
 #include "manifest.h"
 #include "proto.h"
+#include "server_status.h"
 #include "schedule.h"
 #include "tm.h"
+#include "recovery_marker.h"
+#include "monitor_status.h"
 
 /* An INI file of the protocol, or NULL when missing/unreadable. */
 static dictionary *ini_load(const char *dir, const char *name)
@@ -34,39 +37,37 @@ static void copy_key(dictionary *d, const char *key, char *out, size_t cap)
 
 static void read_monitor(const char *dir, struct pgw_status *st)
 {
-	dictionary *d = ini_load(dir, PROTO_MONITOR_STATUS);
+	struct monitor_heartbeat h;
 
-	copy_key(d, "monitor:health", st->health, sizeof(st->health));
-	copy_key(d, "monitor:last_check", st->last_check,
-		 sizeof(st->last_check));
-	copy_key(d, "monitor:last_error", st->last_error,
-		 sizeof(st->last_error));
-	copy_key(d, "monitor:last_recovery", st->last_recovery_request,
-		 sizeof(st->last_recovery_request));
-	st->failures = (int)ini_get_int(d, "monitor:failure_count", 0);
-	st->max_failures = (int)ini_get_int(d, "monitor:max_failure_count", 0);
-	st->check_latency_ms = (int)ini_get_int(d, "monitor:latency_ms", -1);
-	st->monitor_age = fs_age(dir, PROTO_MONITOR_STATUS);
-	if (d)
-		iniparser_freedict(d);
+	monitor_status_read(dir, &h);
+	snprintf(st->health, sizeof(st->health), "%s", h.health);
+	snprintf(st->last_check, sizeof(st->last_check), "%s", h.last_check);
+	snprintf(st->last_error, sizeof(st->last_error), "%s", h.last_error);
+	snprintf(st->last_recovery_request, sizeof(st->last_recovery_request),
+		 "%s", h.last_recovery);
+	st->failures = h.failure_count;
+	st->max_failures = h.max_failure_count;
+	st->check_latency_ms = (int)h.latency_ms;
+	st->monitor_age = h.age;
 }
 
 static void read_recovery(const char *dir, struct pgw_status *st)
 {
 	dictionary *d;
 
-	st->recovering = proto_recovery_active(dir);
+	struct recovery_marker m;
+
+	st->recovering = recovery_marker_read_live(dir, &m) == 1;
 	st->recovery_stale = !st->recovering && proto_recovery_exists(dir);
-	if (st->recovering && (d = ini_load(dir, PROTO_RECOVERY)) != NULL) {
-		copy_key(d, ":phase", st->recovery_phase,
-			 sizeof(st->recovery_phase));
-		copy_key(d, ":started", st->recovery_started,
-			 sizeof(st->recovery_started));
-		copy_key(d, ":backup", st->recovery_backup,
-			 sizeof(st->recovery_backup));
-		iniparser_freedict(d);
+	if (st->recovering) {
+		snprintf(st->recovery_phase, sizeof(st->recovery_phase), "%s",
+			 m.phase);
+		snprintf(st->recovery_started, sizeof(st->recovery_started),
+			 "%s", m.started);
+		snprintf(st->recovery_backup, sizeof(st->recovery_backup), "%s",
+			 m.backup);
 	}
-	d = ini_load(dir, STATUS_RESTORER);
+	d = ini_load(dir, PROTO_RESTORER_STATUS);
 	copy_key(d, "recovery:last_at", st->last_recovery_at,
 		 sizeof(st->last_recovery_at));
 	copy_key(d, "recovery:result", st->last_recovery_result,
@@ -79,26 +80,17 @@ static void read_recovery(const char *dir, struct pgw_status *st)
 		iniparser_freedict(d);
 }
 
-static void fill_backup(const char *dir, const struct catalog_entry *e,
-			struct status_backup *b)
+static void fill_backup(const struct catalog_entry *e, struct status_backup *b)
 {
-	struct manifest m;
-	char err[256];
-
 	memset(b, 0, sizeof(*b));
 	b->present = true;
 	snprintf(b->file, sizeof(b->file), "%s", e->file);
 	snprintf(b->status, sizeof(b->status), "%s", e->status);
 	b->when = e->taken;
 	b->size = e->size;
-	b->restore_ms = -1;
-	if (manifest_read(dir, e->file, &m, err, sizeof(err)) == 0) {
-		b->duration_ms = m.duration_ms;
-		b->restore_ms = m.verified_at[0] ? m.restore_ms : -1;
-		snprintf(b->verified_at, sizeof(b->verified_at), "%s",
-			 m.verified_at);
-		manifest_free(&m);
-	}
+	b->duration_ms = e->duration_ms > 0 ? e->duration_ms : 0;
+	b->restore_ms = e->restore_ms;
+	snprintf(b->verified_at, sizeof(b->verified_at), "%s", e->verified_at);
 }
 
 static void read_backups(const struct pgw_config *c, struct pgw_status *st)
@@ -121,24 +113,22 @@ static void read_backups(const struct pgw_config *c, struct pgw_status *st)
 			continue;
 		}
 		if (i == 0 || !st->last.present)
-			fill_backup(c->backup_dir, e, &st->last);
+			fill_backup(e, &st->last);
 		if (strcmp(e->status, "failed") == 0) {
 			st->backups_failed++;
 			if (!st->last_drill_failed.present)
-				fill_backup(c->backup_dir, e,
-					    &st->last_drill_failed);
+				fill_backup(e, &st->last_drill_failed);
 		}
 		if (strcmp(e->status, "verified") == 0) {
 			st->backups_verified++;
 			if (!st->last_verified.present)
-				fill_backup(c->backup_dir, e,
-					    &st->last_verified);
+				fill_backup(e, &st->last_verified);
 		}
 		if (strcmp(e->status, "valid") == 0 ||
 		    strcmp(e->status, "verified") == 0) {
 			st->backups_valid++;
 			if (!st->last_valid.present)
-				fill_backup(c->backup_dir, e, &st->last_valid);
+				fill_backup(e, &st->last_valid);
 		}
 	}
 	free(list);
@@ -254,7 +244,7 @@ void status_collect(const struct pgw_config *c, struct pgw_status *st)
 		read_requests(c->backup_dir, c->sidecar_timeout, st);
 	{
 		struct server_info si;
-		proto_server_read(c->backup_dir, &si);
+		server_status_read(c->backup_dir, &si);
 		snprintf(st->server_state, sizeof(st->server_state), "%s",
 			 si.state);
 		st->server_restarts = si.restarts;
@@ -362,14 +352,14 @@ int status_write_metrics(const char *dir, const struct pgw_status *st)
 		   (double)st->free_bytes);
 	if (o >= sizeof(buf))
 		return -1;
-	return fs_write_atomic(dir, STATUS_METRICS, buf, o);
+	return fs_write_atomic(dir, PROTO_METRICS, buf, o);
 }
 
 void status_recovery_write(const char *dir, const char *result,
 			   const char *backup, int64_t rto_ms,
 			   const char *reason)
 {
-	dictionary *d = ini_load(dir, STATUS_RESTORER);
+	dictionary *d = ini_load(dir, PROTO_RESTORER_STATUS);
 	int total = (int)ini_get_int(d, "recovery:total", 0);
 	char buf[1024], t[TM_ISO_LEN], why[300];
 
@@ -384,12 +374,12 @@ void status_recovery_write(const char *dir, const char *result,
 		 "rto_ms = %lld\nreason = \"%s\"\ntotal = %d\n",
 		 tm_iso(tm_now(), t), result, backup ? backup : "",
 		 (long long)rto_ms, why, total + 1);
-	fs_write_atomic(dir, STATUS_RESTORER, buf, strlen(buf));
+	fs_write_atomic(dir, PROTO_RESTORER_STATUS, buf, strlen(buf));
 }
 
 void status_recovery_last(const char *dir, char *out, size_t cap)
 {
-	dictionary *d = ini_load(dir, STATUS_RESTORER);
+	dictionary *d = ini_load(dir, PROTO_RESTORER_STATUS);
 	char at[64] = "", result[32] = "";
 
 	copy_key(d, "recovery:last_at", at, sizeof(at));
@@ -402,7 +392,7 @@ void status_recovery_last(const char *dir, char *out, size_t cap)
 int status_recovery_read(const char *dir, char *result, size_t rcap,
 			 char *backup, size_t bcap, int *total)
 {
-	dictionary *d = ini_load(dir, STATUS_RESTORER);
+	dictionary *d = ini_load(dir, PROTO_RESTORER_STATUS);
 
 	copy_key(d, "recovery:result", result, rcap);
 	copy_key(d, "recovery:backup", backup, bcap);

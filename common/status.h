@@ -21,9 +21,6 @@
 #include "pause.h"
 #include "progress.h"
 
-#define STATUS_RESTORER "restorer.status"
-#define STATUS_METRICS	"metrics.prom"
-
 struct status_backup {
 	bool present;
 	char file[256];

@@ -35,4 +35,8 @@ int tm_parse_stamp(const char *s, time_t *out);
 /* Sleep for ms unless a signal interrupts (returns early then). */
 void tm_sleep_ms(int64_t ms);
 
+/* "90", "90s", "5m", "2h", "1d" into seconds; -1 when not a duration
+ * (negative, unknown unit, trailing text, over 100 years). */
+long tm_parse_duration(const char *s);
+
 #endif

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "alert.h"
+#include "bfile.h"
 #include "child.h"
 #include "dumpscan.h"
 #include "fs.h"
@@ -31,12 +32,8 @@
 
 /* Everything one streaming backup needs while it runs. */
 struct stream {
-	int out_fd;
-	struct hash_ctx *hash;
-	struct gz_check *check; /* decompresses what is written, as it goes */
-	struct cryptw *enc;	/* NULL unless backups are encrypted */
-	char check_err[256];
-	int64_t out_bytes, in_bytes, gz_bytes;
+	struct bfile_writer *out; /* compressed, checked, hashed (bfile.h) */
+	int64_t in_bytes;
 	int64_t t0_ms, last_progress_ms;
 	struct dumpscan scan;
 	const char *appname;  /* pg_dump's session; NULL for the globals */
@@ -46,33 +43,6 @@ struct stream {
 	bool lock_told;	       /* the lock wait was alerted */
 	char lock_holder[512]; /* as alerted */
 };
-
-/* What reaches the disk: hashed as it is written. */
-static int file_write(void *arg, const void *data, size_t len)
-{
-	struct stream *st = arg;
-
-	hash_update(st->hash, data, len);
-	if (fs_write_all(st->out_fd, data, len) < 0)
-		return -1;
-	st->out_bytes += (int64_t)len;
-	return 0;
-}
-
-/* The gzip stream: checked as it goes, then encrypted or written. */
-static int gz_sink(void *arg, const void *data, size_t len)
-{
-	struct stream *st = arg;
-
-	st->gz_bytes += (int64_t)len;
-	if (st->check && gz_check_feed(st->check, data, len, st->check_err,
-				       sizeof(st->check_err)) < 0) {
-		errno = EIO;
-		return -1;
-	}
-	return st->enc ? cryptw_write(st->enc, data, len)
-		       : file_write(st, data, len);
-}
 
 static void progress(const struct backup_ctx *ctx, struct stream *st,
 		     const char *file)
@@ -87,20 +57,8 @@ static void progress(const struct backup_ctx *ctx, struct stream *st,
 	secs = (double)(now - st->t0_ms) / 1000.0;
 	log_info("%s: %.1f MiB dumped, %.1f MiB written, %.1f MiB/s", file,
 		 (double)st->in_bytes / 1048576.0,
-		 (double)st->out_bytes / 1048576.0,
+		 (double)bfile_written(st->out) / 1048576.0,
 		 secs > 0 ? (double)st->in_bytes / 1048576.0 / secs : 0.0);
-}
-
-static void write_error(const struct stream *st, const char *file, char *why,
-			size_t whylen)
-{
-	if (st->check_err[0])
-		snprintf(why, whylen,
-			 "data written to '%s' does not decompress: %s", file,
-			 st->check_err);
-	else
-		snprintf(why, whylen, "unable to write '%s': %s", file,
-			 strerror(errno));
 }
 
 /* pg_dump has been quiet for a tick: a recovery that waits for the jobs
@@ -134,8 +92,8 @@ static int quiet_tick(const struct backup_ctx *ctx, struct stream *st,
 }
 
 /* Pump pg_dump's stdout through the scanner and the compressor. */
-static int pump(const struct backup_ctx *ctx, int in_fd, struct gzw *w,
-		struct stream *st, const char *file, char *why, size_t whylen)
+static int pump(const struct backup_ctx *ctx, int in_fd, struct stream *st,
+		const char *file, char *why, size_t whylen)
 {
 	char *buf = malloc(READ_CHUNK);
 
@@ -177,50 +135,12 @@ static int pump(const struct backup_ctx *ctx, int in_fd, struct gzw *w,
 		st->in_bytes += n;
 		progress_add(&st->prog, n);
 		dumpscan_feed(&st->scan, buf, (size_t)n);
-		if (gzw_write(w, buf, (size_t)n) < 0) {
-			write_error(st, file, why, whylen);
+		if (bfile_write(st->out, buf, (size_t)n, why, whylen) < 0)
 			break;
-		}
 		progress(ctx, st, file);
 	}
 	free(buf);
 	return -1;
-}
-
-/* The stream written must decompress end to end to exactly what pg_dump
- * produced (checked while writing, see sink_write), and the file on disk
- * must hash to the SHA-256 computed on the way out. */
-static int verify_written(const char *dir, const char *partial,
-			  struct stream *st, const char *sha, char *why,
-			  size_t whylen)
-{
-	char hex[HASH_HEX_LEN], err[256];
-	uint64_t n = 0;
-	int rc = gz_check_end(st->check, &n, err, sizeof(err));
-
-	st->check = NULL;
-	if (rc < 0) {
-		snprintf(why, whylen, "written file does not decompress: %s",
-			 err);
-		return -1;
-	}
-	if ((int64_t)n != st->in_bytes) {
-		snprintf(why, whylen,
-			 "written file decompresses to %llu bytes, dump was "
-			 "%lld",
-			 (unsigned long long)n, (long long)st->in_bytes);
-		return -1;
-	}
-	if (hash_file(dir, partial, hex, NULL) < 0) {
-		snprintf(why, whylen, "unable to re-read '%s': %s", partial,
-			 strerror(errno));
-		return -1;
-	}
-	if (strcmp(hex, sha) != 0) {
-		snprintf(why, whylen, "written file's SHA-256 changed on disk");
-		return -1;
-	}
-	return 0;
 }
 
 /* Facts about the database, read in the snapshot pg_dump will use. */
@@ -335,58 +255,32 @@ static void tool_version(const struct pgw_config *cfg, const char *tool,
 struct job {
 	const struct backup_ctx *ctx;
 	const char *file;
-	char partial[NAME_MAX + 1];
 	struct stream st;
 	struct manifest m;
 	int64_t t0_wall_ms;
 	time_t started;
 };
 
-/* Run argv with stdout into the gzip writer; fills job->st. */
+/* Run argv with stdout into the backup file (job->st.out). */
 static int stream_tool(struct job *j, const char *const argv[], char *why,
 		       size_t whylen)
 {
 	const struct pgw_config *cfg = j->ctx->cfg;
 	struct child c;
-	struct gzw *w;
-	int pfd[2], rc;
+	int out, rc;
 	char cwhy[512];
 
-	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		snprintf(why, whylen, "pipe: %s", strerror(errno));
-		return -1;
-	}
-	if (child_start(&c, argv, -1, pfd[1]) < 0) {
+	if (child_start_reading(&c, argv, -1, &out) < 0) {
 		snprintf(why, whylen, "unable to start %s: %s", argv[0],
 			 strerror(errno));
-		close(pfd[0]);
-		close(pfd[1]);
 		return -1;
 	}
-	close(pfd[1]);
-	w = gzw_open(cfg->compression_level, cfg->compress_threads, gz_sink,
-		     &j->st);
-	if (!w) {
-		snprintf(why, whylen, "unable to start compression: %s",
-			 strerror(errno));
-		close(pfd[0]);
-		child_kill(&c, 2000);
-		return -1;
-	}
-	rc = pump(j->ctx, pfd[0], w, &j->st, j->file, why, whylen);
-	close(pfd[0]);
+	rc = pump(j->ctx, out, &j->st, j->file, why, whylen);
+	close(out);
 	if (rc < 0) {
-		gzw_abort(w);
 		child_kill(&c, 2000);
 		return -1;
 	}
-	if (gzw_close(w) < 0 || (j->st.enc && cryptw_close(j->st.enc) < 0)) {
-		j->st.enc = NULL;
-		write_error(&j->st, j->partial, why, whylen);
-		child_finish(&c, cwhy, sizeof(cwhy));
-		return -1;
-	}
-	j->st.enc = NULL;
 	if (child_finish(&c, cwhy, sizeof(cwhy)) < 0) {
 		/* pg_dump's lock wait ends as a statement timeout */
 		if (j->st.appname && strstr(cwhy, "statement timeout"))
@@ -406,67 +300,45 @@ static int stream_tool(struct job *j, const char *const argv[], char *why,
 static int job_open(struct job *j, const struct backup_ctx *ctx,
 		    const char *file, char *why, size_t whylen)
 {
-	char path[PATH_MAX];
-
 	memset(j, 0, sizeof(*j));
 	j->ctx = ctx;
 	j->file = file;
-	snprintf(j->partial, sizeof(j->partial), "%s%s", file,
-		 PROTO_PARTIAL_SUFFIX);
-	fs_join(path, ctx->cfg->backup_dir, j->partial);
-	unlink(path);
-	j->st.out_fd =
-		open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-		     0600);
-	j->st.hash = hash_new();
-	j->st.check = gz_check_new();
-	if (ctx->cfg->encrypt)
-		j->st.enc = cryptw_open(&ctx->cfg->key, file_write, &j->st);
-	if (j->st.out_fd < 0 || !j->st.hash || !j->st.check ||
-	    (ctx->cfg->encrypt && !j->st.enc)) {
-		snprintf(why, whylen, "unable to create '%s': %s", path,
-			 strerror(errno));
+	j->st.out = bfile_create(ctx->cfg->backup_dir, file, ctx->key,
+				 ctx->cfg->compression_level,
+				 ctx->cfg->compress_threads, why, whylen);
+	if (!j->st.out)
 		return -1;
-	}
 	j->st.t0_ms = j->st.last_progress_ms = tm_mono_ms();
 	j->started = tm_now();
 	dumpscan_init(&j->st.scan, &j->m);
 	snprintf(j->m.file, sizeof(j->m.file), "%s", file);
 	snprintf(j->m.format, sizeof(j->m.format), "plain-sql+gzip");
-	if (ctx->cfg->encrypt) {
+	if (ctx->key) {
 		snprintf(j->m.encryption, sizeof(j->m.encryption),
 			 "aes-256-gcm");
 		snprintf(j->m.key_id, sizeof(j->m.key_id), "%s",
-			 ctx->cfg->key.id_hex);
+			 ctx->key->id_hex);
 	}
 	return 0;
 }
 
-/* Close, verify, write the manifest, rename: the last steps of the seed's
- * process, in that order, so a manifest never describes a partial file. */
+/* Close, verify, write the manifest, rename: in that order, so a manifest
+ * never describes a partial file (README "What each sidecar does today"). */
 static int job_commit(struct job *j, char *why, size_t whylen)
 {
 	const char *dir = j->ctx->cfg->backup_dir;
+	struct bfile_facts facts;
 	char t[TM_ISO_LEN];
 
-	if (fsync(j->st.out_fd) < 0 || close(j->st.out_fd) < 0) {
-		j->st.out_fd = -1;
-		snprintf(why, whylen, "unable to flush '%s': %s", j->partial,
-			 strerror(errno));
+	if (bfile_finish(j->st.out, &facts, why, whylen) < 0)
 		return -1;
-	}
-	j->st.out_fd = -1;
-	hash_final(j->st.hash, j->m.sha256);
-	j->st.hash = NULL;
-	if (verify_written(dir, j->partial, &j->st, j->m.sha256, why, whylen) <
-	    0)
-		return -1;
-	j->m.size = j->st.out_bytes;
-	j->m.uncompressed_size = j->st.in_bytes;
+	snprintf(j->m.sha256, sizeof(j->m.sha256), "%s", facts.sha256);
+	j->m.size = facts.size;
+	j->m.uncompressed_size = facts.in_bytes;
 	j->m.compression_pct =
-		j->st.in_bytes > 0
-			? 100.0 * (1.0 - (double)j->st.gz_bytes /
-						 (double)j->st.in_bytes)
+		facts.in_bytes > 0
+			? 100.0 * (1.0 - (double)facts.gz_bytes /
+						 (double)facts.in_bytes)
 			: 0;
 	j->m.duration_ms = tm_mono_ms() - j->st.t0_ms;
 	snprintf(j->m.started, sizeof(j->m.started), "%s",
@@ -482,10 +354,8 @@ static int job_commit(struct job *j, char *why, size_t whylen)
 			 strerror(errno));
 		return -1;
 	}
-	if (fs_rename_durable(dir, j->partial, j->file) < 0) {
+	if (bfile_commit(j->st.out, why, whylen) < 0) {
 		char mname[NAME_MAX + 1], path[PATH_MAX];
-		snprintf(why, whylen, "unable to rename '%s': %s", j->partial,
-			 strerror(errno));
 		proto_manifest_name(j->file, mname, sizeof(mname));
 		unlink(fs_join(path, dir, mname));
 		return -1;
@@ -493,20 +363,12 @@ static int job_commit(struct job *j, char *why, size_t whylen)
 	return 0;
 }
 
-static void job_close(struct job *j, bool ok)
+/* ok or not: what is not committed is removed */
+static void job_close(struct job *j)
 {
-	char path[PATH_MAX], hex[HASH_HEX_LEN];
-
-	if (j->st.out_fd >= 0)
-		close(j->st.out_fd);
-	if (j->st.hash)
-		hash_final(j->st.hash, hex);
-	if (j->st.check)
-		gz_check_end(j->st.check, NULL, hex, sizeof(hex));
-	cryptw_abort(j->st.enc);
+	bfile_discard(j->st.out);
+	j->st.out = NULL;
 	progress_end(&j->st.prog);
-	if (!ok)
-		unlink(fs_join(path, j->ctx->cfg->backup_dir, j->partial));
 	manifest_free(&j->m);
 }
 
@@ -548,7 +410,7 @@ int backup_database(const struct backup_ctx *ctx, const char *db,
 		    const char *stamp, struct backup_result *r)
 {
 	struct backup_name bn = {.kind = BACKUP_DATABASE,
-				 .encrypted = ctx->cfg->encrypt};
+				 .encrypted = ctx->key != NULL};
 	char file[NAME_MAX + 1], pgdump[PATH_MAX], conninfo[640], snap[160],
 		lockwait[48], appname[64];
 	/* pgwarden's own schema (the monitor's heartbeat) keeps its
@@ -617,7 +479,7 @@ int backup_database(const struct backup_ctx *ctx, const char *db,
 	}
 	facts_close(&f);
 	job_result(&j, r, rc == 0);
-	job_close(&j, rc == 0);
+	job_close(&j);
 	return rc;
 }
 
@@ -625,7 +487,7 @@ int backup_globals(const struct backup_ctx *ctx, const char *stamp,
 		   struct backup_result *r)
 {
 	struct backup_name bn = {.kind = BACKUP_GLOBALS,
-				 .encrypted = ctx->cfg->encrypt};
+				 .encrypted = ctx->key != NULL};
 	char file[NAME_MAX + 1], tool[PATH_MAX];
 	const char *argv[] = {tool, "--globals-only", "--no-password", NULL};
 	struct job j;
@@ -652,7 +514,7 @@ int backup_globals(const struct backup_ctx *ctx, const char *stamp,
 		}
 	}
 	job_result(&j, r, rc == 0);
-	job_close(&j, rc == 0);
+	job_close(&j);
 	return rc;
 }
 

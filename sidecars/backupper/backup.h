@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "cfg.h"
+#include "crypt.h"
 
 struct backup_result {
 	char file[256];
@@ -31,6 +32,7 @@ struct backup_result {
 
 struct backup_ctx {
 	const struct pgw_config *cfg;
+	const struct crypt_key *key; /* encrypt with it; NULL: plain */
 	volatile sig_atomic_t *stop;
 	time_t next_run; /* for the alert's "next backup" line; -1 unknown */
 };

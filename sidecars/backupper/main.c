@@ -58,12 +58,13 @@ int main(int argc, char **argv)
 	struct daemon d = {.name = "backupper",
 			   .main_log = LOG_BACKUP,
 			   .aux_log = LOG_RETENTION,
-			   .cfg_extra = crypt_config_load};
+			   .uses_key = true};
 	struct backup_ctx ctx = {.cfg = &d.cfg, .stop = &sig_stop};
 	struct timers t;
 	char req[PROTO_REQUEST_MAX + 1];
 
 	daemon_start(&d, argc, argv);
+	ctx.key = daemon_key(&d);
 	if (d.cfg.compress_threads == 0)
 		log_info("compression threads: %d (the CPUs this container "
 			 "may use)",
@@ -77,8 +78,10 @@ int main(int argc, char **argv)
 	timers_arm(&t, &d.cfg);
 	while (!sig_stop) {
 		int wake = d.cfg.rescan_interval * 1000;
-		if (sig_reload && daemon_reload(&d))
+		if (sig_reload && daemon_reload(&d)) {
 			timers_arm(&t, &d.cfg);
+			ctx.key = daemon_key(&d);
+		}
 		ctx.next_run = t.backup_t.due;
 		if (daemon_take_request(&d, PROTO_REQ_BACKUP, req, sizeof(req),
 					&wake) == REQ_CLAIMED)

@@ -1,5 +1,5 @@
 /*
- * retention.h - what the seed's daily cleanup job did, inside the backupper:
+ * retention.h - the daily cleanup, inside the backupper:
  *  - backups older than retention_days are deleted (file + manifest), but
  *    never the newest valid backup of a database and never below
  *    min_backups per database;

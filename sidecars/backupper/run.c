@@ -1,4 +1,6 @@
-/* backup_run(): the seed's six steps around backup_database(). */
+/* backup_run(): around backup_database(), in order: the jobs lock, the
+ * databases that answer, free space (retention first when short), a stamp
+ * of its own, every database and the globals, then retention. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -89,33 +91,27 @@ static int list_databases(const struct pgw_config *cfg, struct db_list *l,
 }
 
 /* Size of the newest backup set on disk: what the next one will need. */
-static int64_t last_set_size(const char *dir)
+static int64_t last_set_size(const struct catalog_entry *list, int n)
 {
-	struct catalog_entry *list;
-	int n = catalog_scan(dir, &list);
 	int64_t total = 0;
 
 	for (int i = 0; i < n && list[i].name.when == list[0].name.when; i++)
 		total += list[i].size > 0 ? list[i].size : 0;
-	free(list);
 	return total;
 }
 
-static bool stamp_in_use(const char *dir, const char *stamp)
+static bool stamp_in_use(const struct catalog_entry *list, int n,
+			 const char *stamp)
 {
-	struct catalog_entry *list;
-	int n = catalog_scan(dir, &list);
-	bool used = n > 0 && strcmp(list[0].name.stamp, stamp) == 0;
-
-	free(list);
-	return used;
+	return n > 0 && strcmp(list[0].name.stamp, stamp) == 0;
 }
 
-static int check_space(const struct backup_ctx *ctx, char *why, size_t whylen)
+static int check_space(const struct backup_ctx *ctx,
+		       const struct catalog_entry *list, int n, char *why,
+		       size_t whylen)
 {
 	const struct pgw_config *cfg = ctx->cfg;
-	int64_t need =
-		last_set_size(cfg->backup_dir) * cfg->space_margin_pct / 100;
+	int64_t need = last_set_size(list, n) * cfg->space_margin_pct / 100;
 	int64_t free_b = fs_free_bytes(cfg->backup_dir);
 
 	if (need == 0 || free_b >= need)
@@ -239,7 +235,8 @@ int backup_run(const struct backup_ctx *ctx, const char *reason)
 	const struct pgw_config *cfg = ctx->cfg;
 	struct db_list dbs = {0};
 	char why[512], stamp[32];
-	int lock, ndb, rc = -1;
+	struct catalog_entry *list = NULL; /* one scan for the whole job */
+	int lock, ndb, nlist = 0, rc = -1;
 
 	lock = fs_lock(cfg->backup_dir, PROTO_LOCK_JOBS, -1,
 		       (volatile const int *)ctx->stop);
@@ -263,7 +260,15 @@ int backup_run(const struct backup_ctx *ctx, const char *reason)
 			ALERT_ERROR, "backup-failed", "Database Backup",
 			"Database backup failed: the database is unreachable",
 			why);
-	} else if (check_space(ctx, why, sizeof(why)) < 0) {
+	} else if ((nlist = catalog_scan(cfg->backup_dir, &list)) < 0) {
+		snprintf(why, sizeof(why), "unable to read '%s': %s",
+			 cfg->backup_dir, strerror(errno));
+		log_error("%s", why);
+		alert_emit(ALERT_ERROR, "backup-failed", "Database Backup",
+			   "Database backup failed: the backups directory "
+			   "cannot be read",
+			   why);
+	} else if (check_space(ctx, list, nlist, why, sizeof(why)) < 0) {
 		log_error("%s", why);
 		alert_emit(ALERT_ERROR, "backup-failed", "Database Backup",
 			   "Database backup failed: not enough free space",
@@ -272,13 +277,14 @@ int backup_run(const struct backup_ctx *ctx, const char *reason)
 		/* one run per second at most, so a stamp never names two sets
 		 */
 		while (tm_stamp(tm_now(), stamp) &&
-		       stamp_in_use(cfg->backup_dir, stamp))
+		       stamp_in_use(list, nlist, stamp))
 			tm_sleep_ms(200);
 		rc = run_all(ctx, dbs.names, ndb, stamp);
 		if (rc == 0)
 			retention_run(cfg, false);
 	}
 	fs_unlock(lock);
+	free(list);
 	free(dbs.names);
 	return rc;
 }

@@ -3,6 +3,7 @@
 #define PGW_CLI_H
 
 #include "cfg.h"
+#include "crypt.h"
 
 struct cli_command {
 	const char *name;
@@ -12,6 +13,8 @@ struct cli_command {
 
 /* Load config like the sidecars (--config FILE among argv); exits 2. */
 void cli_load_config(int *argc, char **argv, struct pgw_config *c);
+/* The backups' key cli_load_config loaded, NULL when none is configured. */
+const struct crypt_key *cli_key(void);
 /* For the commands that read or write the backups directory: it must be
  * one (else exit 4, naming the variable that sets it). Run as root on a
  * directory another user owns (kubectl exec as root, the sidecars as

@@ -95,19 +95,18 @@ int cli_list_backups(int argc, char **argv)
 	return PGW_EXIT_OK;
 }
 
+/* The restorer's own choice (catalog_choose), so that a dry run names
+ * what a recovery would restore. */
 static const char *newest_valid(const struct pgw_config *c,
 				struct catalog_entry *list, int n,
 				struct manifest *m)
 {
+	struct catalog_target t = {BACKUP_DATABASE, pg_target_db(c), NULL};
 	char err[512];
+	int i = catalog_choose(c->backup_dir, list, n, 0, &t, m, err,
+			       sizeof(err));
 
-	for (int i = 0; i < n; i++)
-		if (list[i].name.kind == BACKUP_DATABASE &&
-		    strcmp(list[i].name.database, pg_target_db(c)) == 0 &&
-		    manifest_load_named(c->backup_dir, list[i].file, m, err,
-					sizeof(err)) == 0)
-			return list[i].file;
-	return NULL;
+	return i < 0 ? NULL : list[i].file;
 }
 
 /* On a terminal, a restore replaces the live database: ask first. */
@@ -182,10 +181,8 @@ int cli_restore(int argc, char **argv)
 		free(list);
 		return PGW_EXIT_FAILURE;
 	} else {
-		snprintf(req, sizeof(req),
-			 "%s%s%sreason=manual (pgwarden restore)\n",
-			 file ? "backup=" : "", file ? file : "",
-			 file ? "\n" : "");
+		proto_restore_request(req, sizeof(req), file,
+				      "manual (pgwarden restore)");
 		if (proto_request_write(c.backup_dir, PROTO_REQ_RESTORE, req) <
 		    0) {
 			fprintf(stderr,
@@ -234,8 +231,8 @@ int cli_cat_backup(int argc, char **argv)
 			argv[1], c.backup_dir);
 		return PGW_EXIT_FAILURE;
 	}
-	rc = bfile_read(c.backup_dir, argv[1], c.encrypt ? &c.key : NULL,
-			write_stdout, NULL, NULL, err, sizeof(err));
+	rc = bfile_read(c.backup_dir, argv[1], cli_key(), write_stdout, NULL,
+			NULL, err, sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr, "pgwarden: '%s': %s\n", argv[1], err);
 		return PGW_EXIT_FAILURE;

@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,9 +13,25 @@
 #include "manifest_auth.h"
 #include "pg.h"
 
+/* The CLI checks manifests' signatures with the backups' key: held here
+ * for the life of the command, wiped at exit. */
+static struct crypt_key key;
+static bool have_key;
+
+static void wipe_key(void)
+{
+	crypt_key_wipe(&key);
+}
+
+const struct crypt_key *cli_key(void)
+{
+	return have_key ? &key : NULL;
+}
+
 void cli_load_config(int *argc, char **argv, struct pgw_config *c)
 {
 	const char *path = NULL;
+	int have;
 	char err[CFG_ERR_MAX];
 	int out = 1;
 
@@ -27,9 +44,12 @@ void cli_load_config(int *argc, char **argv, struct pgw_config *c)
 	*argc = out;
 	argv[out] = NULL;
 	if (cfg_load(path, c, NULL, err, sizeof(err)) < 0 ||
-	    crypt_config_load(c, err, sizeof(err)) < 0)
+	    (have = crypt_key_configured(c->encryption_key_file, &key, err,
+					 sizeof(err))) < 0)
 		fatalx(PGW_EXIT_CONFIG, "configuration error: %s", err);
-	manifest_auth_key(c->encrypt ? &c->key : NULL);
+	have_key = have == 1;
+	atexit(wipe_key);
+	manifest_auth_key(cli_key());
 	log_set_level(LOG_WARNING);
 	if (pg_auth_setup(c, err, sizeof(err)) < 0)
 		fatalx(PGW_EXIT_CONFIG, "configuration error: %s", err);

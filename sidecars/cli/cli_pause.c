@@ -26,7 +26,7 @@ int cli_pause(int argc, char **argv)
 	cli_require_backup_dir(&c);
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--for") == 0 && i + 1 < argc)
-			secs = cfg_parse_duration(argv[++i]);
+			secs = tm_parse_duration(argv[++i]);
 		else if (strcmp(argv[i], "--reason") == 0 && i + 1 < argc &&
 			 strlen(argv[i + 1]) < 190 &&
 			 !strpbrk(argv[i + 1], "\r\n"))

@@ -16,7 +16,9 @@
 #include "fs.h"
 #include "pg.h"
 #include "proto.h"
+#include "server_status.h"
 #include "status.h"
+#include "recovery_marker.h"
 
 /* pgwarden-db writes server.status every 5 s (dbsupervisor/main.c). */
 #define DB_HEARTBEAT_MAX 60
@@ -72,33 +74,20 @@ int cli_probe_alive(const struct pgw_config *c, const char *name)
 	return PGW_EXIT_OK;
 }
 
-/* The phase a live recovery is in, "" when none runs. */
-static void recovery_phase(const char *dir, char *out, size_t cap)
-{
-	char *text, *p;
-
-	out[0] = '\0';
-	if (!proto_recovery_active(dir))
-		return;
-	text = fs_read_small(dir, PROTO_RECOVERY, PROTO_REQUEST_MAX, NULL);
-	if (text && (p = strstr(text, "phase = ")))
-		snprintf(out, cap, "%.*s", (int)strcspn(p + 8, "\n"), p + 8);
-	free(text);
-}
-
 int cli_probe_ready(const struct pgw_config *c)
 {
 	struct server_info si;
-	char phase[32];
+	struct recovery_marker m;
+	const char *phase = m.phase;
 
-	proto_server_read(c->backup_dir, &si);
+	server_status_read(c->backup_dir, &si);
 	if (si.state[0] && strcmp(si.state, "running") != 0)
 		return unhealthy("not ready: the server is %s%.0ld", si.state,
 				 0);
 	if (pg_ping("postgres", 3) != PQPING_OK)
 		return unhealthy("not ready: the server does not answer%s%.0ld",
 				 "", 0);
-	recovery_phase(c->backup_dir, phase, sizeof(phase));
+	recovery_marker_read_live(c->backup_dir, &m);
 	if (strcmp(phase, "swapping") == 0 ||
 	    strcmp(phase, "cluster-reinit") == 0 ||
 	    strcmp(phase, "fresh-reset") == 0)

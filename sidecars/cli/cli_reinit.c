@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "exitcode.h"
 #include "proto.h"
+#include "server_status.h"
 
 #define CONFIRM_WORD "reinit"
 
@@ -53,7 +54,8 @@ int cli_reinit(int argc, char **argv)
 	struct pgw_config c;
 	const char *reason = "manual (pgwarden reinit)";
 	bool force = false, yes = false;
-	char req[512], state[32];
+	char req[512];
+	struct server_info si;
 
 	cli_load_config(&argc, argv, &c);
 	cli_require_backup_dir(&c);
@@ -70,8 +72,8 @@ int cli_reinit(int argc, char **argv)
 	}
 	if (yes && !force)
 		return usage();
-	proto_server_state(c.backup_dir, state, sizeof(state), NULL, NULL);
-	printf("server state: %s\n", state[0] ? state : "unknown");
+	server_status_read(c.backup_dir, &si);
+	printf("server state: %s\n", si.state[0] ? si.state : "unknown");
 	if (force && !yes && !confirmed(&c)) {
 		fprintf(stderr, "pgwarden reinit: not confirmed; nothing was "
 				"requested\n");

@@ -11,14 +11,14 @@
 struct check {
 	const struct check_args *a;
 	PGconn *conn;
-	struct probe_result *o;
+	struct dbcheck_result *o;
 };
 
-static bool fail(struct probe_result *o, enum check_class cls, const char *fmt,
-		 ...) __attribute__((format(printf, 3, 4)));
+static bool fail(struct dbcheck_result *o, enum check_class cls,
+		 const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-static bool fail(struct probe_result *o, enum check_class cls, const char *fmt,
-		 ...)
+static bool fail(struct dbcheck_result *o, enum check_class cls,
+		 const char *fmt, ...)
 {
 	va_list ap;
 
@@ -221,7 +221,7 @@ static enum check_class connect_class(const char *err)
 	return CHECK_DOWN;
 }
 
-void check_run(const struct check_args *a, struct probe_result *o)
+void check_run(const struct check_args *a, struct dbcheck_result *o)
 {
 	char err[512], set[64];
 	struct check k = {a, NULL, o};

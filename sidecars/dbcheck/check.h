@@ -1,11 +1,11 @@
 /*
- * check.h - the monitor's database checks, run in pgwarden-probe: a short
+ * check.h - the monitor's database checks, run in pgwarden-dbcheck: a short
  * process that loads libpq, checks, prints the result and exits, so the
  * long-running monitor never maps libpq and its dependencies (its idle
  * footprint stays small).
  *
- * The result goes to stdout in the form of common/probeio.h, with the class
- * of a failure (common/checkclass.h) decided here, where the SQLSTATE is
+ * The result goes to stdout in the form of common/dbcheck_result.h, with the
+ * class of a failure (common/checkclass.h) decided here, where the SQLSTATE is
  * known. The heartbeat lives in pgwarden's own schema, pgwarden.heartbeat,
  * created when missing (docs/HEALTH.md); nothing is ever written to the
  * application's schemas.
@@ -13,7 +13,7 @@
 #ifndef PGW_CHECK_H
 #define PGW_CHECK_H
 
-#include "probeio.h"
+#include "dbcheck_result.h"
 
 struct check_args {
 	const char *db;
@@ -23,6 +23,6 @@ struct check_args {
 	const char *heartbeat; /* "database" | "off" (cfg heartbeat) */
 };
 
-void check_run(const struct check_args *a, struct probe_result *o);
+void check_run(const struct check_args *a, struct dbcheck_result *o);
 
 #endif

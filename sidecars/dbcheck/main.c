@@ -1,9 +1,9 @@
-/* pgwarden-probe: the monitor's libpq work in a short-lived process (see
+/* pgwarden-dbcheck: the monitor's libpq work in a short-lived process (see
  * check.h). Not for people: the monitor runs it.
- *   pgwarden-probe check DB TIMEOUT_S MIGRATIONS_DIR MIGRATIONS_TABLE
+ *   pgwarden-dbcheck check DB TIMEOUT_S MIGRATIONS_DIR MIGRATIONS_TABLE
  *                        HEARTBEAT (database | off)
- *   pgwarden-probe dbname DB OID      the name of database OID (via DB)
- *   pgwarden-probe restored DB TIMEOUT_S DIR BACKUP
+ *   pgwarden-dbcheck dbname DB OID      the name of database OID (via DB)
+ *   pgwarden-dbcheck restored DB TIMEOUT_S DIR BACKUP
  *                        DB holds what BACKUP's manifest promised
  *                        (restored.h); the reason on stdout when not
  * Exit 0 when it could answer, 1 when not, 3 on bad arguments. */
@@ -44,12 +44,12 @@ int main(int argc, char **argv)
 	if (argc == 7 && strcmp(argv[1], "check") == 0) {
 		struct check_args a = {argv[2], atoi(argv[3]), argv[4], argv[5],
 				       argv[6]};
-		struct probe_result o;
+		struct dbcheck_result o;
 		if (a.timeout_s <= 0 || (strcmp(a.heartbeat, "database") != 0 &&
 					 strcmp(a.heartbeat, "off") != 0))
 			return PGW_EXIT_USAGE;
 		check_run(&a, &o);
-		probe_result_print(&o, stdout);
+		dbcheck_result_print(&o, stdout);
 		return PGW_EXIT_OK;
 	}
 	if (argc == 6 && strcmp(argv[1], "restored") == 0) {
@@ -64,7 +64,7 @@ int main(int argc, char **argv)
 	}
 	if (argc == 4 && strcmp(argv[1], "dbname") == 0)
 		return db_name(argv[2], argv[3]);
-	fprintf(stderr, "usage: pgwarden-probe check DB TIMEOUT_S "
+	fprintf(stderr, "usage: pgwarden-dbcheck check DB TIMEOUT_S "
 			"MIGRATIONS_DIR MIGRATIONS_TABLE HEARTBEAT | dbname DB "
 			"OID\n");
 	return PGW_EXIT_USAGE;

@@ -16,6 +16,7 @@
 #include "fs.h"
 #include "log.h"
 #include "pause.h"
+#include "server_status.h"
 #include "pg.h"
 #include "proto.h"
 #include "tm.h"
@@ -23,9 +24,9 @@
 /* A server that dies within this long after start failed to start. */
 #define START_GRACE_MS 15000
 /* A running server is asked SELECT 1 this often, with this bound. */
-#define PROBE_EVERY_MS	 5000
-#define PROBE_TIMEOUT_MS 3000
-#define QUIT_GRACE_MS	 5000
+#define ASK_EVERY_MS   5000
+#define ASK_TIMEOUT_MS 3000
+#define QUIT_GRACE_MS  5000
 
 void server_init(struct server *s, const struct daemon *d)
 {
@@ -220,16 +221,16 @@ static bool kill_hung(struct server *s, const char *why, int64_t silent_ms)
 
 /* Ask a serving server SELECT 1 now and then; silence past hang_timeout
  * is a hung server. */
-static void probe_running(struct server *s, const struct daemon *d)
+static void ask_running(struct server *s, const struct daemon *d)
 {
 	int64_t now = tm_mono_ms();
 	char why[256];
 
-	if (d->cfg.hang_timeout <= 0 || now < s->next_probe_ms)
+	if (d->cfg.hang_timeout <= 0 || now < s->next_ask_ms)
 		return;
 	/* once silent, asked every second: the bound is hang_timeout */
-	s->next_probe_ms = now + (s->unanswered_ms ? 1000 : PROBE_EVERY_MS);
-	if (server_answers(PROBE_TIMEOUT_MS, why, sizeof(why)) == 0) {
+	s->next_ask_ms = now + (s->unanswered_ms ? 1000 : ASK_EVERY_MS);
+	if (server_answers(ASK_TIMEOUT_MS, why, sizeof(why)) == 0) {
 		if (s->unanswered_ms)
 			log_info("postgres answers again");
 		s->unanswered_ms = 0;
@@ -267,7 +268,7 @@ void server_tick(struct server *s, const struct daemon *d)
 		return;
 	}
 	if (s->ready && !paused)
-		probe_running(s, d);
+		ask_running(s, d);
 	if (!s->ready && pg_ping("postgres", 2) == PQPING_OK) {
 		s->ready = true;
 		s->since = time(NULL);
@@ -359,17 +360,16 @@ int server_reinit(struct server *s, const struct daemon *d, const char *why)
 
 void server_write_status(const struct server *s, const struct daemon *d)
 {
-	char buf[8192], since[TM_ISO_LEN], now[TM_ISO_LEN], reinit[TM_ISO_LEN];
+	struct server_info si = {.pid = s->running ? (int)s->proc.pid : 0,
+				 .since = s->since,
+				 .restarts = s->restarts,
+				 .start_failures = s->start_failures,
+				 .generation = s->generation,
+				 .last_reinit = s->last_reinit};
 
-	snprintf(buf, sizeof(buf),
-		 "[server]\nstate = %s\npid = %d\nsince = %s\nrestarts = %d\n"
-		 "start_failures = %d\ngeneration = %d\nlast_reinit = %s\n"
-		 "damaged_dir = %s\nupdated = %s\n",
-		 s->state, s->running ? (int)s->proc.pid : 0,
-		 s->since ? tm_iso(s->since, since) : "never", s->restarts,
-		 s->start_failures, s->generation,
-		 s->last_reinit ? tm_iso(s->last_reinit, reinit) : "never",
-		 s->damaged_dir, tm_iso(tm_now(), now));
-	fs_write_atomic(d->cfg.backup_dir, PROTO_SERVER_STATUS, buf,
-			strlen(buf));
+	snprintf(si.state, sizeof(si.state), "%s", s->state);
+	snprintf(si.damaged_dir, sizeof(si.damaged_dir), "%s", s->damaged_dir);
+	if (server_status_write(d->cfg.backup_dir, &si) < 0)
+		log_warn("unable to write '%s': %s", PROTO_SERVER_STATUS,
+			 strerror(errno));
 }

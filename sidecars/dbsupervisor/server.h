@@ -30,7 +30,7 @@ struct server {
 	time_t since;
 	time_t last_reinit;
 	char state[16];
-	int64_t next_probe_ms; /* when a running server is asked again */
+	int64_t next_ask_ms;   /* when a running server is asked again */
 	int64_t unanswered_ms; /* since when it has not answered; 0 */
 	bool hung_kill;	       /* its exit is ours: told already */
 	bool pause_told;       /* "paused: not started" was logged */

@@ -1,4 +1,4 @@
-#include "probe.h"
+#include "dbcheck_run.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -10,7 +10,7 @@
 #include "child.h"
 #include "pgenv.h"
 
-static const char *probe_path(void)
+static const char *dbcheck_path(void)
 {
 	static char path[PATH_MAX];
 	char self[PATH_MAX];
@@ -21,21 +21,21 @@ static const char *probe_path(void)
 		return path;
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n <= 0) {
-		snprintf(path, sizeof(path), "pgwarden-probe");
+		snprintf(path, sizeof(path), "pgwarden-dbcheck");
 		return path;
 	}
 	self[n] = '\0';
 	slash = strrchr(self, '/');
 	if (slash)
 		*slash = '\0';
-	snprintf(path, sizeof(path), "%s/pgwarden-probe", self);
+	snprintf(path, sizeof(path), "%s/pgwarden-dbcheck", self);
 	return path;
 }
 
-int probe_check(const struct pgw_config *c, struct probe_result *r)
+int dbcheck_run(const struct pgw_config *c, struct dbcheck_result *r)
 {
 	char out[2048], why[512] = "", timeout[16];
-	const char *argv[] = {probe_path(),	 "check",
+	const char *argv[] = {dbcheck_path(),	 "check",
 			      pg_target_db(c),	 timeout,
 			      c->migrations_dir, c->migrations_table,
 			      c->heartbeat,	 NULL};
@@ -45,11 +45,12 @@ int probe_check(const struct pgw_config *c, struct probe_result *r)
 	if (child_run_for(argv, out, sizeof(out),
 			  c->check_timeout * 5000 + 2000, why,
 			  sizeof(why)) < 0 ||
-	    probe_result_parse(out, r) < 0) {
+	    dbcheck_result_parse(out, r) < 0) {
 		memset(r, 0, sizeof(*r));
 		r->checksum_failures = -1;
 		/* killed for time: the server did not answer within the
-		 * probe's own timeouts; anything else is pgwarden's fault */
+		 * pgwarden-dbcheck's own timeouts; anything else is pgwarden's
+		 * fault */
 		r->cls = strstr(why, "timed out") ? CHECK_DOWN : CHECK_PROBE;
 		snprintf(r->what, sizeof(r->what), "health probe failed: %s",
 			 why[0] ? why : "no result in its output");
@@ -58,11 +59,12 @@ int probe_check(const struct pgw_config *c, struct probe_result *r)
 	return 0;
 }
 
-int probe_db_name(const struct pgw_config *c, long oid, char *name, size_t cap)
+int dbcheck_db_name(const struct pgw_config *c, long oid, char *name,
+		    size_t cap)
 {
 	char oid_text[32], why[256];
-	const char *argv[] = {probe_path(), "dbname", pg_target_db(c), oid_text,
-			      NULL};
+	const char *argv[] = {dbcheck_path(), "dbname", pg_target_db(c),
+			      oid_text, NULL};
 
 	snprintf(oid_text, sizeof(oid_text), "%ld", oid);
 	if (child_run_for(argv, name, cap, 6000, why, sizeof(why)) < 0)
@@ -71,12 +73,16 @@ int probe_db_name(const struct pgw_config *c, long oid, char *name, size_t cap)
 	return name[0] ? 0 : -1;
 }
 
-int probe_restored(const struct pgw_config *c, const char *backup, char *why,
-		   size_t cap)
+int dbcheck_restored(const struct pgw_config *c, const char *backup, char *why,
+		     size_t cap)
 {
 	char timeout[16], cwhy[256];
-	const char *argv[] = {probe_path(), "restored",	   pg_target_db(c),
-			      timeout,	    c->backup_dir, backup,
+	const char *argv[] = {dbcheck_path(),
+			      "restored",
+			      pg_target_db(c),
+			      timeout,
+			      c->backup_dir,
+			      backup,
 			      NULL};
 
 	snprintf(timeout, sizeof(timeout), "%d", c->check_timeout);

@@ -5,6 +5,7 @@
 
 #include "alert.h"
 #include "log.h"
+#include "proto.h"
 #include "status.h"
 #include "tm.h"
 
@@ -66,16 +67,24 @@ static void check_stale(const struct deadman *dm, const struct pgw_config *c,
 	}
 }
 
+/* An episode is told once: true the first time cond holds; false while
+ * it lasts, and after it ended (which makes the next one told again). */
+static bool first_of_episode(bool *told, bool cond)
+{
+	bool tell = cond && !*told;
+
+	*told = cond;
+	return tell;
+}
+
 /* Backups stamped in the future are never "the newest" (common/catalog.h);
  * a wrong clock or a copied file is told once, and again after it cleared. */
 static void check_future(struct deadman *dm, const struct pgw_status *st)
 {
 	char msg[512];
 
-	if (st->backups_future == 0 || dm->future_told) {
-		dm->future_told = st->backups_future > 0;
+	if (!first_of_episode(&dm->future_told, st->backups_future > 0))
 		return;
-	}
 	snprintf(msg, sizeof(msg),
 		 "%d backup(s) are stamped in the future (first: %s): a clock "
 		 "is wrong or a file was copied under another name. They are "
@@ -84,7 +93,6 @@ static void check_future(struct deadman *dm, const struct pgw_status *st)
 	log_warn("%s", msg);
 	alert_emit(ALERT_WARNING, "backup-future", "Database Backup", msg,
 		   NULL);
-	dm->future_told = true;
 }
 
 /* A sidecar gone past sidecar_timeout is an ERROR (its work stops: no
@@ -131,17 +139,14 @@ static void check_requests(struct deadman *dm, const struct pgw_config *c,
 {
 	char msg[256];
 
-	if (!st->requests_stale || dm->stale_told) {
-		dm->stale_told = st->requests_stale > 0;
+	if (!first_of_episode(&dm->stale_told, st->requests_stale > 0))
 		return;
-	}
 	snprintf(msg, sizeof(msg),
 		 "Nobody is taking %s: left unclaimed for more than %d s",
 		 st->requests_stale_names, c->sidecar_timeout);
 	log_warn("%s", msg);
 	alert_emit(ALERT_WARNING, "request-unclaimed", "Database Monitor", msg,
 		   NULL);
-	dm->stale_told = true;
 }
 
 /* A pause past its planned end is told once: nothing acts on its own
@@ -152,10 +157,8 @@ static void check_pause(struct deadman *dm, const struct pgw_status *st)
 	bool overdue = st->pause.active && st->pause.until &&
 		       st->now > st->pause.until;
 
-	if (!overdue || dm->pause_told) {
-		dm->pause_told = overdue;
+	if (!first_of_episode(&dm->pause_told, overdue))
 		return;
-	}
 	snprintf(msg, sizeof(msg),
 		 "pgwarden has been paused for longer than planned (%s): no "
 		 "server restart, recovery or scheduled backup happens until "
@@ -164,7 +167,6 @@ static void check_pause(struct deadman *dm, const struct pgw_status *st)
 	log_warn("%s", msg);
 	alert_emit(ALERT_WARNING, "pause-overdue", "Database Monitor", msg,
 		   NULL);
-	dm->pause_told = true;
 }
 
 static void send_summary(const struct pgw_status *st)
@@ -210,5 +212,5 @@ void deadman_round(struct deadman *dm, const struct pgw_config *c,
 	if (sched_due(&dm->summary_timer, &dm->summary, st.now))
 		send_summary(&st);
 	if (status_write_metrics(c->backup_dir, &st) < 0)
-		log_warn("unable to write '%s'", STATUS_METRICS);
+		log_warn("unable to write '%s'", PROTO_METRICS);
 }

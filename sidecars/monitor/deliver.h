@@ -8,17 +8,21 @@
  * One thread admits alerts; each channel has a sender thread of its own,
  * so a channel that hangs (TCP accepted, no answer) delays no other.
  *
+ * The contract follows, kept out of clang-format's comment reflow.
+ */
+/* clang-format off */
+/*
  * Contract:
- *  - follows alert-* files with inotify (plus a 30 s rescan); files without
- *    a "delivery:" header are pending; at start, files marked undelivered
- *    are retried too.
+ *  - follows alert-* files with inotify (plus a 30 s rescan); files
+ *    without a "delivery:" header are pending; at start, files marked
+ *    undelivered are retried too.
  *  - below [alerts] min_severity: marked "skipped".
  *  - identical alerts (severity, event, message and details: two backups
- *    are never one message) within dedup_window are
- *    collapsed: the first is held until the burst has been quiet for 2 s
- *    (at most 10 s) and sent with the count; later ones are marked "collapsed
- * into <first>" and, when the window closes, one more message carries how many
- * came after.
+ *    are never one message) within dedup_window are collapsed: the first
+ *    is held until the burst has been quiet for 2 s (at most 10 s) and
+ *    sent with the count; later ones are marked "collapsed into <first>"
+ *    and, when the window closes, one more message carries how many came
+ *    after.
  *  - failures retry with exponential backoff (1 s doubling to 60 s, with
  *    jitter); HTTP 429 waits what the server asked; other 4xx and anything
  *    still failing after retry_for give up, marking the file
@@ -30,11 +34,13 @@
  *    the directory, so the work per alert stays flat.
  *  - pending alerts older than an hour (delivery was off or down) are
  *    summarised too, CRITICALs excepted.
- *  - the most severe first, then in the order they happened; each channel sends
- * at most [alerts] rate_limit messages a minute (bursts of as many).
+ *  - the most severe first, then in the order they happened; each channel
+ *    sends at most [alerts] rate_limit messages a minute (bursts of as
+ *    many).
  *  - deliver_stop() cancels in-flight requests and joins the threads;
  *    unsent alerts stay pending on disk for the next start.
  */
+/* clang-format on */
 #ifndef PGW_DELIVER_H
 #define PGW_DELIVER_H
 

@@ -13,10 +13,12 @@
 #include "log.h"
 #include "pause.h"
 #include "pgenv.h"
-#include "probe.h"
+#include "dbcheck_run.h"
 #include "proto.h"
 #include "status.h"
 #include "tm.h"
+#include "server_status.h"
+#include "monitor_status.h"
 
 /* pgwarden-db rewrites server.status at least every 5 s */
 #define SERVER_STATUS_FRESH 15
@@ -35,23 +37,22 @@ static bool fail(struct check_result *r, enum check_class cls, const char *fmt,
  * heartbeat stops. */
 static bool server_restarting(const char *dir)
 {
-	char state[32];
-	long age;
+	struct server_info si;
 
-	proto_server_state(dir, state, sizeof(state), NULL, &age);
-	return age >= 0 && age <= SERVER_STATUS_FRESH &&
-	       (strcmp(state, "starting") == 0 ||
-		strcmp(state, "restarting") == 0);
+	server_status_read(dir, &si);
+	return si.age >= 0 && si.age <= SERVER_STATUS_FRESH &&
+	       (strcmp(si.state, "starting") == 0 ||
+		strcmp(si.state, "restarting") == 0);
 }
 
 void health_check(const struct pgw_config *c, struct health_state *s,
 		  struct check_result *r)
 {
-	struct probe_result p;
+	struct dbcheck_result p;
 
 	memset(r, 0, sizeof(*r));
 	r->ok = true;
-	if (probe_check(c, &p) < 0) {
+	if (dbcheck_run(c, &p) < 0) {
 		fail(r, p.cls, "%s", p.what);
 		return;
 	}
@@ -82,7 +83,8 @@ void health_check(const struct pgw_config *c, struct health_state *s,
 static void request_recovery(const struct pgw_config *c, struct health_state *s,
 			     const struct check_result *r)
 {
-	char msg[512], details[1200], last[TM_ISO_LEN], any[128], req[700];
+	char msg[512], details[1200], last[TM_ISO_LEN], any[128], req[700],
+		why[600];
 	time_t now = tm_now(), prev;
 
 	if (pause_active(c->backup_dir)) {
@@ -126,12 +128,10 @@ static void request_recovery(const struct pgw_config *c, struct health_state *s,
 		 "Database health check failed %d times, triggering automatic "
 		 "recovery",
 		 s->failures);
-	snprintf(req, sizeof(req),
-		 "reason=monitor: %d consecutive failed checks, last: %.400s\n",
+	snprintf(why, sizeof(why),
+		 "monitor: %d consecutive failed checks, last: %.400s",
 		 s->failures, r->what);
-	for (char *p = req + 7; *p && p[1]; p++)
-		if (*p == '\n')
-			*p = ' ';
+	proto_restore_request(req, sizeof(req), NULL, why);
 	/* the cooldown starts before the request exists: a monitor killed
 	 * right after writing it must find the cooldown at its restart */
 	prev = s->last_recovery;
@@ -203,7 +203,7 @@ static void recovery_ended(const struct pgw_config *c, struct health_state *s,
 			   r->what);
 		return;
 	}
-	if (probe_restored(c, backup, why, sizeof(why)) < 0) {
+	if (dbcheck_restored(c, backup, why, sizeof(why)) < 0) {
 		s->alerted_down = true;
 		alert_emit(ALERT_CRITICAL, "recovery-unhealthy",
 			   "Database Alert",
@@ -370,17 +370,18 @@ void health_status_write(const char *dir, const struct health_state *s,
 			 const struct check_result *r,
 			 const struct pgw_config *c)
 {
-	char buf[1024], t[TM_ISO_LEN], lr[TM_ISO_LEN];
+	struct monitor_heartbeat h = {.healthy = r->ok,
+				      .failure_count = s->failures,
+				      .max_failure_count = c->max_failure_count,
+				      .latency_ms = r->latency_ms,
+				      .passed_in_row = s->passed_in_row};
 
-	snprintf(buf, sizeof(buf),
-		 "[monitor]\nhealth = %s\nlast_check = %s\nfailure_count = "
-		 "%d\nmax_failure_count = %d\n"
-		 "last_recovery = %s\nlatency_ms = %lld\npassed_in_row = "
-		 "%ld\nlast_class = %s\nlast_error = %s\n",
-		 r->ok ? "healthy" : "unhealthy", tm_iso(tm_now(), t),
-		 s->failures, c->max_failure_count,
-		 s->last_recovery ? tm_iso(s->last_recovery, lr) : "never",
-		 (long long)r->latency_ms, s->passed_in_row,
-		 check_class_info(r->cls)->name, r->ok ? "" : r->what);
-	fs_write_atomic(dir, PROTO_MONITOR_STATUS, buf, strlen(buf));
+	if (s->last_recovery)
+		tm_iso(s->last_recovery, h.last_recovery);
+	snprintf(h.last_class, sizeof(h.last_class), "%s",
+		 check_class_info(r->cls)->name);
+	snprintf(h.last_error, sizeof(h.last_error), "%s", r->what);
+	if (monitor_status_write(dir, &h) < 0)
+		log_warn("unable to write '%s': %s", PROTO_MONITOR_STATUS,
+			 strerror(errno));
 }

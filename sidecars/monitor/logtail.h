@@ -9,7 +9,7 @@
  * Patterns are POSIX extended regular expressions, case-insensitive, one per
  * line as 'SEVERITY ["name"] regex' (CRITICAL, ERROR or WARNING; the name
  * is what alerts call it); '#' starts a comment. Built-in defaults cover
- * the seed's indicators.
+ * the indicators docs/HEALTH.md lists.
  */
 #ifndef PGW_LOGTAIL_H
 #define PGW_LOGTAIL_H

@@ -17,7 +17,7 @@
 #include "logtail.h"
 #include "notify.h"
 #include "pgenv.h"
-#include "probe.h"
+#include "dbcheck_run.h"
 #include "proto.h"
 #include "sig.h"
 #include "tm.h"
@@ -42,7 +42,7 @@ static void indicator_decide(struct monitor *m, const char *line, long oid)
 	const char *target = pg_target_db(&m->d.cfg);
 	char db[128];
 
-	if (oid > 0 && probe_db_name(&m->d.cfg, oid, db, sizeof(db)) == 0 &&
+	if (oid > 0 && dbcheck_db_name(&m->d.cfg, oid, db, sizeof(db)) == 0 &&
 	    strcmp(db, target) != 0) {
 		log_warn("the corruption is in database '%s', not in '%s': no "
 			 "recovery",

@@ -20,12 +20,12 @@
  * named backup is checked before anything is touched. */
 static void on_request(const struct restore_ctx *ctx, const char *content)
 {
-	static const char *const keys[] = {"backup", "reason", NULL};
 	struct request_kv kv[8];
 	char err[512], reason[300];
 	const char *backup, *why;
 	int n = daemon_parse_request(PROTO_REQ_RESTORE, "Database Recovery",
-				     content, keys, "backup", kv, 8);
+				     content, proto_restore_keys, "backup", kv,
+				     8);
 
 	if (n < 0)
 		return;
@@ -86,7 +86,7 @@ int main(int argc, char **argv)
 	struct daemon d = {.name = "restorer",
 			   .main_log = LOG_RECOVERY,
 			   .aux_log = LOG_VERIFICATION,
-			   .cfg_extra = crypt_config_load};
+			   .uses_key = true};
 	struct restore_ctx ctx = {.cfg = &d.cfg, .stop = &sig_stop};
 	/* drills give way to a recovery asked for while they run */
 	struct restore_ctx drill = {.cfg = &d.cfg,
@@ -97,14 +97,17 @@ int main(int argc, char **argv)
 	struct sched_timer vt;
 
 	daemon_start(&d, argc, argv);
+	ctx.key = drill.key = daemon_key(&d);
 	recover_resume_stale(&ctx);
 	drop_leftovers(&d.cfg);
 	arm_verify(&vs, &vt, &d.cfg);
 	while (!sig_stop) {
 		int wake = d.cfg.rescan_interval * 1000;
 		time_t left;
-		if (sig_reload && daemon_reload(&d))
+		if (sig_reload && daemon_reload(&d)) {
 			arm_verify(&vs, &vt, &d.cfg);
+			ctx.key = drill.key = daemon_key(&d);
+		}
 		/* paused: a restore request waits for pgwarden resume */
 		if (!pause_active(d.cfg.backup_dir) &&
 		    daemon_take_request(&d, PROTO_REQ_RESTORE, req, sizeof(req),

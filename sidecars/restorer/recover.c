@@ -11,19 +11,23 @@
 #include "alert.h"
 #include "catalog.h"
 #include "fs.h"
+#include "globals.h"
 #include "log.h"
 #include "migrate.h"
 #include "pg.h"
 #include "proto.h"
+#include "server_status.h"
 #include "roles.h"
 #include "status.h"
 #include "tm.h"
+#include "recovery_marker.h"
 
 struct recovery {
 	const struct restore_ctx *ctx;
 	const char *target;
 	int marker;
 	int64_t t0_ms;
+	char started[TM_ISO_LEN]; /* when it began, as the marker says */
 	char reason[300];
 	char tmp[64];
 	PGconn *admin;
@@ -57,15 +61,20 @@ static const char *aside_kind(const struct recovery *r)
 static void marker_update(struct recovery *r, const char *phase,
 			  const char *backup)
 {
-	char buf[1024], t[TM_ISO_LEN];
+	struct recovery_marker m = {.pid = (int)getpid()};
+	char buf[1024];
 
-	snprintf(buf, sizeof(buf),
-		 "pid = %d\nstarted = %s\nreason = %s\ndatabase = %s\nbackup = "
-		 "%s\ntmp = %s\nresult = %s\nphase = %s\n",
-		 (int)getpid(), tm_iso(tm_now(), t), r->reason, r->target,
-		 backup ? backup : "", r->tmp, r->result ? r->result : "",
-		 phase);
-	proto_recovery_update(r->marker, buf);
+	snprintf(m.started, sizeof(m.started), "%s", r->started);
+	snprintf(m.reason, sizeof(m.reason), "%s", r->reason);
+	snprintf(m.database, sizeof(m.database), "%s", r->target);
+	snprintf(m.backup, sizeof(m.backup), "%s", backup ? backup : "");
+	snprintf(m.tmp, sizeof(m.tmp), "%s", r->tmp);
+	snprintf(m.result, sizeof(m.result), "%s", r->result ? r->result : "");
+	snprintf(m.phase, sizeof(m.phase), "%s", phase);
+	if (recovery_marker_format(&m, buf, sizeof(buf)) < 0 ||
+	    proto_recovery_update(r->marker, buf) < 0)
+		log_warn("unable to record recovery phase '%s' in '%s'", phase,
+			 PROTO_RECOVERY);
 	log_info("recovery phase: %s%s%s", phase, backup ? " " : "",
 		 backup ? backup : "");
 }
@@ -99,10 +108,10 @@ int recover_check_named(const char *dir, const char *file, char *err,
 	return 0;
 }
 
-/* Temporary database, restore, verify, swap. 0 when the target now holds
- * the backup's data. */
-static int try_backup(struct recovery *r, const struct manifest *m, char *err,
-		      size_t errlen)
+/* Temporary database, restore, verify, swap. 0 when db now holds the
+ * backup's data. */
+static int try_backup(struct recovery *r, const char *db,
+		      const struct manifest *m, char *err, size_t errlen)
 {
 	char aside[128], stamp[32];
 	struct copy_tags tags;
@@ -112,7 +121,7 @@ static int try_backup(struct recovery *r, const struct manifest *m, char *err,
 		 tm_stamp(tm_now(), stamp));
 	marker_update(r, "restoring", m->file);
 	if (db_drop(r->admin, r->tmp, err, errlen) < 0 ||
-	    db_create_like(r->admin, r->tmp, r->target, err, errlen) < 0)
+	    db_create_like(r->admin, r->tmp, db, err, errlen) < 0)
 		return -1;
 	if (restore_database(r->ctx, m, r->tmp, &tags, NULL, err, errlen) < 0 ||
 	    (marker_update(r, "verifying", m->file),
@@ -124,15 +133,16 @@ static int try_backup(struct recovery *r, const struct manifest *m, char *err,
 	}
 	copy_tags_free(&tags);
 	marker_update(r, "swapping", m->file);
-	if (db_swap(r->admin, r->target, r->tmp, aside_kind(r), aside,
-		    sizeof(aside), err, errlen) < 0)
+	if (db_swap(r->admin, db, r->tmp, aside_kind(r), aside, sizeof(aside),
+		    err, errlen) < 0)
 		return -1;
 	snprintf(r->aside, sizeof(r->aside), "%s", aside);
 	record_swapped(r, "restored", m->file);
 	return 0;
 }
 
-static void alert_restored(struct recovery *r, const struct manifest *m)
+static void alert_restored(struct recovery *r, const char *db,
+			   const struct manifest *m)
 {
 	char msg[1024], details[1024], h[TM_ISO_LEN];
 	struct backup_name bn;
@@ -141,8 +151,8 @@ static void alert_restored(struct recovery *r, const struct manifest *m)
 
 	if (proto_backup_parse(m->file, &bn) == 0)
 		age = (long)(tm_now() - bn.when);
-	snprintf(msg, sizeof(msg), "Database '%s' restored from backup %s",
-		 r->target, m->file);
+	snprintf(msg, sizeof(msg), "Database '%s' restored from backup %s", db,
+		 m->file);
 	snprintf(details, sizeof(details),
 		 "Recovery Details:\n• Reason: %s\n• Backup: %s (taken %s)\n"
 		 "• Data age (RPO): %ldh %02ldm %02lds\n• Duration (RTO): %.1f "
@@ -157,8 +167,8 @@ static void alert_restored(struct recovery *r, const struct manifest *m)
 		 r->aside[0] ? " (dropped after damaged_keep_days)" : "");
 	alert_emit(ALERT_SUCCESS, "recovery", "Database Recovery", msg,
 		   details);
-	log_info("recovery done: '%s' from '%s', RPO %ld s, RTO %.1f s",
-		 r->target, m->file, age, rto);
+	log_info("recovery done: '%s' from '%s', RPO %ld s, RTO %.1f s", db,
+		 m->file, age, rto);
 }
 
 /* The server went away under a restore (a restart, a crash): the
@@ -195,11 +205,12 @@ static int reconnect(struct recovery *r)
 /* try_backup, again after a lost connection: that is the server's problem,
  * not the backup's, so the same backup is tried once the server is back.
  * -2 when the server did not come back. */
-static int try_backup_reconnecting(struct recovery *r, const struct manifest *m,
-				   char *err, size_t errlen)
+static int try_backup_reconnecting(struct recovery *r, const char *db,
+				   const struct manifest *m, char *err,
+				   size_t errlen)
 {
 	for (int attempt = 1;; attempt++) {
-		if (try_backup(r, m, err, errlen) == 0)
+		if (try_backup(r, db, m, err, errlen) == 0)
 			return 0;
 		if (*r->ctx->stop || r->result || !server_lost(r))
 			return -1;
@@ -221,32 +232,27 @@ static int try_backup_reconnecting(struct recovery *r, const struct manifest *m,
 	}
 }
 
-/* Newest first: every backup of the target whose manifest and checksum
- * hold now; skipped ones are reported. */
-static int restore_newest(struct recovery *r, const char *only)
+/* Newest first (catalog.h's order), every backup of db that holds now
+ * (catalog.h's rule), until one restores; skipped ones are reported. */
+static int restore_newest(struct recovery *r, const char *db, const char *only)
 {
+	const char *dir = r->ctx->cfg->backup_dir;
+	struct catalog_target t = {BACKUP_DATABASE, db, only};
 	struct catalog_entry *list;
-	int n = catalog_scan(r->ctx->cfg->backup_dir, &list), done = -1;
+	int n = catalog_scan(dir, &list), done = -1;
 	char err[1024];
 
-	for (int i = 0; i < n && done < 0 && !*r->ctx->stop && !r->server_gone;
-	     i++) {
+	for (int i = catalog_next(list, n, 0, &t);
+	     i >= 0 && done < 0 && !*r->ctx->stop && !r->server_gone;
+	     i = catalog_next(list, n, i + 1, &t)) {
 		struct manifest m;
-		if (list[i].name.kind != BACKUP_DATABASE ||
-		    strcmp(list[i].name.database, r->target) != 0 ||
-		    (only && strcmp(list[i].file, only) != 0))
-			continue;
 		r->seen++;
 		if (list[i].future)
 			log_warn("'%s' is stamped in the future (a wrong clock "
 				 "or a copy): tried only after every other",
 				 list[i].file);
-		if (manifest_read(r->ctx->cfg->backup_dir, list[i].file, &m,
-				  err, sizeof(err)) < 0 ||
-		    manifest_check(r->ctx->cfg->backup_dir, &m, err,
-				   sizeof(err)) < 0) {
-			if (m.file[0])
-				manifest_free(&m);
+		if (manifest_load_checked(dir, list[i].file, &m, err,
+					  sizeof(err)) < 0) {
 			log_warn("skipping backup '%s': %s", list[i].file, err);
 			note_tried(r, list[i].file, err);
 			alert_emit(
@@ -256,8 +262,8 @@ static int restore_newest(struct recovery *r, const char *only)
 				err);
 			continue;
 		}
-		if (try_backup_reconnecting(r, &m, err, sizeof(err)) == 0) {
-			alert_restored(r, &m);
+		if (try_backup_reconnecting(r, db, &m, err, sizeof(err)) == 0) {
+			alert_restored(r, db, &m);
 			done = 0;
 		} else if (!*r->ctx->stop && !r->server_gone) {
 			log_error("restore from '%s' failed: %s", m.file, err);
@@ -363,15 +369,15 @@ static int ensure_server(struct recovery *r)
 	const char *dir = r->ctx->cfg->backup_dir;
 	int64_t deadline =
 		tm_mono_ms() + (int64_t)r->ctx->cfg->server_wait * 1000;
-	char state[32];
-	int gen, gen0 = -2;
+	struct server_info si;
+	int gen0 = -2;
 	bool asked = false;
 
 	while (!*r->ctx->stop && tm_mono_ms() < deadline) {
 		if (pg_ping(ADMIN_DB, 3) == PQPING_OK)
 			return asked ? 1 : 0;
-		proto_server_state(dir, state, sizeof(state), &gen, NULL);
-		if (!asked && strcmp(state, "failed") == 0) {
+		server_status_read(dir, &si);
+		if (!asked && strcmp(si.state, "failed") == 0) {
 			marker_update(r, "cluster-reinit", NULL);
 			log_warn("the server cannot start: asking pgwarden-db "
 				 "to re-initialise the cluster");
@@ -379,12 +385,12 @@ static int ensure_server(struct recovery *r)
 				dir, PROTO_REQ_REINIT,
 				"reason=restorer: server cannot start\n");
 			asked = true;
-			gen0 = gen;
+			gen0 = si.generation;
 			deadline = tm_mono_ms() +
 				   (int64_t)r->ctx->cfg->server_wait * 1000;
 		}
-		tm_sleep_ms(asked && gen != gen0 &&
-					    strcmp(state, "running") == 0
+		tm_sleep_ms(asked && si.generation != gen0 &&
+					    strcmp(si.state, "running") == 0
 				    ? 100
 				    : 500);
 	}
@@ -396,26 +402,22 @@ static void restore_other_databases(struct recovery *r)
 {
 	struct catalog_entry *list;
 	int n = catalog_scan(r->ctx->cfg->backup_dir, &list);
-	const char *target = r->target;
 
 	for (int i = 0; i < n; i++) {
+		const char *db = list[i].name.database;
 		bool first = true;
 		if (list[i].name.kind != BACKUP_DATABASE ||
-		    strcmp(list[i].name.database, target) == 0)
+		    strcmp(db, r->target) == 0)
 			continue;
 		for (int k = 0; k < i; k++)
-			if (strcmp(list[k].name.database,
-				   list[i].name.database) == 0)
-				first = false;
-		if (!first)
-			continue;
-		r->target = list[i].name.database;
-		if (restore_newest(r, NULL) < 0)
+			first = first &&
+				(list[k].name.kind != BACKUP_DATABASE ||
+				 strcmp(list[k].name.database, db) != 0);
+		if (first && restore_newest(r, db, NULL) < 0)
 			log_error("database '%s' could not be restored after "
 				  "the re-init",
-				  r->target);
+				  db);
 	}
-	r->target = target;
 	free(list);
 }
 
@@ -426,7 +428,7 @@ static void alert_server_down(struct recovery *r)
 	struct server_info si;
 	char seen[512];
 
-	proto_server_read(r->ctx->cfg->backup_dir, &si);
+	server_status_read(r->ctx->cfg->backup_dir, &si);
 	if (!si.state[0])
 		snprintf(seen, sizeof(seen),
 			 "no server.status: pgwarden-db is not running on "
@@ -467,7 +469,7 @@ static int recover_body(struct recovery *r, const char *backup)
 	else if (restore_newest_globals(r->ctx) < 0)
 		log_warn("no valid globals backup: roles other than the "
 			 "superuser are missing");
-	rc = restore_newest(r, backup);
+	rc = restore_newest(r, r->target, backup);
 	if (r->server_gone)
 		alert_emit(ALERT_CRITICAL, "recovery-failed",
 			   "Database Recovery",
@@ -497,13 +499,16 @@ int recover_run(const struct restore_ctx *ctx, const char *backup,
 	struct recovery r = {.ctx = ctx,
 			     .target = pg_target_db(ctx->cfg),
 			     .t0_ms = tm_mono_ms()};
-	char stale[PROTO_REQUEST_MAX], content[512];
+	struct recovery_marker first = {.pid = (int)getpid()};
+	char stale[PROTO_REQUEST_MAX], content[1024];
 	int lock, rc;
 
 	snprintf(r.reason, sizeof(r.reason), "%s", reason);
-	snprintf(content, sizeof(content),
-		 "pid = %d\nreason = %s\nphase = starting\n", (int)getpid(),
-		 reason);
+	tm_iso(tm_now(), r.started);
+	snprintf(first.started, sizeof(first.started), "%s", r.started);
+	snprintf(first.reason, sizeof(first.reason), "%s", reason);
+	snprintf(first.phase, sizeof(first.phase), "starting");
+	recovery_marker_format(&first, content, sizeof(content));
 	r.marker = proto_recovery_begin(ctx->cfg->backup_dir, content, stale,
 					sizeof(stale));
 	if (r.marker == -3) {
@@ -547,8 +552,7 @@ int recover_run(const struct restore_ctx *ctx, const char *backup,
 	} else if (*ctx->stop) {
 		/* abandoned by a shutdown before the swap: nothing changed,
 		 * and the request comes back at the next start */
-		snprintf(content, sizeof(content), "%s%s\nreason=%s\n",
-			 backup ? "backup=" : "", backup ? backup : "", reason);
+		proto_restore_request(content, sizeof(content), backup, reason);
 		proto_request_write(ctx->cfg->backup_dir, PROTO_REQ_RESTORE,
 				    content);
 		log_warn(
@@ -559,23 +563,6 @@ int recover_run(const struct restore_ctx *ctx, const char *backup,
 	}
 	proto_recovery_end(ctx->cfg->backup_dir, r.marker);
 	return rc;
-}
-
-/* The value of "key = value" in a marker's text, "" when absent. */
-static void marker_get(const char *text, const char *key, char *out, size_t cap)
-{
-	size_t klen = strlen(key);
-
-	out[0] = '\0';
-	for (const char *p = text; p && *p;
-	     p = strchr(p, '\n'), p = p ? p + 1 : p)
-		if (strncmp(p, key, klen) == 0 &&
-		    strncmp(p + klen, " = ", 3) == 0) {
-			size_t n = strcspn(p + klen + 3, "\n");
-			snprintf(out, cap, "%.*s", (int)(n < cap ? n : cap - 1),
-				 p + klen + 3);
-			return;
-		}
 }
 
 /* A marker left in phase "swapping": the swap is done when the temporary
@@ -599,28 +586,23 @@ static bool swap_happened(const char *tmp, const char *target)
 
 /* The stale marker of a recovery that had swapped its data in: finish its
  * record, never run it again (it would replace what was written since). */
-static void finish_swapped(const struct restore_ctx *ctx, const char *stale,
-			   const char *phase)
+static void finish_swapped(const struct restore_ctx *ctx,
+			   const struct recovery_marker *m)
 {
-	char result[32], backup[256], reason[300];
-
-	marker_get(stale, "result", result, sizeof(result));
-	marker_get(stale, "backup", backup, sizeof(backup));
-	marker_get(stale, "reason", reason, sizeof(reason));
 	log_warn("an interrupted recovery had swapped its data in (phase %s): "
 		 "it is done and is not run again",
-		 phase);
-	if (strcmp(phase, "done") != 0)
+		 m->phase);
+	if (strcmp(m->phase, "done") != 0)
 		status_recovery_write(ctx->cfg->backup_dir,
-				      *result ? result : "restored", backup, 0,
-				      reason);
+				      *m->result ? m->result : "restored",
+				      m->backup, 0, m->reason);
 	proto_recovery_clear_stale(ctx->cfg->backup_dir);
 }
 
 void recover_resume_stale(const struct restore_ctx *ctx)
 {
-	char stale[PROTO_REQUEST_MAX], phase[32], result[32], tmp[64],
-		target[128];
+	char stale[PROTO_REQUEST_MAX], req[512];
+	struct recovery_marker m;
 	int fd = proto_recovery_begin(ctx->cfg->backup_dir, "probe\n", stale,
 				      sizeof(stale));
 
@@ -630,21 +612,20 @@ void recover_resume_stale(const struct restore_ctx *ctx)
 	}
 	if (fd != -3)
 		return;
-	marker_get(stale, "phase", phase, sizeof(phase));
-	marker_get(stale, "result", result, sizeof(result));
-	marker_get(stale, "tmp", tmp, sizeof(tmp));
-	marker_get(stale, "database", target, sizeof(target));
-	if (*result || strcmp(phase, "swapped") == 0 ||
-	    strcmp(phase, "done") == 0 ||
-	    (strcmp(phase, "swapping") == 0 && swap_happened(tmp, target))) {
-		finish_swapped(ctx, stale, phase);
+	recovery_marker_parse(stale, &m);
+	if (*m.result || strcmp(m.phase, "swapped") == 0 ||
+	    strcmp(m.phase, "done") == 0 ||
+	    (strcmp(m.phase, "swapping") == 0 &&
+	     swap_happened(m.tmp, m.database))) {
+		finish_swapped(ctx, &m);
 		return;
 	}
 	log_warn("found a recovery interrupted by a crash: %s", stale);
 	proto_recovery_clear_stale(ctx->cfg->backup_dir);
 	/* the newest valid backup is chosen again, as the first time */
-	proto_request_write(ctx->cfg->backup_dir, PROTO_REQ_RESTORE,
-			    "reason=resumed after an interrupted recovery\n");
+	proto_restore_request(req, sizeof(req), NULL,
+			      "resumed after an interrupted recovery");
+	proto_request_write(ctx->cfg->backup_dir, PROTO_REQ_RESTORE, req);
 	alert_emit(ALERT_WARNING, "recovery-resumed", "Database Recovery",
 		   "A recovery was interrupted (restorer died); it is being "
 		   "run again",

@@ -1,5 +1,5 @@
 /*
- * recover.h - one recovery, start to end, as the seed's flow describes:
+ * recover.h - one recovery, start to end (docs/PROTOCOL.md, README):
  * recovery-in-progress, the newest backup that is valid now, a temporary
  * database, verification, swap, SUCCESS alert with RPO and RTO; the next
  * older backup when one fails; a fresh schema (init scripts + migrations)

@@ -11,7 +11,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "catalog.h"
 #include "child.h"
 #include "extproc.h"
 #include "bfile.h"
@@ -23,109 +22,26 @@
 #include "proto.h"
 #include "tm.h"
 
-static int q_ident(PGconn *c, const char *s, char *out, size_t cap, char *err,
-		   size_t errlen)
-{
-	if (pg_quote_ident(c, s, out, cap) == 0)
-		return 0;
-	snprintf(err, errlen, "unable to quote '%s'", s);
-	return -1;
-}
-
-int db_exists(PGconn *admin, const char *name)
-{
-	char q[300], sql[400], v[16], err[256];
-
-	if (pg_quote_literal(admin, name, q, sizeof(q)) < 0)
-		return -1;
-	snprintf(sql, sizeof(sql),
-		 "SELECT count(*) FROM pg_database WHERE datname = %s", q);
-	if (pg_value(admin, sql, v, sizeof(v), err, sizeof(err)) < 0)
-		return -1;
-	return strcmp(v, "0") != 0;
-}
-
-int db_create_like(PGconn *admin, const char *name, const char *like_db,
-		   char *err, size_t errlen)
-{
-	char qn[300], ql[300], sql[1024];
-	PGresult *res;
-
-	if (q_ident(admin, name, qn, sizeof(qn), err, errlen) < 0)
-		return -1;
-	snprintf(sql, sizeof(sql), "CREATE DATABASE %s TEMPLATE template0", qn);
-	if (like_db && pg_quote_literal(admin, like_db, ql, sizeof(ql)) == 0) {
-		char q2[1024];
-		snprintf(q2, sizeof(q2),
-			 "SELECT pg_encoding_to_char(encoding), datcollate, "
-			 "datctype, "
-			 "pg_get_userbyid(datdba) FROM pg_database WHERE "
-			 "datname = %s",
-			 ql);
-		res = PQexec(admin, q2);
-		if (PQresultStatus(res) == PGRES_TUPLES_OK &&
-		    PQntuples(res) == 1) {
-			char e[100], c[300], t[300], o[300];
-			if (pg_quote_literal(admin, PQgetvalue(res, 0, 0), e,
-					     sizeof(e)) == 0 &&
-			    pg_quote_literal(admin, PQgetvalue(res, 0, 1), c,
-					     sizeof(c)) == 0 &&
-			    pg_quote_literal(admin, PQgetvalue(res, 0, 2), t,
-					     sizeof(t)) == 0 &&
-			    pg_quote_ident(admin, PQgetvalue(res, 0, 3), o,
-					   sizeof(o)) == 0)
-				snprintf(sql, sizeof(sql),
-					 "CREATE DATABASE %s TEMPLATE "
-					 "template0 ENCODING %s "
-					 "LC_COLLATE %s LC_CTYPE %s OWNER %s",
-					 qn, e, c, t, o);
-		}
-		PQclear(res);
-	}
-	return pg_exec(admin, sql, err, errlen);
-}
-
-int db_drop(PGconn *admin, const char *name, char *err, size_t errlen)
-{
-	char q[300], sql[400];
-
-	if (q_ident(admin, name, q, sizeof(q), err, errlen) < 0)
-		return -1;
-	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)",
-		 q);
-	return pg_exec(admin, sql, err, errlen);
-}
-
-int db_drop_leftovers(PGconn *admin)
-{
-	PGresult *res = PQexec(
-		admin,
-		"SELECT datname FROM pg_database WHERE datname LIKE "
-		"'pgwarden\\_tmp\\_%' OR datname LIKE 'pgwarden\\_verify\\_%'");
-	char err[512];
-	int n = 0;
-
-	for (int i = 0;
-	     PQresultStatus(res) == PGRES_TUPLES_OK && i < PQntuples(res);
-	     i++) {
-		if (db_drop(admin, PQgetvalue(res, i, 0), err, sizeof(err)) ==
-		    0) {
-			log_warn("dropped '%s' left by an interrupted recovery",
-				 PQgetvalue(res, i, 0));
-			n++;
-		} else {
-			log_error("unable to drop '%s': %s",
-				  PQgetvalue(res, i, 0), err);
-		}
-	}
-	PQclear(res);
-	return n;
-}
+/* Asked at every chunk a restore feeds psql: the request file is looked
+ * at five times a second at most, which is soon enough to give way. */
+#define YIELD_LOOK_MS 200
 
 bool restore_stopped(const struct restore_ctx *ctx)
 {
-	return *ctx->stop || (ctx->yield_to && fs_size(ctx->cfg->backup_dir,
-						       ctx->yield_to) >= 0);
+	static int64_t next_look;
+	static bool asked;
+	int64_t now;
+
+	if (*ctx->stop)
+		return true;
+	if (!ctx->yield_to)
+		return false;
+	now = tm_mono_ms();
+	if (now >= next_look) {
+		asked = fs_size(ctx->cfg->backup_dir, ctx->yield_to) >= 0;
+		next_look = now + YIELD_LOOK_MS;
+	}
+	return asked;
 }
 
 struct feed {
@@ -245,7 +161,7 @@ int restore_into(const struct restore_ctx *ctx, const char *file, int64_t total,
 	struct child c;
 	struct feed f = {.fd = -1, .ctx = ctx};
 	struct tag_reader reader;
-	int pfd[2], rc, out;
+	int rc, out;
 
 	if (pg_bin(ctx->cfg, "psql", psql, sizeof(psql)) < 0) {
 		snprintf(err, errlen, "psql not found");
@@ -258,11 +174,7 @@ int restore_into(const struct restore_ctx *ctx, const char *file, int64_t total,
 			 strerror(errno));
 		return -1;
 	}
-	rc = pipe2(pfd, O_CLOEXEC);
-	if (rc == 0 && (rc = child_start(&c, argv, pfd[0], out)) < 0) {
-		close(pfd[0]);
-		close(pfd[1]);
-	}
+	rc = child_start_writing(&c, argv, &f.fd, out);
 	if (out >= 0)
 		close(out); /* psql holds it now: its exit ends the reader */
 	if (rc < 0) {
@@ -271,18 +183,15 @@ int restore_into(const struct restore_ctx *ctx, const char *file, int64_t total,
 		tag_reader_join(&reader);
 		return -1;
 	}
-	close(pfd[0]);
-	f.fd = pfd[1];
 	progress_begin(&f.prog, ctx->cfg->backup_dir,
 		       ctx->yield_to ? "drill" : "recovery", file, total);
-	rc = bfile_read(ctx->cfg->backup_dir, file,
-			ctx->cfg->encrypt ? &ctx->cfg->key : NULL, feed_psql,
-			&f, NULL, gzerr, sizeof(gzerr));
+	rc = bfile_read(ctx->cfg->backup_dir, file, ctx->key, feed_psql, &f,
+			NULL, gzerr, sizeof(gzerr));
 	/* psql must not commit what it got of a bad file; when psql stopped
 	 * by itself, its exit says why */
 	if (rc < 0 && !f.psql_gone)
 		child_kill(&c, 2000);
-	close(pfd[1]);
+	close(f.fd);
 	if ((rc == 0 || f.psql_gone) &&
 	    child_finish(&c, cerr, sizeof(cerr)) < 0) {
 		snprintf(err, errlen, "restore of '%s' failed: %s", file, cerr);
@@ -451,161 +360,5 @@ int restore_verify(const struct restore_ctx *ctx, const char *db,
 		rc = -1;
 	}
 	PQfinish(conn);
-	return rc;
-}
-
-/* End every session on db; a few tries, as sessions may be mid-start. */
-static int terminate_sessions(PGconn *admin, const char *qlit, char *err,
-			      size_t errlen)
-{
-	char sql[600];
-	int64_t left = 1;
-
-	snprintf(
-		sql, sizeof(sql),
-		"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-		"WHERE datname = %s AND pid <> pg_backend_pid()",
-		qlit);
-	for (int i = 0; i < 50 && left > 0; i++) {
-		if (pg_value_int64(admin, sql, &left, err, errlen) < 0)
-			return -1;
-		if (left > 0)
-			tm_sleep_ms(100);
-	}
-	return 0;
-}
-
-static int rename_db(PGconn *admin, const char *from, const char *to, char *err,
-		     size_t errlen)
-{
-	char qf[300], qt[300], sql[700];
-
-	if (q_ident(admin, from, qf, sizeof(qf), err, errlen) < 0 ||
-	    q_ident(admin, to, qt, sizeof(qt), err, errlen) < 0)
-		return -1;
-	snprintf(sql, sizeof(sql), "ALTER DATABASE %s RENAME TO %s", qf, qt);
-	return pg_exec(admin, sql, err, errlen);
-}
-
-static int allow_connections(PGconn *admin, const char *db, int allow,
-			     char *err, size_t errlen)
-{
-	char q[300], sql[400];
-
-	if (q_ident(admin, db, q, sizeof(q), err, errlen) < 0)
-		return -1;
-	snprintf(sql, sizeof(sql), "ALTER DATABASE %s ALLOW_CONNECTIONS %s", q,
-		 allow ? "true" : "false");
-	return pg_exec(admin, sql, err, errlen);
-}
-
-/* Tests only (PGWARDEN_TEST_SWAP_PAUSE_MS): a window between the two
- * renames, wide enough to send a signal into. */
-static void test_pause_between_renames(void)
-{
-	const char *ms = getenv("PGWARDEN_TEST_SWAP_PAUSE_MS");
-
-	if (ms && *ms) {
-		log_info("test: pausing %s ms between the renames", ms);
-		tm_sleep_ms(atoi(ms));
-	}
-}
-
-static int swap_renames(PGconn *admin, const char *target, const char *tmp,
-			const char *kind, char *aside, size_t asidecap,
-			char *err, size_t errlen)
-{
-	char stamp[32], ql[300];
-	int exists = db_exists(admin, target), rc = -1;
-
-	aside[0] = '\0';
-	if (exists < 0) {
-		snprintf(err, errlen, "unable to look up database '%s'",
-			 target);
-		return -1;
-	}
-	if (exists) {
-		/* <db><kind>YYYYMMDD_HHMMSS must fit in 63 bytes */
-		snprintf(aside, asidecap, "%.*s%s%s",
-			 (int)(63 - strlen(kind) - 15), target, kind,
-			 tm_stamp(tm_now(), stamp));
-		if (pg_quote_literal(admin, target, ql, sizeof(ql)) < 0 ||
-		    allow_connections(admin, target, 0, err, errlen) < 0)
-			return -1;
-		for (int i = 0; i < 20 && rc < 0; i++) {
-			if (terminate_sessions(admin, ql, err, errlen) < 0)
-				break;
-			rc = rename_db(admin, target, aside, err, errlen);
-		}
-		if (rc < 0) {
-			char ignored[256]; /* err already says why */
-			allow_connections(admin, target, 1, ignored,
-					  sizeof(ignored));
-			return -1;
-		}
-		log_info("database '%s' kept aside as '%s'", target, aside);
-		allow_connections(admin, aside, 1, err, errlen);
-		test_pause_between_renames();
-	}
-	if (rename_db(admin, tmp, target, err, errlen) < 0)
-		return -1;
-	return allow_connections(admin, target, 1, err, errlen);
-}
-
-/* SIGTERM (a pod deletion) and SIGINT wait until both renames are done:
- * between them there is no database under the target's name. */
-int db_swap(PGconn *admin, const char *target, const char *tmp,
-	    const char *kind, char *aside, size_t asidecap, char *err,
-	    size_t errlen)
-{
-	sigset_t hold, old;
-	int rc;
-
-	sigemptyset(&hold);
-	sigaddset(&hold, SIGTERM);
-	sigaddset(&hold, SIGINT);
-	sigprocmask(SIG_BLOCK, &hold, &old);
-	rc = swap_renames(admin, target, tmp, kind, aside, asidecap, err,
-			  errlen);
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	return rc;
-}
-
-int globals_newest_valid(const struct restore_ctx *ctx, struct manifest *m)
-{
-	const char *dir = ctx->cfg->backup_dir;
-	struct catalog_entry *list;
-	int n = catalog_scan(dir, &list), rc = -1;
-	char err[512];
-
-	for (int i = 0; i < n && rc < 0; i++) {
-		if (list[i].name.kind != BACKUP_GLOBALS ||
-		    manifest_read(dir, list[i].file, m, err, sizeof(err)) < 0)
-			continue;
-		if (manifest_check(dir, m, err, sizeof(err)) == 0)
-			rc = 0;
-		else
-			manifest_free(m);
-	}
-	free(list);
-	return rc;
-}
-
-int restore_newest_globals(const struct restore_ctx *ctx)
-{
-	struct manifest m;
-	char err[512];
-	int rc;
-
-	if (globals_newest_valid(ctx, &m) < 0)
-		return -1;
-	rc = restore_into(ctx, m.file, m.uncompressed_size, ADMIN_DB, 0, NULL,
-			  err, sizeof(err));
-	if (rc == 0)
-		log_info("globals restored from '%s'", m.file);
-	else
-		log_error("restore of the globals '%s' failed: %s", m.file,
-			  err);
-	manifest_free(&m);
 	return rc;
 }

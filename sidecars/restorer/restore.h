@@ -7,13 +7,8 @@
  *    rows the server reported loading into each table (psql's COPY tags),
  *    a row read back from each table, the table count; when the tags do
  *    not line up with the manifest, a count(*) of every table instead;
- *  - db_swap(): block connections to the database being replaced, end its
- *    sessions, rename it aside (<db>_damaged_<stamp>, or
- *    <db>_before_restore_<stamp> for a restore a person asked for), rename
- *    the verified temporary database into place. What it replaced is never
- *    dropped.
- * Temporary databases are named pgwarden_tmp_<stamp> so a restart can
- * recognise and drop leftovers.
+ * The databases they work on (the temporary one, the swap): dbadmin.h;
+ * the globals: globals.h.
  */
 #ifndef PGW_RESTORE_H
 #define PGW_RESTORE_H
@@ -25,16 +20,14 @@
 #include <stdint.h>
 
 #include "cfg.h"
+#include "crypt.h"
 #include "copytags.h"
+#include "dbadmin.h"
 #include "manifest.h"
-
-#define TMP_DB_PREFIX "pgwarden_tmp_"
-/* Maintenance connections use template1, so that even "postgres" can be
- * swapped. */
-#define ADMIN_DB "template1"
 
 struct restore_ctx {
 	const struct pgw_config *cfg;
+	const struct crypt_key *key; /* backups' key; NULL: none configured */
 	volatile sig_atomic_t *stop;
 	/* a drill gives way: set, it ends the job when this request file
 	 * appears (a recovery never waits behind a drill); NULL otherwise */
@@ -43,16 +36,6 @@ struct restore_ctx {
 
 /* Shutdown, or (for a drill) a recovery asked for: the job stops. */
 bool restore_stopped(const struct restore_ctx *ctx);
-
-/* CREATE DATABASE name with the encoding/locale/owner of like_db when it
- * exists. 0 or -1. */
-int db_create_like(PGconn *admin, const char *name, const char *like_db,
-		   char *err, size_t errlen);
-int db_drop(PGconn *admin, const char *name, char *err, size_t errlen);
-int db_exists(PGconn *admin, const char *name);
-/* Drop every pgwarden_tmp_% and pgwarden_verify_% database (left by a
- * crash). Returns the count. */
-int db_drop_leftovers(PGconn *admin);
 
 /* Restore backup file into database db. on_error_stop = 0 for globals.
  * tags (may be NULL) receives the row count of each COPY; free it with
@@ -71,21 +54,9 @@ int restore_into(const struct restore_ctx *ctx, const char *file, int64_t total,
 int restore_database(const struct restore_ctx *ctx, const struct manifest *m,
 		     const char *db, struct copy_tags *tags, bool *server_fault,
 		     char *err, size_t errlen);
-/* The newest globals backup whose manifest and checksum hold, restored
- * into the server (errors such as "role exists" tolerated). 0 or -1. */
-int restore_newest_globals(const struct restore_ctx *ctx);
-/* The newest globals backup whose manifest and checksum hold: 0 with m
- * filled (manifest_free() it), or -1 when there is none. */
-int globals_newest_valid(const struct restore_ctx *ctx, struct manifest *m);
 /* tags: from restore_into() of the same restore (NULL: count rows). */
 int restore_verify(const struct restore_ctx *ctx, const char *db,
 		   const struct manifest *m, const struct copy_tags *tags,
 		   char *err, size_t errlen);
-/* Swap tmp into target; the database it replaces is renamed
- * <target><kind><stamp> (kind: PROTO_ASIDE_*), its new name in aside (""
- * when there was none). */
-int db_swap(PGconn *admin, const char *target, const char *tmp,
-	    const char *kind, char *aside, size_t asidecap, char *err,
-	    size_t errlen);
 
 #endif

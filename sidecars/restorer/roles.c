@@ -6,6 +6,7 @@
 
 #include "alert.h"
 #include "bfile.h"
+#include "globals.h"
 #include "log.h"
 
 #define GLOBALS_MAX (16u << 20) /* a globals dump is small; refuse more */
@@ -143,9 +144,8 @@ int roles_restore_missing(const struct restore_ctx *ctx, PGconn *admin)
 
 	if (globals_newest_valid(ctx, &m) < 0)
 		return 0;
-	if (bfile_read(ctx->cfg->backup_dir, m.file,
-		       ctx->cfg->encrypt ? &ctx->cfg->key : NULL, append_text,
-		       &t, NULL, err, sizeof(err)) < 0) {
+	if (bfile_read(ctx->cfg->backup_dir, m.file, ctx->key, append_text, &t,
+		       NULL, err, sizeof(err)) < 0) {
 		log_error("unable to read '%s' for its roles: %s", m.file, err);
 		manifest_free(&m);
 		free(t.data);

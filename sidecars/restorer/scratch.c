@@ -12,6 +12,7 @@
 
 #include "catalog.h"
 #include "fs.h"
+#include "globals.h"
 #include "log.h"
 #include "manifest.h"
 #include "pg.h"

@@ -157,8 +157,7 @@ static int verify_one(const struct restore_ctx *ctx, PGconn *admin,
 			   "A backup has no readable manifest", err);
 		return -1;
 	}
-	rc = check_file(dir, ctx->cfg->encrypt ? &ctx->cfg->key : NULL, &m, why,
-			sizeof(why));
+	rc = check_file(dir, ctx->key, &m, why, sizeof(why));
 	if (rc == 0)
 		rc = drill(ctx, admin, &m, &ms, why, sizeof(why));
 	if (rc == -2 ||

@@ -2,6 +2,7 @@
 #include "fuzz.h"
 #include "cfg.h"
 #include "schedule.h"
+#include "tm.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -10,7 +11,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (sched_parse(text, &s, err, sizeof(err)) == 0)
 		sched_next(&s, (time_t)1750000000);
-	cfg_parse_duration(text);
+	tm_parse_duration(text);
 	free(text);
 	return 0;
 }

@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include "catalog.h"
+#include "hash.h"
+#include "manifest.h"
 #include "unit.h"
 
 static void put(const char *dir, const char *name, const char *data)
@@ -97,10 +99,88 @@ static void test_manifest_time_and_future(void)
 	free(list);
 }
 
+/* a backup with a manifest that tells the truth about it */
+static void put_backup(const char *dir, const char *name, const char *db,
+		       const char *data, const char *finished)
+{
+	struct manifest m;
+
+	put(dir, name, data);
+	memset(&m, 0, sizeof(m));
+	snprintf(m.file, sizeof(m.file), "%s", name);
+	snprintf(m.kind, sizeof(m.kind), "%s", db ? "database" : "globals");
+	snprintf(m.status, sizeof(m.status), "valid");
+	snprintf(m.database, sizeof(m.database), "%s", db ? db : "");
+	snprintf(m.finished, sizeof(m.finished), "%s", finished);
+	hash_file(dir, name, m.sha256, &m.size);
+	manifest_write(dir, &m);
+}
+
+/* Which backup for a target: the newest of that database or the globals
+ * whose file holds, the future-stamped one last. */
+static void test_choose(void)
+{
+	struct catalog_entry *list = NULL;
+	struct catalog_target app = {BACKUP_DATABASE, "app", NULL},
+			      glob = {BACKUP_GLOBALS, NULL, NULL};
+	struct manifest m;
+	char *dir = unit_tmpdir(), err[256], path[600];
+	int n, i;
+
+	put_backup(dir, "backup_20250101_060000_app.sql.gz", "app", "old",
+		   "2025-01-01T06:00:05Z");
+	put_backup(dir, "backup_20250102_060000_app.sql.gz", "app", "newer",
+		   "2025-01-02T06:00:05Z");
+	put_backup(dir, "backup_20250103_060000_other.sql.gz", "other", "x",
+		   "2025-01-03T06:00:05Z");
+	put_backup(dir, "globals_20250102_060000.sql.gz", NULL, "roles",
+		   "2025-01-02T06:00:06Z");
+	put_backup(dir, "backup_29990101_060000_app.sql.gz", "app", "future",
+		   "2999-01-01T06:00:05Z");
+	n = catalog_scan(dir, &list);
+	i = catalog_choose(dir, list, n, 0, &app, &m, err, sizeof(err));
+	CHECK(i >= 0 &&
+		      strcmp(m.file, "backup_20250102_060000_app.sql.gz") == 0,
+	      "the newest of the database, not another database's");
+	if (i >= 0)
+		manifest_free(&m);
+	i = catalog_choose(dir, list, n, 0, &glob, &m, err, sizeof(err));
+	CHECK(i >= 0 && strcmp(m.file, "globals_20250102_060000.sql.gz") == 0,
+	      "the globals");
+	if (i >= 0)
+		manifest_free(&m);
+	/* the newest is truncated: the next older one, never the future */
+	snprintf(path, sizeof(path), "%s/backup_20250102_060000_app.sql.gz",
+		 dir);
+	CHECK(truncate(path, 2) == 0, "truncated");
+	i = catalog_choose(dir, list, n, 0, &app, &m, err, sizeof(err));
+	CHECK(i >= 0 &&
+		      strcmp(m.file, "backup_20250101_060000_app.sql.gz") == 0,
+	      "a truncated newest is passed over for the next older");
+	if (i >= 0)
+		manifest_free(&m);
+	snprintf(path, sizeof(path), "%s/backup_20250101_060000_app.sql.gz",
+		 dir);
+	CHECK(unlink(path) == 0 &&
+		      symlink("backup_29990101_060000_app.sql.gz", path) == 0,
+	      "the older one is now a symlink");
+	i = catalog_choose(dir, list, n, 0, &app, &m, err, sizeof(err));
+	CHECK(i >= 0 && list[i].future,
+	      "a symlink is refused; the future-stamped one comes last");
+	if (i >= 0)
+		manifest_free(&m);
+	app.only = "backup_20250102_060000_app.sql.gz";
+	CHECK(catalog_choose(dir, list, n, 0, &app, &m, err, sizeof(err)) < 0 &&
+		      strstr(err, "size is 2 bytes"),
+	      "only one file: refused with why");
+	free(list);
+}
+
 int main(void)
 {
 	test_empty();
 	test_order();
 	test_manifest_time_and_future();
+	test_choose();
 	return unit_done();
 }

@@ -1,4 +1,5 @@
 #include "cfg.h"
+#include "tm.h"
 #include "unit.h"
 
 static char err[CFG_ERR_MAX];
@@ -91,12 +92,12 @@ int main(void)
 		  "default schedule 06:00 and 18:00");
 	CHECK_STR(c.backup_dir, "/backups", "default backups dir");
 
-	CHECK(cfg_parse_duration("90") == 90, "plain seconds");
-	CHECK(cfg_parse_duration("5m") == 300, "minutes");
-	CHECK(cfg_parse_duration("2h") == 7200, "hours");
-	CHECK(cfg_parse_duration("-1") == -1, "negative refused");
-	CHECK(cfg_parse_duration("5x") == -1, "bad suffix refused");
-	CHECK(cfg_parse_duration("") == -1, "empty refused");
+	CHECK(tm_parse_duration("90") == 90, "plain seconds");
+	CHECK(tm_parse_duration("5m") == 300, "minutes");
+	CHECK(tm_parse_duration("2h") == 7200, "hours");
+	CHECK(tm_parse_duration("-1") == -1, "negative refused");
+	CHECK(tm_parse_duration("5x") == -1, "bad suffix refused");
+	CHECK(tm_parse_duration("") == -1, "empty refused");
 
 	CHECK(load_text("[monitor]\nhealth_check_interval = 10s\n"
 			"max_failure_count = 5\n[backupper]\n"

@@ -64,7 +64,7 @@ int main(void)
 	CHECK(strstr(data, "Database Backup - SUCCESS") &&
 		      strstr(data, "Environment: Test") &&
 		      strstr(data, "System: PostgreSQL Backup System"),
-	      "seed layout");
+	      "the alert layout of README \"Alerts\"");
 	CHECK(strstr(data, "s3cr3t-pass") == NULL, "no secret in alert");
 	free(data);
 	log_clear_secrets();

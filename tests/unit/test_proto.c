@@ -3,39 +3,79 @@
 #include <unistd.h>
 
 #include "fs.h"
-#include "probeio.h"
+#include "dbcheck_result.h"
 #include "proto.h"
+#include "recovery_marker.h"
 #include "unit.h"
 
-/* The probe's result, printed by pgwarden-probe, read by the monitor. */
-static void test_probe_result(void)
+/* The check result, printed by pgwarden-dbcheck, read by the monitor. */
+static void test_dbcheck_result(void)
 {
-	struct probe_result a = {.ping = true,
-				 .connected = true,
-				 .ok = false,
-				 .checksum_failures = 42,
-				 .cls = CHECK_LOCK_WAIT},
-			    b;
+	struct dbcheck_result a = {.ping = true,
+				   .connected = true,
+				   .ok = false,
+				   .checksum_failures = 42,
+				   .cls = CHECK_LOCK_WAIT},
+			      b;
 	char buf[1024];
 	FILE *f = fmemopen(buf, sizeof(buf), "w");
 
 	snprintf(a.what, sizeof(a.what), "heartbeat write failed:\nline two");
-	probe_result_print(&a, f);
+	dbcheck_result_print(&a, f);
 	fclose(f);
-	CHECK(probe_result_parse(buf, &b) == 0 && b.ping && b.connected &&
+	CHECK(dbcheck_result_parse(buf, &b) == 0 && b.ping && b.connected &&
 		      !b.ok && b.checksum_failures == 42 &&
 		      b.cls == CHECK_LOCK_WAIT &&
 		      strcmp(b.what, "heartbeat write failed: line two") == 0,
-	      "probe result round trip, what kept on one line");
-	CHECK(probe_result_parse("connection refused\n", &b) < 0 &&
+	      "check result round trip, what kept on one line");
+	CHECK(dbcheck_result_parse("connection refused\n", &b) < 0 &&
 		      b.checksum_failures == -1,
-	      "output without ok= is not a probe result");
-	CHECK(probe_result_parse("ok=0\nclass=nonsense\n", &b) == 0 &&
+	      "output without ok= is not a check result");
+	CHECK(dbcheck_result_parse("ok=0\nclass=nonsense\n", &b) == 0 &&
 		      b.cls == CHECK_BROKEN,
 	      "a failure of unknown class counts (broken)");
-	CHECK(probe_result_parse("ok=0\nclass=ok\n", &b) == 0 &&
+	CHECK(dbcheck_result_parse("ok=0\nclass=ok\n", &b) == 0 &&
 		      b.cls == CHECK_BROKEN,
 	      "a failure cannot claim class ok");
+}
+
+/* recovery-in-progress and request-restore: their writers' text is what
+ * their readers take. */
+static void test_recovery_files(void)
+{
+	struct recovery_marker m = {.pid = 42}, back;
+	struct request_kv kv[8];
+	char buf[1024], err[256];
+	int n;
+
+	strcpy(m.started, "2026-12-02T03:00:00Z");
+	strcpy(m.reason, "monitor: 3 failed checks");
+	strcpy(m.database, "app");
+	strcpy(m.backup, "backup_20261202_030000_app.sql.gz");
+	strcpy(m.tmp, "pgwarden_tmp_app_1");
+	strcpy(m.phase, "swapping");
+	CHECK(recovery_marker_format(&m, buf, sizeof(buf)) == 0,
+	      "marker formatted");
+	recovery_marker_parse(buf, &back);
+	CHECK(memcmp(&m, &back, sizeof(m)) == 0, "marker round trip");
+	CHECK(recovery_marker_format(&m, buf, 40) < 0,
+	      "a marker that does not fit is refused");
+	proto_restore_request(buf, sizeof(buf), "backup_x_app.sql.gz",
+			      "a\nreason=forged");
+	n = proto_request_parse(buf, proto_restore_keys, "backup", kv, 8, err,
+				sizeof(err));
+	CHECK(n == 2 &&
+		      strcmp(proto_request_get(kv, n, "backup"),
+			     "backup_x_app.sql.gz") == 0 &&
+		      strcmp(proto_request_get(kv, n, "reason"),
+			     "a reason=forged") == 0,
+	      "restore request round trip; a line break in the reason is "
+	      "not a new key");
+	proto_restore_request(buf, sizeof(buf), NULL, "monitor");
+	n = proto_request_parse(buf, proto_restore_keys, "backup", kv, 8, err,
+				sizeof(err));
+	CHECK(n == 1 && !proto_request_get(kv, n, "backup"),
+	      "restore request without a backup");
 }
 
 int main(void)
@@ -48,13 +88,15 @@ int main(void)
 	const char *const keys[] = {"backup", "reason", NULL};
 	int wait = 0, n, fd;
 
-	test_probe_result();
+	test_dbcheck_result();
+	test_recovery_files();
 	memset(&b, 0, sizeof(b));
 	b.kind = BACKUP_DATABASE;
 	strcpy(b.stamp, "20250613_180002");
 	strcpy(b.database, "app");
 	CHECK(proto_backup_filename(&b, name, sizeof(name)) == 0, "name built");
-	CHECK_STR(name, "backup_20250613_180002_app.sql.gz", "seed-style name");
+	CHECK_STR(name, "backup_20250613_180002_app.sql.gz",
+		  "the backup name format");
 	CHECK(proto_backup_parse(name, &p) == 0 &&
 		      strcmp(p.database, "app") == 0 &&
 		      p.kind == BACKUP_DATABASE,
