@@ -162,11 +162,15 @@ int fs_open_in_dir(const char *dir, const char *name)
 char *fs_read_small(const char *dir, const char *name, size_t max, size_t *len)
 {
 	int fd = fs_open_in_dir(dir, name);
+	struct stat st;
 	char *buf;
 	size_t got = 0;
 
 	if (fd < 0)
 		return NULL;
+	/* what the file holds, not max: a large limit costs nothing */
+	if (fstat(fd, &st) == 0 && st.st_size >= 0 && (size_t)st.st_size < max)
+		max = (size_t)st.st_size;
 	buf = malloc(max + 1);
 	while (buf && got < max) {
 		ssize_t n = read(fd, buf + got, max - got);

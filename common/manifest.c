@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fs.h"
@@ -206,36 +205,6 @@ static int check_signed(const char *name, const char *text, size_t len,
 	return rc;
 }
 
-/* The whole manifest, read once through one descriptor (no symlink):
- * what is authenticated and what is parsed are the same bytes. */
-static char *read_text(const char *dir, const char *name, size_t *len)
-{
-	int fd = fs_open_in_dir(dir, name);
-	struct stat st;
-	char *buf = NULL;
-	size_t got = 0;
-
-	if (fd < 0)
-		return NULL;
-	if (fstat(fd, &st) == 0 && st.st_size >= 0 &&
-	    st.st_size <= MANIFEST_MAX_BYTES)
-		buf = malloc((size_t)st.st_size + 1);
-	while (buf && got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-	if (buf) {
-		buf[got] = '\0';
-		*len = got;
-	}
-	return buf;
-}
-
 /* iniparser reads files only: the text goes through a memory file. */
 static dictionary *parse_text(const char *text, size_t len)
 {
@@ -337,7 +306,9 @@ int manifest_read(const char *dir, const char *backup_file, struct manifest *m,
 
 	memset(m, 0, sizeof(*m));
 	proto_manifest_name(backup_file, name, sizeof(name));
-	text = read_text(dir, name, &len);
+	/* read once, through one descriptor (no symlink): what is
+	 * authenticated and what is parsed are the same bytes */
+	text = fs_read_small(dir, name, MANIFEST_MAX_BYTES, &len);
 	if (!text) {
 		snprintf(err, errlen, "no manifest '%s'", name);
 		return -1;
