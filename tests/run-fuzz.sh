@@ -23,6 +23,10 @@ for src in common/*.c sidecars/monitor/logtail.c; do
 	objs+=("$obj")
 done
 status=0
+# the harnesses' files go in a directory of this run's own: removing
+# "every pgw-fuzz-*" would pull them from under another run
+work=$(mktemp -d "${TMPDIR:-/tmp}/pgw-fuzzrun-XXXXXX") || exit 1
+trap 'rm -rf "$work"' EXIT
 echo "# fuzz: ${secs}s per harness (executions, coverage edges, features)"
 for h in tests/fuzz/fuzz_*.c; do
 	name=$(basename "${h%.c}")
@@ -35,9 +39,9 @@ for h in tests/fuzz/fuzz_*.c; do
 	log=$out/$name.log
 	result=
 	if [ -d "tests/fuzz/regress/$name" ] && ls tests/fuzz/regress/"$name"/* >/dev/null 2>&1; then
-		"$bin" tests/fuzz/regress/"$name"/* >"$log.regress" 2>&1 || { result=" REGRESSION (see $log.regress)"; status=1; }
+		TMPDIR=$work "$bin" tests/fuzz/regress/"$name"/* >"$log.regress" 2>&1 || { result=" REGRESSION (see $log.regress)"; status=1; }
 	fi
-	ASAN_OPTIONS=detect_leaks=1 "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=1024 \
+	TMPDIR=$work ASAN_OPTIONS=detect_leaks=1 "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=1024 \
 		-artifact_prefix="$out/crashes/$name-" -print_final_stats=1 "$corpus" >"$log" 2>&1 ||
 		{ result=" CRASH (see $log)"; status=1; }
 	execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$')
@@ -46,5 +50,4 @@ for h in tests/fuzz/fuzz_*.c; do
 	printf '%s - fuzz %-9s execs %9s  cov %5s  ft %5s%s\n' "$([ -z "$result" ] && echo ok || echo 'not ok')" \
 		"$name" "${execs:-?}" "${cov:-?}" "${ft:-?}" "$result"
 done
-rm -rf "${TMPDIR:-/tmp}"/pgw-fuzz-*
 exit $status
