@@ -30,7 +30,7 @@ static void catalog_fill(const char *dir, struct catalog_entry *e, time_t now)
 
 	e->size = fs_size(dir, e->file);
 	e->taken = e->name.when;
-	e->duration_ms = e->uncompressed_size = e->restore_ms = -1;
+	e->duration_ms = e->restore_ms = -1;
 	e->has_manifest =
 		manifest_read(dir, e->file, &m, err, sizeof(err)) == 0;
 	if (e->has_manifest) {
@@ -38,7 +38,6 @@ static void catalog_fill(const char *dir, struct catalog_entry *e, time_t now)
 		if (tm_parse_iso(m.finished, &finished) == 0)
 			e->taken = finished;
 		e->duration_ms = m.duration_ms;
-		e->uncompressed_size = m.uncompressed_size;
 		snprintf(e->verified_at, sizeof(e->verified_at), "%s",
 			 m.verified_at);
 		e->restore_ms = m.verified_at[0] ? m.restore_ms : -1;

@@ -32,7 +32,6 @@ struct catalog_entry {
 	bool future;	 /* name or manifest stamped in the future */
 	/* what the manifest says, for listings (-1 / "" without one) */
 	int64_t duration_ms;
-	int64_t uncompressed_size;
 	char verified_at[32]; /* the last drill that passed, "" none */
 	int64_t restore_ms;   /* that drill's restore time, -1 none */
 	/* The WAL a physical backup needs, for the physical path

@@ -494,21 +494,27 @@ static int load_file(const char *file, struct pgw_config *c, char *err,
 	return rc;
 }
 
-static int load_env(struct pgw_config *c, char *err, size_t errlen)
+/* k's value from the environment variable env (already read: val). */
+static int set_from_env(const struct cfg_key *k, const char *env,
+			const char *val, struct pgw_config *c, char *err,
+			size_t errlen)
 {
 	char why[256];
 
+	if (set_value(k, val, c, why, sizeof(why)) == 0)
+		return 0;
+	snprintf(err, errlen, "invalid value '%s' for %s (environment %s): %s",
+		 val, k->name, env, why);
+	return -1;
+}
+
+static int load_env(struct pgw_config *c, char *err, size_t errlen)
+{
 	for (size_t i = 0; i < NKEYS; i++) {
 		const char *val = getenv(cfg_keys[i].env);
-		if (!val)
-			continue;
-		if (set_value(&cfg_keys[i], val, c, why, sizeof(why)) < 0) {
-			snprintf(err, errlen,
-				 "invalid value '%s' for %s (environment %s): "
-				 "%s",
-				 val, cfg_keys[i].name, cfg_keys[i].env, why);
+		if (val && set_from_env(&cfg_keys[i], cfg_keys[i].env, val, c,
+					err, errlen) < 0)
 			return -1;
-		}
 	}
 	return 0;
 }
@@ -525,22 +531,15 @@ static const struct {
 
 static int load_env_defaults(struct pgw_config *c, char *err, size_t errlen)
 {
-	char why[256];
-
 	for (size_t i = 0; i < sizeof(env_defaults) / sizeof(env_defaults[0]);
 	     i++) {
 		const char *val = getenv(env_defaults[i].env);
 		const struct cfg_key *k =
 			cfg_find(env_defaults[i].section, env_defaults[i].name);
-		if (!val || !*val || !k)
-			continue;
-		if (set_value(k, val, c, why, sizeof(why)) < 0) {
-			snprintf(err, errlen,
-				 "invalid value '%s' for %s (environment %s): "
-				 "%s",
-				 val, k->name, env_defaults[i].env, why);
+		if (val && *val && k &&
+		    set_from_env(k, env_defaults[i].env, val, c, err, errlen) <
+			    0)
 			return -1;
-		}
 	}
 	return 0;
 }

@@ -236,12 +236,12 @@ int child_run_for(const char *const argv[], char *out, size_t outcap,
 		  int timeout_ms, char *why, size_t whylen)
 {
 	struct child c;
-	int pfd[1];
+	int out_fd;
 	size_t got = 0;
 	char sink[4096];
 	int64_t deadline = tm_mono_ms() + timeout_ms;
 
-	if (child_start_reading(&c, argv, -1, &pfd[0]) < 0) {
+	if (child_start_reading(&c, argv, -1, &out_fd) < 0) {
 		snprintf(why, whylen, "unable to start '%s': %s", argv[0],
 			 strerror(errno));
 		return -1;
@@ -252,10 +252,10 @@ int child_run_for(const char *const argv[], char *out, size_t outcap,
 						      : sizeof(sink);
 		ssize_t n;
 		if (timeout_ms >= 0) {
-			struct pollfd p = {.fd = pfd[0], .events = POLLIN};
+			struct pollfd p = {.fd = out_fd, .events = POLLIN};
 			int64_t left = deadline - tm_mono_ms();
 			if (left <= 0 || poll(&p, 1, (int)left) == 0) {
-				close(pfd[0]);
+				close(out_fd);
 				child_kill(&c, 500);
 				snprintf(why, whylen,
 					 "'%s' timed out after %d ms", argv[0],
@@ -263,7 +263,7 @@ int child_run_for(const char *const argv[], char *out, size_t outcap,
 				return -1;
 			}
 		}
-		n = read(pfd[0], dst, room);
+		n = read(out_fd, dst, room);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -271,7 +271,7 @@ int child_run_for(const char *const argv[], char *out, size_t outcap,
 		if (dst != sink)
 			got += (size_t)n;
 	}
-	close(pfd[0]);
+	close(out_fd);
 	if (out)
 		out[got] = '\0';
 	return child_finish(&c, why, whylen);

@@ -32,27 +32,46 @@ static void usage(const char *name, FILE *f)
 		name);
 }
 
+/* The daemon's own options (getopt_long's table; short ones: -c, -h, -V). */
+static const struct option daemon_opts[] = {
+	{"config", required_argument, NULL, 'c'},
+	{"check-config", no_argument, NULL, 'C'},
+	{"once", no_argument, NULL, 'o'},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
+	{NULL, 0, NULL, 0}};
+
+/* How many words one of daemon_opts takes at argv[i] ("--config F" 2,
+ * "--config=F" 1), 0 when argv[i] is not one of them. */
+static int own_option_words(int argc, char **argv, int i)
+{
+	const char *a = argv[i];
+
+	if (strcmp(a, "-h") == 0 || strcmp(a, "-V") == 0)
+		return 1;
+	for (const struct option *o = daemon_opts; o->name; o++) {
+		size_t len = strlen(o->name);
+		if (strncmp(a, "--", 2) != 0 || strncmp(a + 2, o->name, len))
+			continue;
+		if (a[2 + len] == '=' && o->has_arg == required_argument)
+			return 1;
+		if (a[2 + len] == '\0')
+			return o->has_arg == required_argument
+				       ? (i + 1 < argc ? 2 : 0)
+				       : 1;
+	}
+	return 0;
+}
+
 /* The index of the first word that is not one of the daemon's own
  * options: where a postgres command line given to pgwarden-db begins (its
  * "-c name=value" must not be taken for our --config). */
 static int own_args_end(int argc, char **argv)
 {
-	static const char *const flags[] = {
-		"--check-config", "--once", "--help", "-h", "--version", "-V"};
-	int i = 1;
+	int i = 1, n;
 
-	while (i < argc) {
-		bool known = false;
-		for (size_t f = 0; f < sizeof(flags) / sizeof(flags[0]); f++)
-			known = known || strcmp(argv[i], flags[f]) == 0;
-		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
-			i++, known = true;
-		else if (strncmp(argv[i], "--config=", 9) == 0)
-			known = true;
-		if (!known)
-			break;
-		i++;
-	}
+	while (i < argc && (n = own_option_words(argc, argv, i)) > 0)
+		i += n;
 	return i;
 }
 
@@ -94,13 +113,6 @@ static void take_server_args(struct daemon *d, int first, int argc, char **argv)
 
 static void parse_args(struct daemon *d, int argc, char **argv, int *check)
 {
-	static const struct option opts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"check-config", no_argument, NULL, 'C'},
-		{"once", no_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0}};
 	int o;
 
 	if (d->takes_server_args) {
@@ -109,8 +121,8 @@ static void parse_args(struct daemon *d, int argc, char **argv, int *check)
 		argc = end;
 	}
 	while ((o = getopt_long(argc, argv,
-				d->takes_server_args ? "+hV" : "c:hV", opts,
-				NULL)) != -1) {
+				d->takes_server_args ? "+hV" : "c:hV",
+				daemon_opts, NULL)) != -1) {
 		switch (o) {
 		case 'c': d->config_path = optarg; break;
 		case 'C': *check = 1; break;

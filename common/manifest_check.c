@@ -81,9 +81,8 @@ int manifest_load_named(const char *dir, const char *file, struct manifest *m,
 {
 	struct backup_name bn;
 
-	memset(m, 0, sizeof(*m));
-	if (!fs_safe_name(file) || proto_backup_parse(file, &bn) < 0 ||
-	    bn.kind != BACKUP_DATABASE) {
+	if (proto_backup_parse(file, &bn) == 0 && bn.kind != BACKUP_DATABASE) {
+		memset(m, 0, sizeof(*m));
 		snprintf(err, errlen, "'%s' is not a backup file name of '%s'",
 			 file, dir);
 		return -1;

@@ -18,11 +18,11 @@ int monitor_status_write(const char *dir, const struct monitor_heartbeat *h)
 		 "%d\nmax_failure_count = %d\nlast_recovery = %s\n"
 		 "latency_ms = %lld\npassed_in_row = %ld\nlast_class = %s\n"
 		 "last_error = %s\n",
-		 h->healthy ? "healthy" : "unhealthy", tm_iso(tm_now(), t),
-		 h->failure_count, h->max_failure_count,
+		 h->health, tm_iso(tm_now(), t), h->failure_count,
+		 h->max_failure_count,
 		 h->last_recovery[0] ? h->last_recovery : "never",
 		 (long long)h->latency_ms, h->passed_in_row, h->last_class,
-		 h->healthy ? "" : h->last_error);
+		 h->last_error);
 	return fs_write_atomic(dir, PROTO_MONITOR_STATUS, buf, strlen(buf));
 }
 
@@ -40,7 +40,6 @@ void monitor_status_read(const char *dir, struct monitor_heartbeat *h)
 		return;
 	snprintf(h->health, sizeof(h->health), "%s",
 		 ini_get(d, "monitor:health", ""));
-	h->healthy = strcmp(h->health, "healthy") == 0;
 	snprintf(h->last_check, sizeof(h->last_check), "%s",
 		 ini_get(d, "monitor:last_check", ""));
 	h->failure_count = (int)ini_get_int(d, "monitor:failure_count", 0);

@@ -12,20 +12,18 @@
 #ifndef PGW_MONITOR_STATUS_H
 #define PGW_MONITOR_STATUS_H
 
-#include <stdbool.h>
 #include <stdint.h>
 
 struct monitor_heartbeat {
-	bool healthy;
-	char health[16];     /* as read: "" when there is no file */
+	char health[16]; /* "healthy", "unhealthy"; "" when there is no file */
 	char last_check[32]; /* ISO 8601 UTC */
 	int failure_count, max_failure_count;
 	char last_recovery[32]; /* ISO 8601 UTC, or "never" */
 	int64_t latency_ms;
 	long passed_in_row;
 	char last_class[32];
-	char last_error[512];
-	long age; /* s since written, -1 missing (read only) */
+	char last_error[512]; /* "" when healthy */
+	long age;	      /* s since written, -1 missing (read only) */
 };
 
 /* last_check is now; atomically. 0 or -1. */

@@ -13,12 +13,12 @@
 #include "fs.h"
 #include "log.h"
 #include "manifest.h"
-#include "proto.h"
-#include "server_status.h"
-#include "schedule.h"
-#include "tm.h"
-#include "recovery_marker.h"
 #include "monitor_status.h"
+#include "proto.h"
+#include "recovery_marker.h"
+#include "schedule.h"
+#include "server_status.h"
+#include "tm.h"
 
 /* An INI file of the protocol, or NULL when missing/unreadable. */
 static dictionary *ini_load(const char *dir, const char *name)
@@ -53,9 +53,8 @@ static void read_monitor(const char *dir, struct pgw_status *st)
 
 static void read_recovery(const char *dir, struct pgw_status *st)
 {
-	dictionary *d;
-
 	struct recovery_marker m;
+	dictionary *d;
 
 	st->recovering = recovery_marker_read_live(dir, &m) == 1;
 	st->recovery_stale = !st->recovering && proto_recovery_exists(dir);

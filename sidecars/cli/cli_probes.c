@@ -78,7 +78,6 @@ int cli_probe_ready(const struct pgw_config *c)
 {
 	struct server_info si;
 	struct recovery_marker m;
-	const char *phase = m.phase;
 
 	server_status_read(c->backup_dir, &si);
 	if (si.state[0] && strcmp(si.state, "running") != 0)
@@ -88,13 +87,13 @@ int cli_probe_ready(const struct pgw_config *c)
 		return unhealthy("not ready: the server does not answer%s%.0ld",
 				 "", 0);
 	recovery_marker_read_live(c->backup_dir, &m);
-	if (strcmp(phase, "swapping") == 0 ||
-	    strcmp(phase, "cluster-reinit") == 0 ||
-	    strcmp(phase, "fresh-reset") == 0)
+	if (strcmp(m.phase, "swapping") == 0 ||
+	    strcmp(m.phase, "cluster-reinit") == 0 ||
+	    strcmp(m.phase, "fresh-reset") == 0)
 		return unhealthy("not ready: a recovery is %s%.0ld",
-				 strcmp(phase, "swapping") == 0
+				 strcmp(m.phase, "swapping") == 0
 					 ? "swapping the data"
-					 : phase,
+					 : m.phase,
 				 0);
 	return PGW_EXIT_OK;
 }

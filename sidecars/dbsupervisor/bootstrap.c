@@ -164,26 +164,22 @@ static int server_major(const struct daemon *d)
  * damage: postgres cannot start it, and re-initialising it (what a
  * failing start leads to) would lose it. pgwarden-db refuses to start it
  * instead, once told, until the image matches (docs/KUBERNETES.md). */
-static int check_major(const struct daemon *d, bool *told)
+static int check_major(const struct daemon *d)
 {
-	char path[PATH_MAX], text[16] = "", msg[PATH_MAX + 256];
 	static int binary;
-	FILE *f = fopen(fs_join(path, d->cfg.pgdata, "PG_VERSION"), "r");
-	int data;
+	static bool told;
+	char msg[PATH_MAX + 256];
+	char *text = fs_read_small(d->cfg.pgdata, "PG_VERSION", 16, NULL);
+	int data = text ? atoi(text) : 0;
 
-	if (!f)
-		return 0;
-	if (!fgets(text, sizeof(text), f))
-		text[0] = '\0';
-	fclose(f);
-	data = atoi(text);
-	if (!binary)
+	free(text);
+	if (data && !binary)
 		binary = server_major(d);
 	if (!data || !binary || data == binary) {
-		*told = false;
+		told = false;
 		return 0;
 	}
-	if (!*told) {
+	if (!told) {
 		snprintf(msg, sizeof(msg),
 			 "The data directory '%s' is PostgreSQL %d and this "
 			 "image's server is PostgreSQL %d: it is not started "
@@ -193,19 +189,17 @@ static int check_major(const struct daemon *d, bool *told)
 		log_error("%s", msg);
 		alert_emit(ALERT_CRITICAL, "server-major-mismatch",
 			   "Database Server - CRITICAL", msg, NULL);
-		*told = true;
+		told = true;
 	}
 	return -1;
 }
 
 int cluster_prepare(const struct daemon *d)
 {
-	static bool major_told;
-
 	if (fs_size(d->cfg.pgdata, "PG_VERSION") < 0 &&
 	    dir_empty(d->cfg.pgdata) && first_start(d) < 0)
 		return -1;
-	if (check_major(d, &major_told) < 0)
+	if (check_major(d) < 0)
 		return -1;
 	fix_mode(d->cfg.pgdata);
 	return 0;

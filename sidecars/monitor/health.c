@@ -370,8 +370,7 @@ void health_status_write(const char *dir, const struct health_state *s,
 			 const struct check_result *r,
 			 const struct pgw_config *c)
 {
-	struct monitor_heartbeat h = {.healthy = r->ok,
-				      .failure_count = s->failures,
+	struct monitor_heartbeat h = {.failure_count = s->failures,
 				      .max_failure_count = c->max_failure_count,
 				      .latency_ms = r->latency_ms,
 				      .passed_in_row = s->passed_in_row};
@@ -380,7 +379,10 @@ void health_status_write(const char *dir, const struct health_state *s,
 		tm_iso(s->last_recovery, h.last_recovery);
 	snprintf(h.last_class, sizeof(h.last_class), "%s",
 		 check_class_info(r->cls)->name);
-	snprintf(h.last_error, sizeof(h.last_error), "%s", r->what);
+	snprintf(h.health, sizeof(h.health), "%s",
+		 r->ok ? "healthy" : "unhealthy");
+	snprintf(h.last_error, sizeof(h.last_error), "%s",
+		 r->ok ? "" : r->what);
 	if (monitor_status_write(dir, &h) < 0)
 		log_warn("unable to write '%s': %s", PROTO_MONITOR_STATUS,
 			 strerror(errno));

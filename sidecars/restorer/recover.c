@@ -58,11 +58,12 @@ static const char *aside_kind(const struct recovery *r)
 		       : PROTO_ASIDE_BEFORE_RESTORE;
 }
 
-static void marker_update(struct recovery *r, const char *phase,
-			  const char *backup)
+/* The marker's text for this recovery in phase (common/recovery_marker.h).
+ * -1 when it does not fit. */
+static int marker_text(const struct recovery *r, const char *phase,
+		       const char *backup, char *buf, size_t cap)
 {
 	struct recovery_marker m = {.pid = (int)getpid()};
-	char buf[1024];
 
 	snprintf(m.started, sizeof(m.started), "%s", r->started);
 	snprintf(m.reason, sizeof(m.reason), "%s", r->reason);
@@ -71,7 +72,15 @@ static void marker_update(struct recovery *r, const char *phase,
 	snprintf(m.tmp, sizeof(m.tmp), "%s", r->tmp);
 	snprintf(m.result, sizeof(m.result), "%s", r->result ? r->result : "");
 	snprintf(m.phase, sizeof(m.phase), "%s", phase);
-	if (recovery_marker_format(&m, buf, sizeof(buf)) < 0 ||
+	return recovery_marker_format(&m, buf, cap);
+}
+
+static void marker_update(struct recovery *r, const char *phase,
+			  const char *backup)
+{
+	char buf[1024];
+
+	if (marker_text(r, phase, backup, buf, sizeof(buf)) < 0 ||
 	    proto_recovery_update(r->marker, buf) < 0)
 		log_warn("unable to record recovery phase '%s' in '%s'", phase,
 			 PROTO_RECOVERY);
@@ -499,16 +508,12 @@ int recover_run(const struct restore_ctx *ctx, const char *backup,
 	struct recovery r = {.ctx = ctx,
 			     .target = pg_target_db(ctx->cfg),
 			     .t0_ms = tm_mono_ms()};
-	struct recovery_marker first = {.pid = (int)getpid()};
 	char stale[PROTO_REQUEST_MAX], content[1024];
 	int lock, rc;
 
 	snprintf(r.reason, sizeof(r.reason), "%s", reason);
 	tm_iso(tm_now(), r.started);
-	snprintf(first.started, sizeof(first.started), "%s", r.started);
-	snprintf(first.reason, sizeof(first.reason), "%s", reason);
-	snprintf(first.phase, sizeof(first.phase), "starting");
-	recovery_marker_format(&first, content, sizeof(content));
+	marker_text(&r, "starting", NULL, content, sizeof(content));
 	r.marker = proto_recovery_begin(ctx->cfg->backup_dir, content, stale,
 					sizeof(stale));
 	if (r.marker == -3) {

@@ -91,12 +91,13 @@ pod() {
 	chown -R postgres "$W/pod"
 }
 # in_pod: run ARGV as the pod's user with only the container's env (and
-# the port of this machine's test server: $PORT)
-in_pod() { runuser -u postgres -- env -i PATH="$BIN:$PG_BINDIR:/usr/bin:/bin" HOME=/tmp PGPORT=$PORT "${ENVS[@]}" "${ARGV[@]}"; }
-# start_in_pod LOG: the same in the background, its pid (runuser's, which
-# passes SIGTERM on) recorded for teardown
+# the port of this machine's test server: $PORT); start_in_pod LOG: the
+# same in the background, with the pid of runuser (which passes SIGTERM
+# on) recorded for teardown
+pod_exec() { exec runuser -u postgres -- env -i PATH="$BIN:$PG_BINDIR:/usr/bin:/bin" HOME=/tmp PGPORT=$PORT "${ENVS[@]}" "${ARGV[@]}"; }
+in_pod() { (pod_exec); }
 start_in_pod() {
-	(exec runuser -u postgres -- env -i PATH="$BIN:$PG_BINDIR:/usr/bin:/bin" HOME=/tmp PGPORT=$PORT "${ENVS[@]}" "${ARGV[@]}") 2>>"$1" >/dev/null 3>&- &
+	(pod_exec) 2>>"$1" >/dev/null 3>&- &
 	PIDS+=($!)
 }
 PORT=5491

@@ -116,6 +116,23 @@ static void put_backup(const char *dir, const char *name, const char *db,
 	manifest_write(dir, &m);
 }
 
+/* The file catalog_choose() takes for t, "" when none (err says why). */
+static const char *chosen(const char *dir, const struct catalog_entry *list,
+			  int n, const struct catalog_target *t, char *err,
+			  size_t errlen)
+{
+	static char file[256];
+	struct manifest m;
+	int i = catalog_choose(dir, list, n, 0, t, &m, err, errlen);
+
+	file[0] = '\0';
+	if (i >= 0) {
+		snprintf(file, sizeof(file), "%s", list[i].file);
+		manifest_free(&m);
+	}
+	return file;
+}
+
 /* Which backup for a target: the newest of that database or the globals
  * whose file holds, the future-stamped one last. */
 static void test_choose(void)
@@ -123,9 +140,8 @@ static void test_choose(void)
 	struct catalog_entry *list = NULL;
 	struct catalog_target app = {BACKUP_DATABASE, "app", NULL},
 			      glob = {BACKUP_GLOBALS, NULL, NULL};
-	struct manifest m;
 	char *dir = unit_tmpdir(), err[256], path[600];
-	int n, i;
+	int n;
 
 	put_backup(dir, "backup_20250101_060000_app.sql.gz", "app", "old",
 		   "2025-01-01T06:00:05Z");
@@ -138,39 +154,28 @@ static void test_choose(void)
 	put_backup(dir, "backup_29990101_060000_app.sql.gz", "app", "future",
 		   "2999-01-01T06:00:05Z");
 	n = catalog_scan(dir, &list);
-	i = catalog_choose(dir, list, n, 0, &app, &m, err, sizeof(err));
-	CHECK(i >= 0 &&
-		      strcmp(m.file, "backup_20250102_060000_app.sql.gz") == 0,
-	      "the newest of the database, not another database's");
-	if (i >= 0)
-		manifest_free(&m);
-	i = catalog_choose(dir, list, n, 0, &glob, &m, err, sizeof(err));
-	CHECK(i >= 0 && strcmp(m.file, "globals_20250102_060000.sql.gz") == 0,
-	      "the globals");
-	if (i >= 0)
-		manifest_free(&m);
+	CHECK_STR(chosen(dir, list, n, &app, err, sizeof(err)),
+		  "backup_20250102_060000_app.sql.gz",
+		  "the newest of the database, not another database's");
+	CHECK_STR(chosen(dir, list, n, &glob, err, sizeof(err)),
+		  "globals_20250102_060000.sql.gz", "the globals");
 	/* the newest is truncated: the next older one, never the future */
 	snprintf(path, sizeof(path), "%s/backup_20250102_060000_app.sql.gz",
 		 dir);
 	CHECK(truncate(path, 2) == 0, "truncated");
-	i = catalog_choose(dir, list, n, 0, &app, &m, err, sizeof(err));
-	CHECK(i >= 0 &&
-		      strcmp(m.file, "backup_20250101_060000_app.sql.gz") == 0,
-	      "a truncated newest is passed over for the next older");
-	if (i >= 0)
-		manifest_free(&m);
+	CHECK_STR(chosen(dir, list, n, &app, err, sizeof(err)),
+		  "backup_20250101_060000_app.sql.gz",
+		  "a truncated newest is passed over for the next older");
 	snprintf(path, sizeof(path), "%s/backup_20250101_060000_app.sql.gz",
 		 dir);
 	CHECK(unlink(path) == 0 &&
 		      symlink("backup_29990101_060000_app.sql.gz", path) == 0,
 	      "the older one is now a symlink");
-	i = catalog_choose(dir, list, n, 0, &app, &m, err, sizeof(err));
-	CHECK(i >= 0 && list[i].future,
-	      "a symlink is refused; the future-stamped one comes last");
-	if (i >= 0)
-		manifest_free(&m);
+	CHECK_STR(chosen(dir, list, n, &app, err, sizeof(err)),
+		  "backup_29990101_060000_app.sql.gz",
+		  "a symlink is refused; the future-stamped one comes last");
 	app.only = "backup_20250102_060000_app.sql.gz";
-	CHECK(catalog_choose(dir, list, n, 0, &app, &m, err, sizeof(err)) < 0 &&
+	CHECK(!*chosen(dir, list, n, &app, err, sizeof(err)) &&
 		      strstr(err, "size is 2 bytes"),
 	      "only one file: refused with why");
 	free(list);
