@@ -13,7 +13,7 @@ OPTFLAGS ?= -O2 -g
 CFLAGS  := $(OPTFLAGS) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
            -Wno-missing-field-initializers -Wno-format-truncation -pthread \
            -I$(PG_INC) -Icommon
-LDLIBS  := -Wl,--as-needed -lpq -lz -liniparser -lcrypto -ldl -pthread
+LDLIBS  := -Wl,--as-needed -lpq -ldeflate -lz -liniparser -lcrypto -ldl -pthread
 
 BUILD   ?= build
 COMMON_SRC := $(wildcard common/*.c)
@@ -23,7 +23,7 @@ BINS := $(SIDECARS:%=$(BUILD)/pgwarden-%) $(BUILD)/pgwarden $(BUILD)/pgwarden-db
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-DEPS := build-essential pkg-config libpq-dev zlib1g-dev libcurl4-openssl-dev \
+DEPS := build-essential pkg-config libpq-dev zlib1g-dev libdeflate-dev libcurl4-openssl-dev \
         libiniparser-dev libssl-dev bats postgresql postgresql-contrib \
         clang-format jq procps util-linux valgrind time pigz bc \
         python3 python3-yaml curl ca-certificates clang libclang-rt-14-dev
@@ -36,7 +36,9 @@ $(BUILD)/%.o: %.c $(wildcard common/*.h) $(wildcard sidecars/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
+# rebuilt whole, so an object whose source is gone does not linger in it
 $(BUILD)/libpgwarden.a: $(COMMON_OBJ)
+	rm -f $@
 	ar rcs $@ $^
 
 define sidecar_rule

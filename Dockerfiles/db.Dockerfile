@@ -16,7 +16,7 @@ ARG TIMESCALEDB_VERSION=2.17.2
 FROM ${DEBIAN_IMAGE} AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends build-essential pkg-config \
-      libpq-dev zlib1g-dev libcurl4-openssl-dev libiniparser-dev libssl-dev \
+      libpq-dev zlib1g-dev libdeflate-dev libcurl4-openssl-dev libiniparser-dev libssl-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Makefile ./

@@ -11,7 +11,7 @@ ARG DEBIAN_IMAGE=debian:bookworm-20241111-slim
 FROM ${DEBIAN_IMAGE} AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends build-essential pkg-config \
-      libpq-dev zlib1g-dev libcurl4-openssl-dev libiniparser-dev libssl-dev \
+      libpq-dev zlib1g-dev libdeflate-dev libcurl4-openssl-dev libiniparser-dev libssl-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Makefile ./
@@ -30,7 +30,7 @@ RUN apt-get update \
       > /etc/apt/sources.list.d/pgdg.list \
  && apt-get update \
  && apt-get install -y --no-install-recommends "postgresql-client-${PG_MAJOR}" libpq5 \
-      zlib1g libcurl4 libiniparser1 libssl3 \
+      zlib1g libdeflate0 libcurl4 libiniparser1 libssl3 \
  && apt-get purge -y curl gnupg && apt-get autoremove -y \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd -g 999 postgres \

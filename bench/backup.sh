@@ -3,6 +3,9 @@
 # one run, on a throwaway cluster. Not a timed test: it prints a table.
 #   SCALE=50 (pgbench scale)  ROWS=3000000 (mixed-entropy rows)
 #   BENCH_DIR=... to keep the cluster between runs (default: temp, removed)
+#   BASELINE_BIN=dir with an older build's binaries: its backupper gets a row
+#   BLOCKSIZE=0 skips the block-size table (libdeflate blocks vs one zlib
+#   stream on the mixed dump, one core; bench/blocksize.c)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 source "$ROOT/tests/lib/pg.sh"
@@ -40,9 +43,17 @@ run_dataset() {
 	rows+=("$(measure floor "$PGDUMP $db > /dev/null; echo 0 > $OUT/size")")
 	rows+=("$(measure gzip "$PGDUMP $db | gzip -6 > $OUT/g.sql.gz; stat -c %s $OUT/g.sql.gz > $OUT/size")")
 	rows+=("$(measure pigz "$PGDUMP $db | pigz -6 -p 2 > $OUT/p.sql.gz; stat -c %s $OUT/p.sql.gz > $OUT/size")")
+	if command -v libdeflate-gzip >/dev/null; then
+		rows+=("$(measure ldgzip "$PGDUMP $db > $OUT/plain.sql; libdeflate-gzip -6 -c $OUT/plain.sql > $OUT/l.sql.gz; stat -c %s $OUT/l.sql.gz > $OUT/size; rm -f $OUT/plain.sql")")
+	fi
 	rows+=("$(measure custom "$PGDUMP -Fc $db > $OUT/c.dump; stat -c %s $OUT/c.dump > $OUT/size")")
+	if [ -n "${BASELINE_BIN:-}" ]; then
+		rm -f "$OUT"/backup_* "$OUT"/globals_*
+		rows+=("$(measure baseline "PGWARDEN_BACKUP_DIR=$OUT PGWARDEN_BACKUP_DATABASES=$db PGWARDEN_LOG_LEVEL=warning $BASELINE_BIN/pgwarden-backupper --once 2>/dev/null; stat -c %s $OUT/backup_*_$db.sql.gz > $OUT/size")")
+	fi
 	rm -f "$OUT"/backup_* "$OUT"/globals_*
 	rows+=("$(measure pgwarden "PGWARDEN_BACKUP_DIR=$OUT PGWARDEN_BACKUP_DATABASES=$db PGWARDEN_LOG_LEVEL=warning $ROOT/build/pgwarden-backupper --once 2>/dev/null; stat -c %s $OUT/backup_*_$db.sql.gz > $OUT/size")")
+	read_rows "$db"
 	rm -f "$OUT"/*.gz "$OUT"/*.dump "$OUT"/*.manifest
 	local gz_wall floor_wall
 	gz_wall=$(printf '%s\n' "${rows[@]}" | awk '$1=="gzip"{print $2}')
@@ -57,7 +68,9 @@ run_dataset() {
 		floor) label="pg_dump > /dev/null" ;;
 		gzip) label="pg_dump | gzip -6" ;;
 		pigz) label="pg_dump | pigz -6 -p2" ;;
+		ldgzip) label="libdeflate-gzip -6 *" ;;
 		custom) label="pg_dump -Fc" ;;
+		baseline) label="pgwarden, baseline" ;;
 		pgwarden) label="pgwarden backup" ;;
 		esac
 		awk -v l="$label" -v w="$wall" -v c="$cpu" -v s="$size" -v r="$rss" -v g="$gz_wall" -v f="$floor_wall" -v gs="$gz_size" 'BEGIN {
@@ -65,7 +78,35 @@ run_dataset() {
 	done
 }
 
+# read_rows DB: decompressing the backup just taken (what a restore and a
+# drill read), by this build and by the baseline's
+read_rows() {
+	local f bins=("$ROOT/build")
+	f=$(basename "$(ls "$OUT"/backup_*_"$1".sql.gz)")
+	[ -n "${BASELINE_BIN:-}" ] && bins+=("$BASELINE_BIN")
+	for b in "${bins[@]}"; do
+		READS+=("$1 $(basename "$(dirname "$b")")/$(basename "$b") $( { /usr/bin/time -f "%e" env PGWARDEN_BACKUP_DIR="$OUT" "$b/pgwarden" cat-backup "$f" >/dev/null; } 2>&1 | tail -1) $( { /usr/bin/time -f "%e" gzip -dc "$OUT/$f" >/dev/null; } 2>&1 | tail -1)")
+	done
+}
+
+blocksize_table() {
+	local tool=$DIR/blocksize
+	gcc -O2 -o "$tool" "$ROOT/bench/blocksize.c" -ldeflate -lz
+	"$PGDUMP" bench_mixed >"$OUT/mixed.sql"
+	echo
+	echo "block size, bench_mixed dump ($(($(stat -c %s "$OUT/mixed.sql") / 1048576)) MiB), level 6, one core"
+	"$tool" "$OUT/mixed.sql" 6
+	rm -f "$OUT/mixed.sql"
+}
+
+READS=()
 echo "# pgwarden backup benchmark, $(nproc) cores, $(date -u +%FT%TZ)"
 echo "# rss: peak of the largest single process (pgwarden: the backupper itself)"
+echo "# *: dump to a file first (libdeflate-gzip reads no pipe), then compress on one core"
 run_dataset bench_mixed
 run_dataset bench_pgbench
+echo
+echo "decompressing the backup just taken (pgwarden cat-backup > /dev/null; gzip -dc for reference)"
+printf '%-14s %-28s %9s %9s\n' dataset reader wall_s gzip_dc_s
+for r in "${READS[@]}"; do printf '%-14s %-28s %9s %9s\n' $r; done
+[ "${BLOCKSIZE:-1}" = 0 ] || blocksize_table

@@ -2,14 +2,14 @@
  * bfile.h - a backup file, written and read back, plain or encrypted.
  *
  * Writing (bfile_create/write/finish/commit): the one chain every backup
- * file goes through. Bytes are compressed (gz.h, in parallel), the
- * compressed stream is decompressed again as it goes (so what reaches the
- * disk is known to decompress), encrypted when a key is given, and hashed
- * on its way to <file>.partial. bfile_finish() flushes and fsyncs, checks
- * that the stream decompressed to exactly the bytes given and that the file
- * on disk hashes to what was written; the caller then writes the manifest
- * from the facts, and bfile_commit() renames .partial to its final name.
- * Whatever fails, nothing carries a final name without a manifest, and
+ * file goes through. Bytes are compressed (gz.h, in parallel; each member
+ * is decompressed again and compared with its input before it is written,
+ * so what reaches the disk is known to decompress), encrypted when a key is
+ * given, and hashed on its way to <file>.partial. bfile_finish() flushes
+ * and fsyncs, checks that the members are the whole input in order and that
+ * the file on disk hashes to what was written; the caller then writes the
+ * manifest from the facts, and bfile_commit() renames .partial to its final
+ * name. Whatever fails, nothing carries a final name without a manifest, and
  * bfile_discard() removes the .partial.
  *
  * Every reader of backups (restore, verification drills, globals) goes

@@ -90,7 +90,7 @@ static const struct cfg_key cfg_keys[] = {
 	{"backupper", "databases", "PGWARDEN_BACKUP_DATABASES", CFG_STR,
 	 STR(databases), "all", 0, 0},
 	{"backupper", "compression_level", "PGWARDEN_COMPRESSION_LEVEL",
-	 CFG_INT, NUM(compression_level), "6", 1, 9},
+	 CFG_INT, NUM(compression_level), "6", 1, 12},
 	{"backupper", "compress_threads", "PGWARDEN_COMPRESS_THREADS", CFG_INT,
 	 NUM(compress_threads), "0", 0, 64},
 	{"backupper", "retention_days", "PGWARDEN_RETENTION_DAYS", CFG_INT,

@@ -1,17 +1,17 @@
 /*
- * gz.h - gzip streams with zlib.
+ * gz.h - gzip files: written in parallel with libdeflate, read with zlib.
  *
- * Writer: compresses on several threads the way pigz does. Input is cut into
- * 128 KiB blocks; each block is deflated independently with the previous
- * 32 KiB as its dictionary (so the ratio stays within a fraction of a percent
- * of single-threaded gzip), ended with a sync flush (byte aligned, not final),
- * and the blocks are written in order as one standard gzip member whose CRC
- * is combined with crc32_combine(). Memory is bounded (a few MiB) whatever
- * the input size. Every compressed byte goes through the sink callback, which
- * writes it and hashes it.
+ * Writer: input is cut into GZ_BLOCK blocks; each block is compressed on a
+ * worker thread into one complete gzip member (RFC 1952 allows members one
+ * after another; gunzip, zcat, pigz -d and Python's gzip read them all),
+ * decompressed again on that thread and compared with its input, and the
+ * members are written in input order through the sink, which writes and
+ * hashes them. Memory is bounded (a few MiB) whatever the input size.
+ * docs/COMPRESSION.md has the measurements behind GZ_BLOCK.
  *
- * Reader: streams a gzip file back, checking CRC and length, with no
- * size limit and constant memory.
+ * Reader: streams any gzip file back (one member or many, from this writer,
+ * from the zlib writer before it, or from gzip), checking every member's CRC
+ * and length, with no size limit and constant memory.
  */
 #ifndef PGW_GZ_H
 #define PGW_GZ_H
@@ -25,15 +25,27 @@ typedef int (*gz_sink_fn)(void *arg, const void *data, size_t len);
 
 struct gzw;
 
-/* threads <= 0: one per CPU this process may use (cpu_usable: affinity
+/* Uncompressed bytes per member. */
+#define GZ_BLOCK (256 * 1024)
+
+/* level: 1-12, libdeflate's (1-9 as gzip's, 10-12 slower and smaller).
+ * threads <= 0: one per CPU this process may use (cpu_usable: affinity
  * and the container's CPU limit). NULL on allocation failure. */
 struct gzw *gzw_open(int level, int threads, gz_sink_fn sink, void *arg);
-/* Feed uncompressed bytes. -1 on sink error (errno from the sink). */
+/* Feed uncompressed bytes. -1 on error: errno from the sink, or EIO with
+ * gzw_why() saying what did not verify. */
 int gzw_write(struct gzw *w, const void *data, size_t len);
-/* Flush everything and write the trailer; frees w. -1 on error. */
-int gzw_close(struct gzw *w);
+const char *gzw_why(const struct gzw *w);
+/* Write what is left and check that the members written are the whole
+ * input, in order; frees w. -1 on error (why: "" when the sink failed and
+ * errno says why). */
+int gzw_close(struct gzw *w, char *why, size_t whylen);
 /* Discard without writing more; frees w. */
 void gzw_abort(struct gzw *w);
+/* What compresses, for manifests: "libdeflate <version>". */
+const char *gzw_compressor(void);
+/* Tests only: called on each member between compression and its check. */
+extern void (*gzw_test_tamper)(unsigned char *member, size_t len);
 
 /* Reader: calls fn for each decompressed chunk. Returns 0 when the stream is
  * a complete, CRC-correct gzip (members concatenated are accepted), else -1
@@ -47,17 +59,5 @@ int gz_read_fd(int fd, gz_chunk_fn fn, void *arg, uint64_t *out_bytes,
 typedef ssize_t (*gz_source_fn)(void *arg, void *buf, size_t cap);
 int gz_read_source(gz_source_fn src, void *src_arg, gz_chunk_fn fn, void *arg,
 		   uint64_t *out_bytes, char *err, size_t errlen);
-
-/* Incremental check: feed a gzip stream in any pieces (e.g. as it is being
- * written) and learn at the end whether it decompresses completely with a
- * correct CRC and length. Decompressed bytes are counted, not kept. */
-struct gz_check;
-struct gz_check *gz_check_new(void);
-/* -1 with a reason when the data is corrupt. */
-int gz_check_feed(struct gz_check *c, const void *data, size_t len, char *err,
-		  size_t errlen);
-/* Frees c. 0 when one complete stream was seen; *out_bytes its length. */
-int gz_check_end(struct gz_check *c, uint64_t *out_bytes, char *err,
-		 size_t errlen);
 
 #endif

@@ -136,6 +136,9 @@ int manifest_write(const char *dir, const struct manifest *m)
 	esc(m->file, e, sizeof(e));
 	PUT("file = %s\nkind = %s\nstatus = %s\nformat = %s\n", e, m->kind,
 	    m->status, m->format);
+	if (m->compressor[0])
+		PUT("compressor = %s\ncompression_level = %d\n", m->compressor,
+		    m->compression_level);
 	PUT("size = %" PRId64 "\nsha256 = %s\n", m->size, m->sha256);
 	PUT("started = %s\nfinished = %s\nduration_ms = %" PRId64 "\n",
 	    m->started, m->finished, m->duration_ms);
@@ -327,6 +330,8 @@ int manifest_read(const char *dir, const char *backup_file, struct manifest *m,
 	get_str(d, "backup:kind", m->kind, sizeof(m->kind));
 	get_str(d, "backup:status", m->status, sizeof(m->status));
 	get_str(d, "backup:format", m->format, sizeof(m->format));
+	get_str(d, "backup:compressor", m->compressor, sizeof(m->compressor));
+	m->compression_level = (int)get_i64(d, "backup:compression_level");
 	m->size = get_i64(d, "backup:size");
 	get_str(d, "backup:sha256", m->sha256, sizeof(m->sha256));
 	get_str(d, "backup:started", m->started, sizeof(m->started));

@@ -38,8 +38,10 @@ struct manifest {
 	char kind[16];	 /* database | globals */
 	char status[16]; /* valid | failed | verified */
 	char format[32];
-	char encryption[16]; /* "" or aes-256-gcm */
-	char key_id[20];     /* which key decrypts it (crypt.h) */
+	char compressor[48];   /* "libdeflate 1.14"; "" before it (zlib) */
+	int compression_level; /* 0 when not recorded */
+	char encryption[16];   /* "" or aes-256-gcm */
+	char key_id[20];       /* which key decrypts it (crypt.h) */
 	int64_t size;
 	char sha256[HASH_HEX_LEN];
 	char started[32];

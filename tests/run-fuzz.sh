@@ -12,7 +12,7 @@ out=${FUZZ_OUT:-build-fuzz}
 CC=${FUZZ_CC:-clang}
 command -v "$CC" >/dev/null || { echo "run-fuzz: $CC not found (apt-get install clang libclang-rt-14-dev)" >&2; exit 1; }
 flags="-g -O1 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined -I/usr/include/postgresql -Icommon -Isidecars/monitor"
-libs="-lpq -lz -liniparser -lcrypto -pthread"
+libs="-lpq -ldeflate -lz -liniparser -lcrypto -pthread"
 mkdir -p "$out/obj" "$out/crashes"
 objs=()
 for src in common/*.c sidecars/monitor/logtail.c; do

@@ -313,6 +313,9 @@ static int job_open(struct job *j, const struct backup_ctx *ctx,
 	dumpscan_init(&j->st.scan, &j->m);
 	snprintf(j->m.file, sizeof(j->m.file), "%s", file);
 	snprintf(j->m.format, sizeof(j->m.format), "plain-sql+gzip");
+	snprintf(j->m.compressor, sizeof(j->m.compressor), "%s",
+		 gzw_compressor());
+	j->m.compression_level = ctx->cfg->compression_level;
 	if (ctx->key) {
 		snprintf(j->m.encryption, sizeof(j->m.encryption),
 			 "aes-256-gcm");

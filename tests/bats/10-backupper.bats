@@ -51,6 +51,37 @@ mkey() { sed -n "s/^$2 = //p" "$1" | head -1; }
 	no_partials
 }
 
+# gzip members in a file, counted by python's zlib
+gz_members() {
+	python3 -c '
+import sys, zlib
+data, n = open(sys.argv[1], "rb").read(), 0
+while data:
+    d = zlib.decompressobj(31)
+    d.decompress(data)
+    if not d.eof:
+        sys.exit("truncated member")
+    data, n = d.unused_data, n + 1
+print(n)' "$1"
+}
+
+@test "a backup is a gzip of many members: gunzip, pigz -d and python read it whole; the manifest names compressor and level" {
+	pg_sql "CREATE DATABASE big"
+	PGDATABASE=big pg_sql "CREATE TABLE t AS SELECT g, md5(g::text) AS h FROM generate_series(1, 60000) g"
+	PGWARDEN_BACKUP_DATABASES=big PGWARDEN_COMPRESSION_LEVEL=9 "$BIN/pgwarden-backupper" --once 2>/dev/null
+	f=$(ls "$BACKUPS"/backup_*_big.sql.gz)
+	[ "$(gz_members "$f")" -ge 8 ]
+	gzip -t "$f"
+	"$PG_BINDIR/pg_dump" big | grep -v '^\\\(un\)\?restrict' >"$BATS_TEST_TMPDIR/dump.sql"
+	gunzip -c "$f" | grep -v '^\\\(un\)\?restrict' | cmp - "$BATS_TEST_TMPDIR/dump.sql"
+	pigz -dc "$f" | grep -v '^\\\(un\)\?restrict' | cmp - "$BATS_TEST_TMPDIR/dump.sql"
+	python3 -c 'import gzip,sys; sys.stdout.buffer.write(gzip.open(sys.argv[1]).read())' "$f" |
+		grep -v '^\\\(un\)\?restrict' | cmp - "$BATS_TEST_TMPDIR/dump.sql"
+	[[ "$(mkey "$f.manifest" compressor)" == "libdeflate "[0-9]* ]]
+	[ "$(mkey "$f.manifest" compression_level)" = 9 ]
+	pg_sql "DROP DATABASE big"
+}
+
 @test "a backup restores with psql to the same rows" {
 	start_sidecar backupper
 	touch "$BACKUPS/request-backup"

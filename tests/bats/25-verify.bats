@@ -48,6 +48,20 @@ refresh_manifest() { # after editing the file on purpose: size and sha match aga
 	[ -z "$(pg_sql "SELECT datname FROM pg_database WHERE datname LIKE 'pgwarden%'")" ]
 }
 
+@test "a backup of the zlib writer (one gzip member, no compressor in its manifest) drills verified and reads back the same" {
+	take_backup
+	f=$(newest)
+	zcat "$f" >"$BATS_TEST_TMPDIR/plain.sql"
+	gzip -6 -c "$BATS_TEST_TMPDIR/plain.sql" >"$f"
+	sed -i -e '/^compressor = /d' -e '/^compression_level = /d' "$f.manifest"
+	refresh_manifest "$f"
+	"$BIN/pgwarden" cat-backup "$(basename "$f")" | cmp - "$BATS_TEST_TMPDIR/plain.sql"
+	start_sidecar restorer
+	touch "$BACKUPS/request-verify"
+	wait_for "grep -q 'status = verified' $f.manifest" 60
+	[ "$(mkey "$f.manifest" restore_ms)" -gt 0 ]
+}
+
 @test "flipped byte, truncation, edited checksum and a mid-restore failure each become failed with the cause" {
 	take_backup
 	good=$(newest)

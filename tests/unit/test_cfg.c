@@ -116,8 +116,11 @@ int main(void)
 	CHECK(strstr(err, "unknown key 'bogus'") != NULL, "unknown key named");
 	CHECK(load_text("[nosuch]\nx = 1\n", &c) < 0,
 	      "unknown section refused");
-	CHECK(load_text("[backupper]\ncompression_level = 10\n", &c) < 0,
+	CHECK(load_text("[backupper]\ncompression_level = 13\n", &c) < 0,
 	      "out of range refused");
+	CHECK(load_text("[backupper]\ncompression_level = 12\n", &c) == 0 &&
+		      c.compression_level == 12,
+	      "libdeflate's levels 10-12 taken");
 	CHECK(load_text("[general]\nbackup_dir = relative/path\n", &c) < 0,
 	      "relative path refused");
 	CHECK(load_text("[restorer]\nrestore_procedures = timescaledb,pgw_x\n",
