@@ -53,6 +53,7 @@ struct pgw_config {
 	int retention_days;
 	int min_backups;
 	char retention_schedule[CFG_STR_MAX];
+	char base_backup_schedule[CFG_STR_MAX];
 	int log_retention_days;
 	int alert_retention_days;
 	int space_margin_pct;
@@ -67,7 +68,9 @@ struct pgw_config {
 	int hang_timeout; /* s without an answer before a restart; 0 = off */
 	int space_check_interval; /* s between looks at PGDATA's free space */
 	char postgres_options[CFG_STR_MAX]; /* more postgres args: "-c k=v" */
-	int shutdown_timeout; /* s of fast shutdown before immediate */
+	int shutdown_timeout;	 /* s of fast shutdown before immediate */
+	char wal_archive[8];	 /* on | off: the WAL archive (docs/WAL.md) */
+	int wal_archive_timeout; /* s: archive_timeout, the archive's lag */
 	/* [restorer] */
 	char init_dir[PATH_MAX];
 	char migrations_dir[PATH_MAX];

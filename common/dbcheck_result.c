@@ -13,9 +13,10 @@ void dbcheck_result_print(const struct dbcheck_result *r, FILE *f)
 			*p = ' ';
 	fprintf(f,
 		"ping=%d\nconnected=%d\nok=%d\nchecksum_failures=%lld\n"
-		"class=%s\nwhat=%s\n",
+		"class=%s\nwhat=%s\narchive_failing=%lld\narchive_wal=%s\n",
 		r->ping, r->connected, r->ok, (long long)r->checksum_failures,
-		check_class_info(r->cls)->name, what);
+		check_class_info(r->cls)->name, what,
+		(long long)r->archive_failing, r->archive_wal);
 }
 
 static const char *field(const char *text, const char *key)
@@ -43,10 +44,16 @@ int dbcheck_result_parse(const char *text, struct dbcheck_result *r)
 	const char *sums = field(text, "checksum_failures");
 	const char *what = field(text, "what");
 	const char *cls = field(text, "class");
+	const char *af = field(text, "archive_failing");
+	const char *aw = field(text, "archive_wal");
 	char name[32];
 
 	memset(r, 0, sizeof(*r));
 	r->checksum_failures = sums ? strtoll(sums, NULL, 10) : -1;
+	r->archive_failing = af ? strtoll(af, NULL, 10) : -1;
+	if (aw)
+		snprintf(r->archive_wal, sizeof(r->archive_wal), "%.*s",
+			 (int)strcspn(aw, "\n"), aw);
 	if (!field(text, "ok"))
 		return -1;
 	r->ping = flag(text, "ping");

@@ -15,6 +15,9 @@ enum pgw_exit {
 	PGW_EXIT_DATABASE = 6,	 /* database unreachable (CLI commands) */
 	PGW_EXIT_UNHEALTHY = 7,	 /* status --check: system not healthy */
 	PGW_EXIT_INTERNAL = 70,	 /* out of memory or a broken invariant */
+	/* wal-fetch: the archived file is there but damaged. Above 125, so
+	 * that PostgreSQL stops the recovery rather than end it early. */
+	PGW_EXIT_WAL_BROKEN = 126,
 };
 
 #endif

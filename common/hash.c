@@ -45,21 +45,15 @@ void hash_final(struct hash_ctx *h, char *hex)
 	free(h);
 }
 
-int hash_file(const char *dir, const char *name, char *hex, int64_t *size)
+int hash_fd(int fd, char *hex, int64_t *size)
 {
-	int fd = fs_open_in_dir(dir, name);
-	struct hash_ctx *h;
+	struct hash_ctx *h = hash_new();
 	unsigned char buf[256 * 1024];
 	int64_t total = 0;
 	ssize_t n;
 
-	if (fd < 0)
+	if (!h)
 		return -1;
-	h = hash_new();
-	if (!h) {
-		close(fd);
-		return -1;
-	}
 	while ((n = read(fd, buf, sizeof(buf))) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -68,11 +62,21 @@ int hash_file(const char *dir, const char *name, char *hex, int64_t *size)
 		hash_update(h, buf, (size_t)n);
 		total += n;
 	}
-	close(fd);
 	hash_final(h, hex);
 	if (n < 0)
 		return -1;
 	if (size)
 		*size = total;
 	return 0;
+}
+
+int hash_file(const char *dir, const char *name, char *hex, int64_t *size)
+{
+	int fd = fs_open_in_dir(dir, name), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = hash_fd(fd, hex, size);
+	close(fd);
+	return rc;
 }

@@ -35,7 +35,7 @@ struct manifest_ext {
 
 struct manifest {
 	char file[256];
-	char kind[16];	 /* database | globals */
+	char kind[16];	 /* database | globals | base */
 	char status[16]; /* valid | failed | verified */
 	char format[32];
 	char compressor[48];   /* "libdeflate 1.14"; "" before it (zlib) */
@@ -57,6 +57,12 @@ struct manifest {
 	double compression_pct; /* space saved, as the SUCCESS alert says it */
 	char verified_at[32];
 	int64_t restore_ms;
+	/* kind base (a physical base backup, docs/WAL.md): the cluster, the
+	 * WAL range a restore of it needs, on which timeline */
+	char cluster_id[24];
+	char lsn_start[24], lsn_stop[24];
+	unsigned timeline;
+	char wal_start[32], wal_stop[32];
 	char reason[256];
 	int ntables;
 	struct manifest_table *table_rows;

@@ -9,7 +9,7 @@
  */
 /* clang-format off */
 /*
- * Files (all directly in the backups directory):
+ * Files (directly in the backups directory, but for wal/):
  *   backup_<YYYYMMDD_HHMMSS>_<db>.sql.gz  a database dump (plain SQL, gzip)
  *   globals_<YYYYMMDD_HHMMSS>.sql.gz      pg_dumpall --globals-only
  *   <either>.enc                          the same, encrypted (crypt.h)
@@ -17,7 +17,10 @@
  *                                         valid only if the manifest says so
  *   <either>.partial                      being written; never trusted
  *   request-backup, request-restore,      requests: anyone may touch them;
- *   request-verify, request-reinit        each is consumed exactly once
+ *   request-verify, request-reinit,       each is consumed exactly once
+ *   request-basebackup
+ *   base_<YYYYMMDD_HHMMSS>.tar.gz         a physical base backup (and its
+ *                                         .manifest; .enc when encrypted)
  *   recovery-in-progress                  exclusive marker, flock-held by
  *                                         the running recovery
  *   alert-<stamp>-<SEVERITY>-<event>      one alert per event
@@ -26,6 +29,7 @@
  *   restorer.status, metrics.prom         the last recovery; Prometheus
  *   job-progress, pause                   the running job; maintenance
  *   .lock-<name>                          flock locks (PROTO_LOCK_*)
+ *   wal/<WAL file>.gz[.enc]               the WAL archive (walarchive.h)
  *   *.log                                 the LOG_* job logs
  */
 /* clang-format on */
@@ -40,6 +44,7 @@
 #define PROTO_REQ_RESTORE      "request-restore"
 #define PROTO_REQ_VERIFY       "request-verify"
 #define PROTO_REQ_REINIT       "request-reinit"
+#define PROTO_REQ_BASEBACKUP   "request-basebackup"
 #define PROTO_RECOVERY	       "recovery-in-progress"
 #define PROTO_MONITOR_STATE    "monitor.state"
 #define PROTO_MONITOR_STATUS   "monitor.status"
@@ -51,11 +56,13 @@
 #define PROTO_ALERT_PREFIX     "alert-"
 #define PROTO_BACKUP_PREFIX    "backup_"
 #define PROTO_GLOBALS_PREFIX   "globals_"
+#define PROTO_BASE_PREFIX      "base_"	    /* base_<stamp>.tar.gz: physical */
 #define PROTO_LOCK_JOBS	       ".lock-jobs" /* backup, verification, restore */
 #define PROTO_LOCK_PREFIX      ".lock-"	    /* + sidecar name: one instance */
 #define PROTO_PARTIAL_SUFFIX   ".partial"
 #define PROTO_MANIFEST_SUFFIX  ".manifest"
 #define PROTO_ENCRYPTED_SUFFIX ".enc" /* AES-256-GCM, crypt.h */
+#define PROTO_WAL_DIR	       "wal"  /* the WAL archive, walarchive.h */
 #define PROTO_REQUEST_MAX      4096
 
 #define LOG_BACKUP	 "backup.log"

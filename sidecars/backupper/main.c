@@ -6,6 +6,7 @@
 #include "cpu.h"
 #include "crypt.h"
 #include "backup.h"
+#include "basebackup.h"
 #include "daemon.h"
 #include "exitcode.h"
 #include "log.h"
@@ -17,8 +18,8 @@
 #include "tm.h"
 
 struct timers {
-	struct sched backup, retention;
-	struct sched_timer backup_t, retention_t;
+	struct sched backup, retention, base;
+	struct sched_timer backup_t, retention_t, base_t;
 };
 
 static void timers_arm(struct timers *t, const struct pgw_config *c)
@@ -28,8 +29,10 @@ static void timers_arm(struct timers *t, const struct pgw_config *c)
 	/* both were validated by cfg_load */
 	sched_parse(c->schedule, &t->backup, err, sizeof(err));
 	sched_parse(c->retention_schedule, &t->retention, err, sizeof(err));
+	sched_parse(c->base_backup_schedule, &t->base, err, sizeof(err));
 	sched_timer_start(&t->backup_t, &t->backup, tm_sched_now());
 	sched_timer_start(&t->retention_t, &t->retention, tm_sched_now());
+	sched_timer_start(&t->base_t, &t->base, tm_sched_now());
 }
 
 static int wake_for(const struct sched_timer *t, int wake)
@@ -51,6 +54,41 @@ static void on_request(struct backup_ctx *ctx, const char *content)
 	if (daemon_request_reason(PROTO_REQ_BACKUP, "Backup Request", content,
 				  reason, sizeof(reason)) == 0)
 		backup_run(ctx, reason);
+}
+
+static void on_base_request(struct backup_ctx *ctx, const char *content)
+{
+	char reason[300];
+
+	if (daemon_request_reason(PROTO_REQ_BASEBACKUP, "Base Backup Request",
+				  content, reason, sizeof(reason)) == 0)
+		basebackup_run(ctx, reason);
+}
+
+/* The scheduled jobs that are due now, unless paused. */
+static void run_due(struct backup_ctx *ctx, struct timers *t,
+		    const struct pgw_config *c)
+{
+	bool paused = pause_active(c->backup_dir);
+
+	if (!sig_stop && sched_due(&t->backup_t, &t->backup, tm_sched_now())) {
+		ctx->next_run = t->backup_t.due;
+		if (paused)
+			log_info("paused: the scheduled backup is skipped");
+		else
+			backup_run(ctx, "scheduled");
+	}
+	if (!sig_stop && sched_due(&t->base_t, &t->base, tm_sched_now())) {
+		if (paused)
+			log_info("paused: the scheduled base backup is "
+				 "skipped");
+		else
+			basebackup_run(ctx, "scheduled");
+	}
+	if (!sig_stop &&
+	    sched_due(&t->retention_t, &t->retention, tm_sched_now()) &&
+	    !paused)
+		retention_run(c, true);
 }
 
 int main(int argc, char **argv)
@@ -87,19 +125,13 @@ int main(int argc, char **argv)
 					&wake) == REQ_CLAIMED)
 			on_request(&ctx, req);
 		if (!sig_stop &&
-		    sched_due(&t.backup_t, &t.backup, tm_sched_now())) {
-			ctx.next_run = t.backup_t.due;
-			if (pause_active(d.cfg.backup_dir))
-				log_info("paused: the scheduled backup is "
-					 "skipped");
-			else
-				backup_run(&ctx, "scheduled");
-		}
-		if (!sig_stop &&
-		    sched_due(&t.retention_t, &t.retention, tm_sched_now()) &&
-		    !pause_active(d.cfg.backup_dir))
-			retention_run(&d.cfg, true);
-		wake = wake_for(&t.backup_t, wake_for(&t.retention_t, wake));
+		    daemon_take_request(&d, PROTO_REQ_BASEBACKUP, req,
+					sizeof(req), &wake) == REQ_CLAIMED)
+			on_base_request(&ctx, req);
+		run_due(&ctx, &t, &d.cfg);
+		wake = wake_for(
+			&t.backup_t,
+			wake_for(&t.retention_t, wake_for(&t.base_t, wake)));
 		daemon_wait(&d, wake);
 	}
 	daemon_stop(&d);

@@ -12,6 +12,7 @@
 #include "fs.h"
 #include "log.h"
 #include "pg.h"
+#include "physretention.h"
 #include "proto.h"
 #include "tm.h"
 
@@ -171,7 +172,7 @@ static int prune_damaged_databases(const struct pgw_config *cfg)
 
 int retention_run(const struct pgw_config *cfg, bool daily)
 {
-	int removed = prune_backups(cfg);
+	int removed = prune_backups(cfg) + physretention_run(cfg);
 
 	if (daily) {
 		removed += prune_old_files(cfg->backup_dir, "alert-",

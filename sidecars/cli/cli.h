@@ -34,5 +34,8 @@ int cli_pause(int argc, char **argv);
 int cli_probe_alive(const struct pgw_config *c, const char *sidecar);
 int cli_probe_ready(const struct pgw_config *c);
 int cli_resume(int argc, char **argv);
+/* The server's archive_command and restore_command (cli_wal.c). */
+int cli_wal_push(int argc, char **argv);
+int cli_wal_fetch(int argc, char **argv);
 
 #endif

@@ -40,6 +40,14 @@ static const struct cli_command commands[] = {
 	 "aside and initialise a new cluster; --force (with a typed "
 	 "confirmation) even while the server answers",
 	 cli_reinit},
+	{"wal-push",
+	 "PATH [NAME]  archive one WAL file (the server's archive_command, "
+	 "set by pgwarden-db)",
+	 cli_wal_push},
+	{"wal-fetch",
+	 "NAME DEST  restore one archived WAL file (restore_command); exit 1 "
+	 "when absent, 126 when damaged",
+	 cli_wal_fetch},
 };
 
 static void usage(FILE *f)

@@ -197,6 +197,33 @@ static void count_checksum_failures(struct check *k)
 		k->o->checksum_failures = n;
 }
 
+/* Is the WAL archive failing (docs/WAL.md)? The archiver's last attempt
+ * failed after its last success: for how long, on which file. */
+static void read_archiver(struct check *k)
+{
+	char err[512], wal[64];
+	int64_t n;
+
+	if (pg_value_int64(
+		    k->conn,
+		    "SELECT CASE WHEN current_setting('archive_mode') = 'off' "
+		    "OR last_failed_time IS NULL OR last_failed_time <= "
+		    "coalesce(last_archived_time, '-infinity') THEN 0 ELSE "
+		    "greatest(1, extract(epoch FROM now() - "
+		    "coalesce(last_archived_time, stats_reset, "
+		    "pg_postmaster_start_time())))::bigint END FROM "
+		    "pg_stat_archiver",
+		    &n, err, sizeof(err)) < 0)
+		return;
+	k->o->archive_failing = n;
+	if (n > 0 && pg_value(k->conn,
+			      "SELECT coalesce(last_failed_wal, '') FROM "
+			      "pg_stat_archiver",
+			      wal, sizeof(wal), err, sizeof(err)) == 0)
+		snprintf(k->o->archive_wal, sizeof(k->o->archive_wal), "%s",
+			 wal);
+}
+
 /* A login refused by a server that answers pings: the message is all
  * libpq gives (no SQLSTATE for a failed connection). */
 static enum check_class connect_class(const char *err)
@@ -230,6 +257,7 @@ void check_run(const struct check_args *a, struct dbcheck_result *o)
 	memset(o, 0, sizeof(*o));
 	o->ok = true;
 	o->checksum_failures = -1;
+	o->archive_failing = -1;
 	if (pg_ping(a->db, a->timeout_s) != PQPING_OK) {
 		fail(o, CHECK_DOWN, "connection failed (server not answering)");
 		return;
@@ -248,7 +276,9 @@ void check_run(const struct check_args *a, struct dbcheck_result *o)
 	if (pg_exec(k.conn, set, err, sizeof(err)) < 0)
 		sql_fail(&k, "session set-up failed", err, NULL, NULL);
 	else if (check_catalogue(&k, &read_only) &&
-		 (read_only || check_heartbeat(&k)) && check_schema(&k))
+		 (read_only || check_heartbeat(&k)) && check_schema(&k)) {
 		count_checksum_failures(&k);
+		read_archiver(&k);
+	}
 	PQfinish(k.conn);
 }

@@ -40,10 +40,44 @@ void server_init(struct server *s, const struct daemon *d)
 		fs_join(s->log_path, d->cfg.backup_dir, PROTO_SERVER_LOG);
 }
 
+/* The archive settings (docs/WAL.md): first, so that postgres_options
+ * and the container's args can still override them. The archive_command
+ * is the pgwarden next to this binary, with this process's config. */
+static int archive_args(const struct daemon *d, const char **argv, int *n,
+			char *cmd, size_t cmdcap, char *timeout, size_t tcap)
+{
+	char self[PATH_MAX], conf[PATH_MAX];
+	ssize_t len;
+
+	if (strcmp(d->cfg.wal_archive, "on") != 0)
+		return 0;
+	len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (len <= 0)
+		return -1;
+	self[len] = '\0';
+	*strrchr(self, '/') = '\0';
+	conf[0] = '\0';
+	if (d->config_path && !realpath(d->config_path, conf))
+		return -1;
+	snprintf(cmd, cmdcap,
+		 "archive_command='%s/pgwarden' wal-push '%%p'%s%s%s", self,
+		 conf[0] ? " --config '" : "", conf, conf[0] ? "'" : "");
+	snprintf(timeout, tcap, "archive_timeout=%d",
+		 d->cfg.wal_archive_timeout);
+	argv[(*n)++] = "-c";
+	argv[(*n)++] = "archive_mode=on";
+	argv[(*n)++] = "-c";
+	argv[(*n)++] = cmd;
+	argv[(*n)++] = "-c";
+	argv[(*n)++] = timeout;
+	return 0;
+}
+
 static void server_start(struct server *s, const struct daemon *d)
 {
-	char postgres[PATH_MAX], opts[CFG_STR_MAX];
-	const char *argv[SERVER_ARGS_MAX + 64] = {postgres, "-D",
+	char postgres[PATH_MAX], opts[CFG_STR_MAX], archive[2 * PATH_MAX + 64];
+	char timeout[64];
+	const char *argv[SERVER_ARGS_MAX + 70] = {postgres, "-D",
 						  d->cfg.pgdata};
 	int logfd, n = 3;
 
@@ -53,8 +87,15 @@ static void server_start(struct server *s, const struct daemon *d)
 		s->next_start_ms = tm_mono_ms() + 30000;
 		return;
 	}
+	if (archive_args(d, argv, &n, archive, sizeof(archive), timeout,
+			 sizeof(timeout)) < 0) {
+		log_error("unable to find pgwarden for archive_command: %s",
+			  strerror(errno));
+		s->next_start_ms = tm_mono_ms() + 30000;
+		return;
+	}
 	snprintf(opts, sizeof(opts), "%s", d->cfg.postgres_options);
-	if (child_split_words(opts, argv, &n, 64) < 0) {
+	if (child_split_words(opts, argv, &n, 70) < 0) {
 		log_error("postgres_options has too many words: server not "
 			  "started");
 		s->next_start_ms = tm_mono_ms() + 30000;

@@ -48,6 +48,7 @@ int dbcheck_run(const struct pgw_config *c, struct dbcheck_result *r)
 	    dbcheck_result_parse(out, r) < 0) {
 		memset(r, 0, sizeof(*r));
 		r->checksum_failures = -1;
+		r->archive_failing = -1;
 		/* killed for time: the server did not answer within the
 		 * pgwarden-dbcheck's own timeouts; anything else is pgwarden's
 		 * fault */

@@ -9,6 +9,7 @@
 
 #include "ini.h"
 #include "alert.h"
+#include "archwatch.h"
 #include "fs.h"
 #include "log.h"
 #include "pause.h"
@@ -67,6 +68,7 @@ void health_check(const struct pgw_config *c, struct health_state *s,
 		fail(r, p.cls, "%s", p.what);
 		return;
 	}
+	archive_watch(s, &p);
 	if (p.checksum_failures < 0) /* not available: not a failure */
 		return;
 	if (s->checksum_failures >= 0 &&

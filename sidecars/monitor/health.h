@@ -33,10 +33,11 @@ struct health_state {
 	bool alerted_down;	   /* a CRITICAL went out for this outage */
 	bool alerted_suppressed;   /* and the "suppressed by cooldown" one */
 	bool backup_stale;	   /* the stale-backup CRITICAL went out */
-	enum check_class notice;   /* uncounted class alerted, CHECK_OK none */
-	long passed_in_row;	   /* checks passed in a row (not persisted) */
-	int recoveries_seen;	   /* restorer.status total when last looked,
-				    * -1 not yet: a recovery ended when it grew */
+	bool archive_alerted; /* wal-archive-failing went out (not persisted) */
+	enum check_class notice; /* uncounted class alerted, CHECK_OK none */
+	long passed_in_row;	 /* checks passed in a row (not persisted) */
+	int recoveries_seen;	 /* restorer.status total when last looked,
+				  * -1 not yet: a recovery ended when it grew */
 };
 
 struct check_result {

@@ -61,6 +61,10 @@ start_as_postgres() {
 @test "a data directory that cannot start: re-init moves it aside, restorer restores globals and data" {
 	runuser -u postgres --preserve-environment -- "$BIN/pgwarden-backupper" --once 2>/dev/null
 	start_as_postgres restorer
+	old_id=$(pg_sql "SELECT system_identifier FROM pg_control_system()")
+	seg=$(pg_sql "SELECT pg_walfile_name(pg_current_wal_lsn())")
+	pg_sql "SELECT pg_switch_wal()" >/dev/null
+	wait_for "[ -f $BACKUPS/wal/$old_id/$seg.gz ]" 30
 	# destroy the control file, then crash the server: it can never start again
 	dd if=/dev/urandom of="$PGW_CLUSTER/data/global/pg_control" bs=512 count=1 conv=notrunc status=none
 	kill -9 "$(postmaster_pid)"
@@ -73,6 +77,13 @@ start_as_postgres() {
 	[ -f "$aside/PG_VERSION" ]
 	[ "$(pg_sql 'SHOW data_checksums')" = on ]
 	ls "$BACKUPS"/alert-*-WARNING-cluster-reinit
+	# the new cluster starts its segment names again: it archives apart
+	new_id=$(pg_sql "SELECT system_identifier FROM pg_control_system()")
+	[ "$old_id" != "$new_id" ]
+	seg=$(pg_sql "SELECT pg_walfile_name(pg_current_wal_lsn())")
+	pg_sql "SELECT pg_switch_wal()" >/dev/null
+	wait_for "[ -f $BACKUPS/wal/$new_id/$seg.gz ]" 30
+	[ "$(pg_sql 'SELECT failed_count FROM pg_stat_archiver')" = 0 ]
 }
 
 @test "re-init with an extension that needs its restore procedure (pgw_tsdemo): every row and catalog row comes back" {

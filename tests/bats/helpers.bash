@@ -27,6 +27,8 @@ backups_fresh() {
 	export BACKUPS PGWARDEN_BACKUP_DIR=$BACKUPS
 	export PGWARDEN_REQUEST_SETTLE_MS=${PGWARDEN_REQUEST_SETTLE_MS:-200}
 	export PGWARDEN_RESCAN_INTERVAL=${PGWARDEN_RESCAN_INTERVAL:-1}
+	# no base backup at 05:00 UTC in the middle of a test that did not ask
+	export PGWARDEN_BASE_BACKUP_SCHEDULE=${PGWARDEN_BASE_BACKUP_SCHEDULE:-off}
 	pg_env "$PGW_CLUSTER"
 	# a test that stopped the server must not break the next one
 	[ -n "${PGW_NO_AUTOSTART:-}" ] || pg_sql "SELECT 1" >/dev/null 2>&1 || pg_start "$PGW_CLUSTER"

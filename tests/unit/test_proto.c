@@ -21,13 +21,21 @@ static void test_dbcheck_result(void)
 	FILE *f = fmemopen(buf, sizeof(buf), "w");
 
 	snprintf(a.what, sizeof(a.what), "heartbeat write failed:\nline two");
+	a.archive_failing = 75;
+	snprintf(a.archive_wal, sizeof(a.archive_wal), "%s",
+		 "000000010000000000000003");
 	dbcheck_result_print(&a, f);
 	fclose(f);
 	CHECK(dbcheck_result_parse(buf, &b) == 0 && b.ping && b.connected &&
 		      !b.ok && b.checksum_failures == 42 &&
 		      b.cls == CHECK_LOCK_WAIT &&
-		      strcmp(b.what, "heartbeat write failed: line two") == 0,
+		      strcmp(b.what, "heartbeat write failed: line two") == 0 &&
+		      b.archive_failing == 75 &&
+		      strcmp(b.archive_wal, "000000010000000000000003") == 0,
 	      "check result round trip, what kept on one line");
+	CHECK(dbcheck_result_parse("ok=1\n", &b) == 0 &&
+		      b.archive_failing == -1,
+	      "an older pgwarden-dbcheck's result: the archive not known");
 	CHECK(dbcheck_result_parse("connection refused\n", &b) < 0 &&
 		      b.checksum_failures == -1,
 	      "output without ok= is not a check result");

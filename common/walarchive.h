@@ -1,0 +1,55 @@
+/*
+ * walarchive.h - the continuous WAL archive on /backups (docs/WAL.md).
+ *
+ * <backup_dir>/wal/<system identifier>/<name>.gz (or .gz.enc with a key)
+ * holds one file that PostgreSQL archived: a segment, a timeline history,
+ * a backup label. One directory per cluster: a re-initialised cluster
+ * starts its segment names again and must not meet the old ones. Each
+ * goes through the backup file writer (bfile.h): compressed, every 256 KiB
+ * member checked against its input, encrypted when a key is configured,
+ * fsync-ed and renamed, so a name in the archive is always a whole file.
+ *
+ * The server calls these through `pgwarden wal-push` (archive_command) and
+ * `pgwarden wal-fetch` (restore_command); both follow PostgreSQL's
+ * contract for those commands (docs/WAL.md "Contract").
+ */
+#ifndef PGW_WALARCHIVE_H
+#define PGW_WALARCHIVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "crypt.h"
+
+/* libdeflate level for WAL: archive_command is on the commit path's tail */
+#define WAL_COMPRESSION_LEVEL 1
+
+/* A name PostgreSQL archives: 24 hex digits (a segment), 8 hex digits
+ * ".history", or a segment name "." 8 hex ".backup". Nothing else (no
+ * path, no dot files) ever names a file in the archive. */
+bool wal_name_valid(const char *name);
+
+/* The cluster's system identifier (pg_control's first field), in decimal,
+ * from <pgdata>/global/pg_control. -1 with the reason. */
+int wal_cluster_id(const char *pgdata, char *id, size_t cap, char *err,
+		   size_t errlen);
+
+/* Archive the file at path (relative to the working directory, as the
+ * server gives %p) under name. 0 when it is archived now or was already,
+ * with the same content; -1 with the reason (a different file of that
+ * name is never replaced). */
+int wal_push(const char *backup_dir, const char *cluster,
+	     const struct crypt_key *key, const char *path, const char *name,
+	     char *err, size_t errlen);
+
+enum wal_fetch_result {
+	WAL_FETCHED = 0,
+	WAL_ABSENT = 1, /* not in the archive: the normal end of recovery */
+	WAL_BROKEN = 2	/* there but unreadable or damaged: stop recovery */
+};
+/* Write the archived file name to dest (temp name, fsync, rename). */
+enum wal_fetch_result wal_fetch(const char *backup_dir, const char *cluster,
+				const struct crypt_key *key, const char *name,
+				const char *dest, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,15 @@
+/*
+ * archwatch.h - the WAL archive seen from the server (docs/WAL.md): when
+ * the archiver keeps failing, the segments it cannot archive stay in
+ * pg_wal, which grows until the database's volume is full. One CRITICAL
+ * wal-archive-failing per episode, a SUCCESS wal-archive-ok at its end.
+ */
+#ifndef PGW_ARCHWATCH_H
+#define PGW_ARCHWATCH_H
+
+#include "dbcheck_result.h"
+#include "health.h"
+
+void archive_watch(struct health_state *s, const struct dbcheck_result *p);
+
+#endif

@@ -1,0 +1,206 @@
+#!/usr/bin/env bats
+# The continuous WAL archive (docs/WAL.md): pgwarden-db makes the server
+# archive every WAL file into $BACKUPS/wal through pgwarden wal-push, and
+# pgwarden wal-fetch gives them back to a recovery.
+
+load helpers
+
+setup_file() {
+	PGW_CLUSTER=$(mktemp -d "${TMPDIR:-/tmp}/pgw-bats-XXXXXX")
+	export PGW_CLUSTER
+	pg_setup "$PGW_CLUSTER" >/dev/null
+	PGW_NO_AUTOSTART=1 backups_fresh
+	chown postgres "$BACKUPS"
+	export BACKUPS
+	export PGWARDEN_PGDATA=$PGW_CLUSTER/data PGWARDEN_WAL_ARCHIVE_TIMEOUT=60
+	runuser -u postgres --preserve-environment -- "$BIN/pgwarden-db" 2>>"$BACKUPS.db.stderr" >/dev/null 3>&- &
+	echo $! >"$PGW_CLUSTER.db.pid"
+	wait_for "pg_sql 'SELECT 1' >/dev/null 2>&1" 30
+	pg_sql "CREATE TABLE ledger (id int PRIMARY KEY, v text)"
+	pg_sql "SELECT system_identifier FROM pg_control_system()" >"$PGW_CLUSTER.sysid"
+}
+
+teardown_file() {
+	local pid
+	pid=$(cat "$PGW_CLUSTER.db.pid")
+	kill "$pid" 2>/dev/null || true
+	wait_for "! kill -0 $pid 2>/dev/null" 60 || true
+	rm -rf "$BACKUPS" "$BACKUPS".*.stderr "$PGW_CLUSTER".db.pid "$PGW_CLUSTER".sysid "$PGW_CLUSTER.restored"
+	pg_teardown "$PGW_CLUSTER"
+}
+
+setup() {
+	pg_env "$PGW_CLUSTER"
+	export PGWARDEN_BACKUP_DIR=$BACKUPS
+	WORK=$(mktemp -d "${TMPDIR:-/tmp}/pgw-wal-XXXXXX")
+	chown postgres "$WORK"
+	ARCHIVE=$BACKUPS/wal/$(cat "$PGW_CLUSTER.sysid")
+}
+teardown() { rm -rf "$WORK"; }
+
+# as the server runs its commands: as postgres, in the data directory
+as_pg() { (cd "$PGW_CLUSTER/data" && runuser -u postgres --preserve-environment -- "$@"); }
+current_segment() { pg_sql "SELECT pg_walfile_name(pg_current_wal_lsn())"; }
+# switch to a new segment and wait until the one just ended is archived
+switch_and_wait() {
+	local seg
+	seg=$(current_segment)
+	pg_sql "SELECT pg_switch_wal()" >/dev/null
+	wait_for "[ -f $ARCHIVE/$seg.gz ]" 30
+	echo "$seg"
+}
+# invert 16 bytes in the middle of a file (more than a member's header)
+flip_middle() {
+	python3 -c 'import sys
+p = sys.argv[1]; b = bytearray(open(p, "rb").read()); m = len(b) // 2
+b[m:m + 16] = bytes(x ^ 0xff for x in b[m:m + 16]); open(p, "wb").write(b)' "$1"
+}
+# one base backup through a running backupper's request-basebackup
+take_base() {
+	local n
+	n=$(ls "$BACKUPS"/base_*.manifest 2>/dev/null | wc -l)
+	(cd "$WORK" && exec runuser -u postgres --preserve-environment -- "$BIN/pgwarden-backupper" 2>>"$BACKUPS.backupper.stderr" >/dev/null 3>&-) &
+	BK=$!
+	runuser -u postgres -- touch "$BACKUPS/request-basebackup"
+	wait_for "[ \$(ls $BACKUPS/base_*.manifest 2>/dev/null | wc -l) -gt $n ]" 60 || { kill "$BK"; cat "$BACKUPS.backupper.stderr"; false; }
+	kill "$BK"
+	wait "$BK" || true
+}
+mkey() { sed -n "s/^$2 = //p" "$1" | head -1; }
+add_rows() { pg_sql "INSERT INTO ledger SELECT g, md5(g::text) FROM generate_series($1, $2) g"; }
+
+@test "the server archives every WAL file through pgwarden-db's archive_command; it reads back to the bytes the server wrote" {
+	[[ "$(pg_sql 'SHOW archive_command')" == *"pgwarden' wal-push '%p'"* ]]
+	[ "$(pg_sql 'SHOW archive_mode')" = on ]
+	add_rows 1 1000
+	seg=$(switch_and_wait)
+	[ "$(stat -c %a "$BACKUPS/wal")" = 700 ] && [ "$(stat -c %a "$ARCHIVE")" = 700 ]
+	[ "$(stat -c %a "$ARCHIVE/$seg.gz")" = 600 ]
+	gunzip -c "$ARCHIVE/$seg.gz" | cmp - "$PGW_CLUSTER/data/pg_wal/$seg"
+	as_pg "$BIN/pgwarden" wal-fetch "$seg" "$WORK/fetched"
+	cmp "$WORK/fetched" "$PGW_CLUSTER/data/pg_wal/$seg"
+	[ ! -e "$WORK/fetched.partial" ]
+	[ "$(pg_sql 'SELECT failed_count FROM pg_stat_archiver')" = 0 ]
+	# a compressed segment is much smaller than the server's 16 MiB
+	[ "$(stat -c %s "$ARCHIVE/$seg.gz")" -lt 4000000 ]
+}
+
+@test "wal-push again of the same file succeeds; a different file under an archived name is refused and the archived one kept" {
+	add_rows 1001 1100
+	seg=$(switch_and_wait)
+	before=$(sha256sum "$ARCHIVE/$seg.gz")
+	as_pg "$BIN/pgwarden" wal-push "$PGW_CLUSTER/data/pg_wal/$seg"
+	head -c 16777216 /dev/urandom >"$WORK/$seg"
+	chown postgres "$WORK/$seg"
+	run as_pg "$BIN/pgwarden" wal-push "$WORK/$seg"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"already holds a different '$seg'"* ]]
+	[ "$(sha256sum "$ARCHIVE/$seg.gz")" = "$before" ]
+	[ -z "$(find "$ARCHIVE" -name '*.partial')" ]
+}
+
+@test "wal-fetch: an absent file exits 1, a damaged one 126 and leaves nothing; a name that is not a WAL file is refused" {
+	run as_pg "$BIN/pgwarden" wal-fetch 0000000100000000000000FF "$WORK/x"
+	[ "$status" -eq 1 ]
+	[ ! -e "$WORK/x" ]
+	add_rows 1101 1200
+	seg=$(switch_and_wait)
+	cp "$ARCHIVE/$seg.gz" "$WORK/keep.gz"
+	flip_middle "$ARCHIVE/$seg.gz"
+	run as_pg "$BIN/pgwarden" wal-fetch "$seg" "$WORK/x"
+	[ "$status" -eq 126 ]
+	[[ "$output" == *"recovery stops here"* ]]
+	[ ! -e "$WORK/x" ] && [ ! -e "$WORK/x.partial" ]
+	cp "$WORK/keep.gz" "$ARCHIVE/$seg.gz"
+	run as_pg "$BIN/pgwarden" wal-push "$PGW_CLUSTER/data/postgresql.conf" ../../etc/passwd
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"not a WAL file name"* ]]
+	run as_pg "$BIN/pgwarden" wal-fetch ../postgresql.conf "$WORK/x"
+	[ "$status" -eq 126 ]
+}
+
+@test "request-basebackup: a base backup with its WAL range; pg_verifybackup passes, and it plus the archive replay to the last commit" {
+	R=$PGW_CLUSTER.restored
+	rm -rf "$R"
+	mkdir -p "$R/sock" "$R/data"
+	chmod 700 "$R/data"
+	chown -R postgres "$R"
+	add_rows 1201 2000
+	take_base
+	f=$(ls "$BACKUPS"/base_*.tar.gz | tail -1)
+	m=$f.manifest
+	[ "$(mkey "$m" kind)" = base ]
+	[ "$(mkey "$m" status)" = valid ]
+	[ "$(mkey "$m" cluster_id)" = "$(cat "$PGW_CLUSTER.sysid")" ]
+	[ "$(mkey "$m" timeline)" = 1 ]
+	[ "$(mkey "$m" sha256)" = "$(sha256sum "$f" | cut -d' ' -f1)" ]
+	[ "$(mkey "$m" wal_start)" = "$(pg_sql "SELECT pg_walfile_name('$(mkey "$m" lsn_start)')")" ]
+	ls "$BACKUPS"/alert-*-SUCCESS-basebackup
+	# more commits after the base backup, then the segment they are in
+	add_rows 2001 7000
+	switch_and_wait >/dev/null
+	want=$(pg_sql "SELECT count(*), sum(id) FROM ledger")
+	gunzip -c "$f" | runuser -u postgres -- tar -x -C "$R/data"
+	as_pg "$PG_BINDIR/pg_verifybackup" -n "$R/data"
+	touch "$R/data/recovery.signal"
+	chown postgres "$R/data/recovery.signal"
+	cat >>"$R/data/postgresql.auto.conf" <<-CONF
+		restore_command = '$BIN/pgwarden wal-fetch %f %p'
+		unix_socket_directories = '$R/sock'
+		archive_mode = off
+	CONF
+	as_pg "$PG_BINDIR/pg_ctl" -D "$R/data" -l "$R/log" -w -t 60 start >/dev/null
+	wait_for "[ \"\$(PGHOST=$R/sock pg_sql 'SELECT pg_is_in_recovery()')\" = f ]" 60
+	[ "$(PGHOST=$R/sock pg_sql 'SELECT count(*), sum(id) FROM ledger')" = "$want" ]
+	grep -q "restored log file \"$(mkey "$m" wal_start)\" from archive" "$R/log"
+	as_pg "$PG_BINDIR/pg_ctl" -D "$R/data" -m fast -w stop >/dev/null
+}
+
+@test "an archive that cannot be written: the monitor raises one CRITICAL wal-archive-failing within a minute, SUCCESS when it works again; no segment is lost" {
+	switch_and_wait >/dev/null # the archive's directory exists
+	add_rows 7001 7100
+	seg=$(current_segment)
+	chmod 500 "$ARCHIVE"
+	pg_sql "SELECT pg_switch_wal()" >/dev/null
+	wait_for "[ \"\$(pg_sql 'SELECT last_failed_wal FROM pg_stat_archiver')\" = $seg ]" 30
+	PGWARDEN_HEARTBEAT=off HEALTH_CHECK_INTERVAL=1 runuser -u postgres --preserve-environment -- "$BIN/pgwarden-monitor" 2>>"$BACKUPS.monitor.stderr" >/dev/null 3>&- &
+	MON=$!
+	wait_for "ls $BACKUPS/alert-*-CRITICAL-wal-archive-failing" 60 || { kill "$MON"; cat "$BACKUPS.monitor.stderr"; false; }
+	grep -q "$seg" "$BACKUPS"/alert-*-CRITICAL-wal-archive-failing
+	[ -f "$PGW_CLUSTER/data/pg_wal/$seg" ] # kept by the server
+	sleep 3 # more failing checks: still one alert
+	[ "$(ls "$BACKUPS"/alert-*-CRITICAL-wal-archive-failing | wc -l)" = 1 ]
+	chmod 700 "$ARCHIVE"
+	wait_for "[ -f $ARCHIVE/$seg.gz ]" 90
+	wait_for "ls $BACKUPS/alert-*-SUCCESS-wal-archive-ok" 30 || { kill "$MON"; false; }
+	kill "$MON"
+	wait "$MON" || true
+	gunzip -t "$ARCHIVE/$seg.gz"
+}
+
+@test "retention: a base backup past retention_days goes, the newest usable one never; WAL goes only when no kept base backup needs it" {
+	take_base
+	old=$(ls "$BACKUPS"/base_*.tar.gz | tail -1)
+	add_rows 8001 9000
+	switch_and_wait >/dev/null
+	take_base
+	new=$(ls "$BACKUPS"/base_*.tar.gz | tail -1)
+	[ "$old" != "$new" ]
+	needed=$(mkey "$new.manifest" wal_start)
+	before=$(ls "$ARCHIVE" | sed -n '/^[0-9A-F]\{24\}\./p' | awk -v n="$needed" 'substr($0, 9, 16) < substr(n, 9, 16)' | wc -l)
+	[ "$before" -gt 0 ]
+	# every base backup but the newest is past retention
+	for f in "$BACKUPS"/base_*.tar.gz; do
+		[ "$f" = "$new" ] || sed -i "s/^finished = .*/finished = 2020-01-01T00:00:00Z/" "$f.manifest"
+	done
+	PGWARDEN_BACKUP_DATABASES=postgres runuser -u postgres --preserve-environment -- "$BIN/pgwarden-backupper" --once 2>/dev/null
+	[ ! -e "$old" ] && [ ! -e "$old.manifest" ] && [ -f "$new" ]
+	left=$(ls "$ARCHIVE" | sed -n '/^[0-9A-F]\{24\}\./p' | awk -v n="$needed" 'substr($0, 9, 16) < substr(n, 9, 16)' | wc -l)
+	[ "$left" = 0 ]
+	[ -f "$ARCHIVE/$needed.gz" ]
+	grep -q "deleted base backup" "$BACKUPS/retention.log"
+	# the newest usable one stays even when it too is past retention
+	sed -i "s/^finished = .*/finished = 2020-01-01T00:00:00Z/" "$new.manifest"
+	PGWARDEN_BACKUP_DATABASES=postgres runuser -u postgres --preserve-environment -- "$BIN/pgwarden-backupper" --once 2>/dev/null
+	[ -f "$new" ] && [ -f "$ARCHIVE/$needed.gz" ]
+}
