@@ -162,7 +162,7 @@ as_pg "$BIN/pgwarden-backupper" --once 2>/dev/null
 expected=$(PGDATABASE=bench_mixed pg_sql "SELECT count(*) FROM events WHERE length(note) > 0")
 served() { [ "$(PGDATABASE=bench_mixed pg_sql "SELECT count(*) FROM events WHERE length(note) > 0" 2>/dev/null)" = "$expected" ]; }
 PGWARDEN_MIGRATIONS_DIR=$DIR/no-migrations start monitor # the bench databases have none
-start restorer
+PGWARDEN_RECOVERY_METHOD=logical start restorer # the logical path first
 wait_until 'grep -q "health = healthy" $B/monitor.status' 30
 
 echo "# kill -9 of the server" >&2
@@ -204,8 +204,58 @@ e2e_cluster=$(secs "$t0" "$(now_ms)")
 drop_damaged
 rm -rf "$DIR"/data.damaged-*
 
+# The physical path (docs/WAL.md): a base backup, then commits that only
+# pg_wal holds, then the same two faults; a ledger counts what came back.
+stop_last # the logical restorer
+start restorer
+start backupper
+wait_until '[ -f "$B/.lock-backupper" ]' 30
+as_pg touch "$B/request-basebackup"
+wait_until 'ls "$B"/base_*.manifest' 600
+base_s=$(sed -n 's/^duration_ms = //p' "$B"/base_*.manifest | tail -1)
+PGDATABASE=bench_mixed pg_sql "CREATE TABLE IF NOT EXISTS bench_ledger (id int PRIMARY KEY)"
+ledger() { # commit N more rows, one transaction each
+	local top
+	top=$(PGDATABASE=bench_mixed pg_sql "SELECT coalesce(max(id), 0) FROM bench_ledger")
+	for i in $(seq $((top + 1)) $((top + $1))); do echo "INSERT INTO bench_ledger VALUES ($i);"; done |
+		PGDATABASE=bench_mixed "$PG_BINDIR/psql" -X -q -v ON_ERROR_STOP=1 >/dev/null
+}
+ledger_count() { PGDATABASE=bench_mixed pg_sql "SELECT count(*) FROM bench_ledger"; }
+expected=$(PGDATABASE=bench_mixed pg_sql "SELECT count(*) FROM events WHERE length(note) > 0")
+
+echo "# physical: page corruption of a live table" >&2
+ledger 1000
+acked=$(ledger_count)
+rel=$(PGDATABASE=bench_mixed pg_sql "SELECT pg_relation_filepath('events')")
+n=$(alerts SUCCESS-recovery)
+kill -STOP "$(db_pid)"
+as_pg "$PG_BINDIR/pg_ctl" -D "$DIR/data" -m fast -w stop >/dev/null
+printf 'CORRUPTCORRUPTCORRUPTCORRUPT' | dd of="$DIR/data/$rel" bs=1 seek=$((8192 * 20 + 100)) conv=notrunc status=none
+continue_db
+t0=$(now_ms)
+wait_until "served; [ \$(alerts SUCCESS-recovery) -gt $n ] && served" 600
+p_page=$(secs "$t0" "$(now_ms)")
+p_page_lost=$((acked - $(ledger_count)))
+p_page_how=$(grep -l "recovered physically" "$(ls -t "$B"/alert-*-SUCCESS-recovery | head -1)" >/dev/null && echo physical || echo logical)
+
+echo "# physical: data directory that cannot start" >&2
+ledger 1000
+acked=$(ledger_count)
+n=$(alerts SUCCESS-recovery)
+t0=$(now_ms)
+dd if=/dev/urandom of="$DIR/data/global/pg_control" bs=512 count=1 conv=notrunc status=none
+kill -9 "$(head -1 "$DIR/data/postmaster.pid")"
+wait_until "[ \$(alerts SUCCESS-recovery) -gt $n ] && served" 900
+p_cluster=$(secs "$t0" "$(now_ms)")
+p_cluster_lost=$((acked - $(ledger_count)))
+p_cluster_how=$(grep -l "recovered physically" "$(ls -t "$B"/alert-*-SUCCESS-recovery | head -1)" >/dev/null && echo physical || echo logical)
+rm -rf "$DIR"/data.damaged-*
+
 echo
 echo "end to end, bench_mixed, 1 s checks, threshold 3:"
 echo "  kill -9 of the server -> served again:           ${e2e_kill} s (recoveries requested: $kill_restores)"
-echo "  page corruption of a live table -> data served:  ${e2e_page} s"
-echo "  unstartable data directory -> data served:       ${e2e_cluster} s (re-init + globals + every database)"
+echo "  page corruption of a live table -> data served:  ${e2e_page} s (logical)"
+echo "  unstartable data directory -> data served:       ${e2e_cluster} s (logical: re-init + globals + every database)"
+echo "  page corruption, physical path:                  ${p_page} s ($p_page_how; committed rows lost: $p_page_lost)"
+echo "  unstartable data directory, physical path:       ${p_cluster} s ($p_cluster_how; committed rows lost: $p_cluster_lost)"
+echo "  (base backup of the whole cluster: $((base_s / 1000)) s)"

@@ -143,6 +143,8 @@ static const struct cfg_key cfg_keys[] = {
 	 NUM(damaged_keep_days), "7", 1, 36500},
 	{"restorer", "server_wait", "PGWARDEN_SERVER_WAIT", CFG_DURATION,
 	 NUM(server_wait), "120", 1, 86400},
+	{"restorer", "recovery_method", "PGWARDEN_RECOVERY_METHOD", CFG_ENUM,
+	 STR(recovery_method), "auto", 0, 0, "auto|physical|logical"},
 	{"restorer", "verify_schedule", "PGWARDEN_VERIFY_SCHEDULE", CFG_SCHED,
 	 STR(verify_schedule), "03:00", 0, 0},
 	{"restorer", "verify_newest", "PGWARDEN_VERIFY_NEWEST", CFG_INT,

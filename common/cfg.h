@@ -76,6 +76,7 @@ struct pgw_config {
 	char migrations_dir[PATH_MAX];
 	int damaged_keep_days;
 	int server_wait;
+	char recovery_method[16]; /* auto | physical | logical (docs/WAL.md) */
 	char verify_schedule[CFG_STR_MAX];
 	int verify_newest;
 	char verify_target[16];

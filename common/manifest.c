@@ -157,11 +157,11 @@ int manifest_write(const char *dir, const struct manifest *m)
 	PUT("verified_at = %s\nrestore_ms = %" PRId64 "\n", m->verified_at,
 	    m->restore_ms);
 	if (strcmp(m->kind, "base") == 0)
-		PUT("cluster_id = %s\ntimeline = %u\nlsn_start = %s\nlsn_stop "
-		    "= "
-		    "%s\nwal_start = %s\nwal_stop = %s\n",
+		PUT("cluster_id = %s\ntimeline = %u\nlsn_start = %s\n"
+		    "lsn_stop = %s\nwal_start = %s\nwal_stop = %s\n"
+		    "wal_segment_size = %" PRId64 "\n",
 		    m->cluster_id, m->timeline, m->lsn_start, m->lsn_stop,
-		    m->wal_start, m->wal_stop);
+		    m->wal_start, m->wal_stop, m->wal_segment_size);
 	esc(m->reason, e, sizeof(e));
 	PUT("reason = %s\n\n[tables]\n", e);
 	for (int i = 0; i < m->ntables; i++) {
@@ -364,6 +364,7 @@ int manifest_read(const char *dir, const char *backup_file, struct manifest *m,
 	get_str(d, "backup:lsn_stop", m->lsn_stop, sizeof(m->lsn_stop));
 	get_str(d, "backup:wal_start", m->wal_start, sizeof(m->wal_start));
 	get_str(d, "backup:wal_stop", m->wal_stop, sizeof(m->wal_stop));
+	m->wal_segment_size = get_i64(d, "backup:wal_segment_size");
 	get_str(d, "backup:reason", m->reason, sizeof(m->reason));
 	if (read_tables(d, m) < 0) {
 		iniparser_freedict(d);

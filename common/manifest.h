@@ -63,6 +63,7 @@ struct manifest {
 	char lsn_start[24], lsn_stop[24];
 	unsigned timeline;
 	char wal_start[32], wal_stop[32];
+	int64_t wal_segment_size;
 	char reason[256];
 	int ntables;
 	struct manifest_table *table_rows;

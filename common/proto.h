@@ -18,7 +18,7 @@
  *   <either>.partial                      being written; never trusted
  *   request-backup, request-restore,      requests: anyone may touch them;
  *   request-verify, request-reinit,       each is consumed exactly once
- *   request-basebackup
+ *   request-basebackup, request-physical-restore
  *   base_<YYYYMMDD_HHMMSS>.tar.gz         a physical base backup (and its
  *                                         .manifest; .enc when encrypted)
  *   recovery-in-progress                  exclusive marker, flock-held by
@@ -45,6 +45,7 @@
 #define PROTO_REQ_VERIFY       "request-verify"
 #define PROTO_REQ_REINIT       "request-reinit"
 #define PROTO_REQ_BASEBACKUP   "request-basebackup"
+#define PROTO_REQ_PHYSICAL     "request-physical-restore"
 #define PROTO_RECOVERY	       "recovery-in-progress"
 #define PROTO_MONITOR_STATE    "monitor.state"
 #define PROTO_MONITOR_STATUS   "monitor.status"

@@ -11,17 +11,33 @@
 
 int server_status_write(const char *dir, const struct server_info *si)
 {
-	char buf[8192], since[TM_ISO_LEN], now[TM_ISO_LEN], reinit[TM_ISO_LEN];
+	char buf[10240], since[TM_ISO_LEN], now[TM_ISO_LEN], reinit[TM_ISO_LEN];
+	char why[sizeof(si->physical_why)];
+	size_t o;
 
-	snprintf(buf, sizeof(buf),
-		 "[server]\nstate = %s\npid = %d\nsince = %s\nrestarts = %d\n"
-		 "start_failures = %d\ngeneration = %d\nlast_reinit = %s\n"
-		 "damaged_dir = %s\nupdated = %s\n",
-		 si->state, si->pid,
-		 si->since ? tm_iso(si->since, since) : "never", si->restarts,
-		 si->start_failures, si->generation,
-		 si->last_reinit ? tm_iso(si->last_reinit, reinit) : "never",
-		 si->damaged_dir, tm_iso(tm_now(), now));
+	/* one INI value: no comment characters, no line breaks */
+	snprintf(why, sizeof(why), "%s", si->physical_why);
+	for (char *p = why; *p; p++)
+		if (*p == ';' || *p == '#' || *p == '\n' || *p == '"' ||
+		    *p == '\'')
+			*p = ',';
+	o = (size_t)snprintf(
+		buf, sizeof(buf),
+		"[server]\nstate = %s\npid = %d\nsince = %s\nrestarts = %d\n"
+		"start_failures = %d\ngeneration = %d\nlast_reinit = %s\n"
+		"damaged_dir = %s\nupdated = %s\n",
+		si->state, si->pid,
+		si->since ? tm_iso(si->since, since) : "never", si->restarts,
+		si->start_failures, si->generation,
+		si->last_reinit ? tm_iso(si->last_reinit, reinit) : "never",
+		si->damaged_dir, tm_iso(tm_now(), now));
+	if (si->physical[0] && o < sizeof(buf))
+		snprintf(buf + o, sizeof(buf) - o,
+			 "physical = %s\nphysical_base = %s\nphysical_why = "
+			 "%s\nphysical_generation = %d\nphysical_attempts = "
+			 "%d\n",
+			 si->physical, si->physical_base, why,
+			 si->physical_generation, si->physical_attempts);
 	return fs_write_atomic(dir, PROTO_SERVER_STATUS, buf, strlen(buf));
 }
 
@@ -51,5 +67,15 @@ void server_status_read(const char *dir, struct server_info *out)
 		out->last_reinit = 0;
 	snprintf(out->damaged_dir, sizeof(out->damaged_dir), "%s",
 		 ini_get(d, "server:damaged_dir", ""));
+	snprintf(out->physical, sizeof(out->physical), "%s",
+		 ini_get(d, "server:physical", ""));
+	snprintf(out->physical_base, sizeof(out->physical_base), "%s",
+		 ini_get(d, "server:physical_base", ""));
+	snprintf(out->physical_why, sizeof(out->physical_why), "%s",
+		 ini_get(d, "server:physical_why", ""));
+	out->physical_generation =
+		(int)ini_get_int(d, "server:physical_generation", -1);
+	out->physical_attempts =
+		(int)ini_get_int(d, "server:physical_attempts", 0);
 	iniparser_freedict(d);
 }

@@ -214,7 +214,9 @@ static void read_requests(const char *dir, long bound, struct pgw_status *st)
 	} reqs[] = {{PROTO_REQ_BACKUP, SC_BACKUPPER},
 		    {PROTO_REQ_RESTORE, SC_RESTORER},
 		    {PROTO_REQ_VERIFY, SC_RESTORER},
-		    {PROTO_REQ_REINIT, SC_DB}};
+		    {PROTO_REQ_REINIT, SC_DB},
+		    {PROTO_REQ_BASEBACKUP, SC_BACKUPPER},
+		    {PROTO_REQ_PHYSICAL, SC_DB}};
 	bool busy = fs_lock_held(dir, PROTO_LOCK_JOBS);
 
 	for (size_t i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {

@@ -34,6 +34,9 @@ bool wal_name_valid(const char *name)
 		return hex_run(name, 8);
 	if (n == 40 && name[24] == '.' && strcmp(name + 33, ".backup") == 0)
 		return hex_run(name, 24) && hex_run(name + 25, 8);
+	/* the old timeline's last segment, archived at a promotion */
+	if (n == 32 && strcmp(name + 24, ".partial") == 0)
+		return hex_run(name, 24);
 	return false;
 }
 

@@ -25,8 +25,9 @@
 #define WAL_COMPRESSION_LEVEL 1
 
 /* A name PostgreSQL archives: 24 hex digits (a segment), 8 hex digits
- * ".history", or a segment name "." 8 hex ".backup". Nothing else (no
- * path, no dot files) ever names a file in the archive. */
+ * ".history", a segment name "." 8 hex ".backup", or a segment name
+ * ".partial" (the old timeline's last segment, after a promotion).
+ * Nothing else (no path, no dot files) ever names a file in the archive. */
 bool wal_name_valid(const char *name);
 
 /* The cluster's system identifier (pg_control's first field), in decimal,

@@ -218,6 +218,7 @@ static int take(const struct backup_ctx *ctx, struct manifest *m, char *why,
 	snprintf(m->compressor, sizeof(m->compressor), "%s", gzw_compressor());
 	m->compression_level = ctx->cfg->compression_level;
 	snprintf(m->cluster_id, sizeof(m->cluster_id), "%s", f.id);
+	m->wal_segment_size = f.seg_size;
 	snprintf(m->server_version, sizeof(m->server_version), "%s", f.version);
 	if (ctx->key) {
 		snprintf(m->encryption, sizeof(m->encryption), "aes-256-gcm");

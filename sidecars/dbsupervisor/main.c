@@ -8,6 +8,7 @@
 #include "exitcode.h"
 #include "log.h"
 #include "pause.h"
+#include "physical.h"
 #include "proto.h"
 #include "server.h"
 #include "space.h"
@@ -40,6 +41,16 @@ static void on_reinit_request(struct server *s, const struct daemon *d,
 		return;
 	}
 	server_reinit(s, d, reason ? reason : "requested");
+}
+
+static void on_physical_request(struct server *s, const struct daemon *d,
+				const char *content)
+{
+	char reason[300];
+
+	if (daemon_request_reason(PROTO_REQ_PHYSICAL, "Physical Restore",
+				  content, reason, sizeof(reason)) == 0)
+		physical_restore(s, d, reason);
 }
 
 /* As the container's PID 1, the orphans of the server's processes (a
@@ -85,6 +96,10 @@ int main(int argc, char **argv)
 		    daemon_take_request(&d, PROTO_REQ_REINIT, req, sizeof(req),
 					&wake) == REQ_CLAIMED)
 			on_reinit_request(&s, &d, req);
+		if (!pause_active(d.cfg.backup_dir) &&
+		    daemon_take_request(&d, PROTO_REQ_PHYSICAL, req,
+					sizeof(req), &wake) == REQ_CLAIMED)
+			on_physical_request(&s, &d, req);
 		if (!d.dir_unsafe_now && tm_mono_ms() - last_status >= 5000) {
 			server_write_status(&s, &d);
 			last_status = tm_mono_ms();

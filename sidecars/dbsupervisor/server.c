@@ -20,6 +20,7 @@
 #include "pg.h"
 #include "proto.h"
 #include "tm.h"
+#include "walarchive.h"
 
 /* A server that dies within this long after start failed to start. */
 #define START_GRACE_MS 15000
@@ -40,18 +41,12 @@ void server_init(struct server *s, const struct daemon *d)
 		fs_join(s->log_path, d->cfg.backup_dir, PROTO_SERVER_LOG);
 }
 
-/* The archive settings (docs/WAL.md): first, so that postgres_options
- * and the container's args can still override them. The archive_command
- * is the pgwarden next to this binary, with this process's config. */
-static int archive_args(const struct daemon *d, const char **argv, int *n,
-			char *cmd, size_t cmdcap, char *timeout, size_t tcap)
+int server_tool_command(const struct daemon *d, const char *args, char *out,
+			size_t cap)
 {
 	char self[PATH_MAX], conf[PATH_MAX];
-	ssize_t len;
+	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
 
-	if (strcmp(d->cfg.wal_archive, "on") != 0)
-		return 0;
-	len = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (len <= 0)
 		return -1;
 	self[len] = '\0';
@@ -59,9 +54,23 @@ static int archive_args(const struct daemon *d, const char **argv, int *n,
 	conf[0] = '\0';
 	if (d->config_path && !realpath(d->config_path, conf))
 		return -1;
-	snprintf(cmd, cmdcap,
-		 "archive_command='%s/pgwarden' wal-push '%%p'%s%s%s", self,
+	snprintf(out, cap, "'%s/pgwarden' %s%s%s%s", self, args,
 		 conf[0] ? " --config '" : "", conf, conf[0] ? "'" : "");
+	return 0;
+}
+
+/* The archive settings (docs/WAL.md): first, so that postgres_options
+ * and the container's args can still override them. */
+static int archive_args(const struct daemon *d, const char **argv, int *n,
+			char *cmd, size_t cmdcap, char *timeout, size_t tcap)
+{
+	char tool[2 * PATH_MAX + 64];
+
+	if (strcmp(d->cfg.wal_archive, "on") != 0)
+		return 0;
+	if (server_tool_command(d, "wal-push '%p'", tool, sizeof(tool)) < 0)
+		return -1;
+	snprintf(cmd, cmdcap, "archive_command=%s", tool);
 	snprintf(timeout, tcap, "archive_timeout=%d",
 		 d->cfg.wal_archive_timeout);
 	argv[(*n)++] = "-c";
@@ -75,7 +84,7 @@ static int archive_args(const struct daemon *d, const char **argv, int *n,
 
 static void server_start(struct server *s, const struct daemon *d)
 {
-	char postgres[PATH_MAX], opts[CFG_STR_MAX], archive[2 * PATH_MAX + 64];
+	char postgres[PATH_MAX], opts[CFG_STR_MAX], archive[2 * PATH_MAX + 96];
 	char timeout[64];
 	const char *argv[SERVER_ARGS_MAX + 70] = {postgres, "-D",
 						  d->cfg.pgdata};
@@ -315,6 +324,9 @@ void server_tick(struct server *s, const struct daemon *d)
 		s->since = time(NULL);
 		snprintf(s->state, sizeof(s->state), "running");
 		log_info("postgres is accepting connections");
+		wal_cluster_id(d->cfg.pgdata, s->cluster_id,
+			       sizeof(s->cluster_id), s->cluster_err,
+			       sizeof(s->cluster_err));
 		server_write_status(s, d);
 	}
 }
@@ -410,6 +422,13 @@ void server_write_status(const struct server *s, const struct daemon *d)
 
 	snprintf(si.state, sizeof(si.state), "%s", s->state);
 	snprintf(si.damaged_dir, sizeof(si.damaged_dir), "%s", s->damaged_dir);
+	snprintf(si.physical, sizeof(si.physical), "%s", s->physical);
+	snprintf(si.physical_base, sizeof(si.physical_base), "%s",
+		 s->physical_base);
+	snprintf(si.physical_why, sizeof(si.physical_why), "%s",
+		 s->physical_why);
+	si.physical_generation = s->physical_generation;
+	si.physical_attempts = s->physical_attempts;
 	if (server_status_write(d->cfg.backup_dir, &si) < 0)
 		log_warn("unable to write '%s': %s", PROTO_SERVER_STATUS,
 			 strerror(errno));

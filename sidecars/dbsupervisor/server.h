@@ -35,6 +35,11 @@ struct server {
 	bool hung_kill;	       /* its exit is ours: told already */
 	bool pause_told;       /* "paused: not started" was logged */
 	char damaged_dir[4096];
+	char cluster_id[24]; /* of the last server that started ("" unknown) */
+	char cluster_err[256];
+	/* the last physical restore, for server.status */
+	char physical[16], physical_base[256], physical_why[512];
+	int physical_generation, physical_attempts;
 	char log_path[4096];
 };
 
@@ -47,5 +52,9 @@ void server_stop(struct server *s, int fast_ms);
 /* Move PGDATA aside, initdb, copy config files back, start. 0 or -1. */
 int server_reinit(struct server *s, const struct daemon *d, const char *why);
 void server_write_status(const struct server *s, const struct daemon *d);
+/* "'<dir of this binary>/pgwarden' <args>", with --config when this
+ * process has one: what the server runs as archive or restore command. */
+int server_tool_command(const struct daemon *d, const char *args, char *out,
+			size_t cap);
 
 #endif

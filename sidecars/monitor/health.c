@@ -21,9 +21,6 @@
 #include "server_status.h"
 #include "monitor_status.h"
 
-/* pgwarden-db rewrites server.status at least every 5 s */
-#define SERVER_STATUS_FRESH 15
-
 static bool fail(struct check_result *r, enum check_class cls, const char *fmt,
 		 const char *detail)
 {

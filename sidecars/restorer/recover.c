@@ -15,6 +15,7 @@
 #include "log.h"
 #include "migrate.h"
 #include "pg.h"
+#include "physrecover.h"
 #include "proto.h"
 #include "server_status.h"
 #include "roles.h"
@@ -456,10 +457,84 @@ static void alert_server_down(struct recovery *r)
 		   seen);
 }
 
+static void alert_physical(struct recovery *r, const struct physical_outcome *o)
+{
+	char msg[600], details[ALERT_DETAILS_MAX];
+	double rto = (double)(tm_mono_ms() - r->t0_ms) / 1000.0;
+
+	snprintf(msg, sizeof(msg),
+		 "Cluster recovered physically from %s, replayed to the end "
+		 "of its WAL",
+		 o->base);
+	snprintf(details, sizeof(details),
+		 "Recovery Details:\n• Reason: %s\n• Base backup: %s\n"
+		 "• Recovery point: LSN %s, last commit replayed %s\n"
+		 "• Data lost: none that the archive and the damaged data "
+		 "directory's pg_wal held (every record they had was "
+		 "replayed; docs/WAL.md)\n"
+		 "• Duration (RTO): %.1f s\n• Tables of '%s' read whole: %d\n"
+		 "• Damaged data directory: kept as %s\n",
+		 r->reason, o->base, o->lsn,
+		 o->last_commit[0] ? o->last_commit : "(none since the base)",
+		 rto, r->target, o->tables, o->aside);
+	alert_emit(ALERT_SUCCESS, "recovery", "Database Recovery", msg,
+		   details);
+	log_info("recovery done: physical from '%s' to LSN %s, RTO %.1f s",
+		 o->base, o->lsn, rto);
+}
+
+/* recovery_method auto or physical, no backup named: 1 when the cluster
+ * was recovered physically, 0 to go on with the logical path, -1 when
+ * physical was the only method allowed and it did not work. */
+static int try_physical(struct recovery *r, const char *backup)
+{
+	const char *method = r->ctx->cfg->recovery_method;
+	struct physical_outcome o;
+	enum physical_result pr;
+
+	if (backup || strcmp(method, "logical") == 0)
+		return 0;
+	marker_update(r, "physical", NULL);
+	pr = physical_recover(r->ctx, r->target, r->reason, &o);
+	if (pr == PHYSICAL_DONE) {
+		record_swapped(r, "restored", o.base);
+		alert_physical(r, &o);
+		if (proto_request_write(
+			    r->ctx->cfg->backup_dir, PROTO_REQ_BASEBACKUP,
+			    "reason=a new timeline after a physical "
+			    "recovery\n") < 0)
+			log_warn("unable to ask for a base backup: %s",
+				 strerror(errno));
+		return 1;
+	}
+	log_warn("physical recovery %s: %s",
+		 pr == PHYSICAL_FAILED ? "failed" : "not possible", o.why);
+	if (strcmp(method, "physical") == 0) {
+		alert_emit(ALERT_CRITICAL, "recovery-failed",
+			   "Database Recovery",
+			   "Physical recovery failed (recovery_method = "
+			   "physical: no logical fallback)",
+			   o.why);
+		return -1;
+	}
+	if (pr == PHYSICAL_FAILED)
+		alert_emit(
+			ALERT_ERROR, "physical-recovery-failed",
+			"Database Recovery",
+			"Physical recovery failed; going on with the logical "
+			"path",
+			o.why);
+	return 0;
+}
+
 static int recover_body(struct recovery *r, const char *backup)
 {
 	char err[512];
-	int reinit = ensure_server(r), rc;
+	int reinit, rc = try_physical(r, backup);
+
+	if (rc != 0)
+		return rc > 0 ? 0 : -1;
+	reinit = ensure_server(r);
 
 	if (reinit < 0) {
 		alert_server_down(r);

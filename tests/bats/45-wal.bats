@@ -204,3 +204,103 @@ add_rows() { pg_sql "INSERT INTO ledger SELECT g, md5(g::text) FROM generate_ser
 	PGWARDEN_BACKUP_DATABASES=postgres runuser -u postgres --preserve-environment -- "$BIN/pgwarden-backupper" --once 2>/dev/null
 	[ -f "$new" ] && [ -f "$ARCHIVE/$needed.gz" ]
 }
+
+@test "request-physical-restore: the base backup, the archive and the old pg_wal replay to the last commit; PGDATA kept aside; a new timeline is archived" {
+	take_base
+	add_rows 20001 25000
+	# these commits are in pg_wal only: their segment is not archived yet
+	want=$(pg_sql "SELECT count(*), sum(id) FROM ledger")
+	gen=$(sed -n 's/^generation = //p' "$BACKUPS/server.status")
+	runuser -u postgres -- sh -c "echo 'reason=test' > '$BACKUPS/request-physical-restore'"
+	wait_for "grep -q '^physical = started' $BACKUPS/server.status" 60 || { cat "$BACKUPS.db.stderr" | tail -20; cat "$BACKUPS"/base_*.manifest; ls "$ARCHIVE"; false; }
+	wait_for "[ \"\$(pg_sql 'SELECT pg_is_in_recovery()' 2>/dev/null)\" = f ]" 120 || { tail -30 "$BACKUPS/postgresql.log"; tail "$BACKUPS.db.stderr"; false; }
+	[ "$(pg_sql 'SELECT count(*), sum(id) FROM ledger')" = "$want" ]
+	[ "$(sed -n 's/^generation = //p' "$BACKUPS/server.status")" -gt "$gen" ]
+	aside=$(ls -d "$PGW_CLUSTER"/data.damaged-* | tail -1)
+	[ -f "$aside/PG_VERSION" ]
+	grep -q "physical_why = base backup base_" "$BACKUPS/server.status"
+	ls "$BACKUPS"/alert-*-WARNING-physical-restore
+	[ "$(pg_sql "SELECT substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)")" = 00000002 ]
+	wait_for "[ -f $ARCHIVE/00000002.history.gz ]" 60
+	# writes go on, on the new timeline, and are archived
+	add_rows 25001 25100
+	switch_and_wait >/dev/null
+}
+
+start_restorer() {
+	(cd "$WORK" && exec runuser -u postgres --preserve-environment -- env PGWARDEN_DATABASE=app "$BIN/pgwarden-restorer" 2>>"$BACKUPS.restorer.stderr" >/dev/null 3>&-) &
+	RS=$!
+	wait_for "grep -q started $BACKUPS.restorer.stderr" 10
+}
+
+ensure_app() {
+	[ -n "$(pg_sql "SELECT 1 FROM pg_database WHERE datname = 'app'")" ] || pg_sql "CREATE DATABASE app"
+	PGDATABASE=app pg_sql "CREATE TABLE IF NOT EXISTS t (id int PRIMARY KEY); INSERT INTO t SELECT g FROM generate_series(1, 100) g ON CONFLICT DO NOTHING"
+}
+
+@test "a recovery the monitor asks for goes physical when the chain holds: 0 committed rows lost, the recovery point in the SUCCESS alert, a new base backup asked for" {
+	ensure_app
+	take_base
+	add_rows 30001 32000
+	want=$(pg_sql "SELECT count(*), sum(id) FROM ledger")
+	rm -f "$BACKUPS"/alert-*-SUCCESS-recovery
+	start_restorer
+	runuser -u postgres -- sh -c "printf 'reason=monitor: 3 consecutive failed checks\n' > '$BACKUPS/request-restore'"
+	wait_for "ls $BACKUPS/alert-*-SUCCESS-recovery" 180 || { kill "$RS"; tail -20 "$BACKUPS.restorer.stderr"; false; }
+	kill "$RS"
+	wait "$RS" || true
+	[ "$(pg_sql 'SELECT count(*), sum(id) FROM ledger')" = "$want" ]
+	a=$(ls "$BACKUPS"/alert-*-SUCCESS-recovery)
+	grep -q "recovered physically" "$a"
+	grep -q "Recovery point: LSN [0-9A-F]*/[0-9A-F]*, last commit replayed 20" "$a"
+	grep -q "Tables of 'app' read whole: 1" "$a"
+	grep -q "^result = restored" "$BACKUPS/restorer.status"
+	[ -e "$BACKUPS/request-basebackup" ]
+	rm "$BACKUPS/request-basebackup"
+	[ ! -e "$BACKUPS/recovery-in-progress" ]
+	# the old pg_wal's segments, replayed but never archived, are now
+	base=$(sed -n 's/.*Base backup: //p' "$a")
+	from=$(mkey "$BACKUPS/$base.manifest" wal_start)
+	[ -f "$ARCHIVE/$from.gz" ]
+}
+
+@test "a gap in the archive: no recovery from a broken chain; auto falls back to the logical path" {
+	ensure_app
+	PGWARDEN_BACKUP_DATABASES=app runuser -u postgres --preserve-environment -- "$BIN/pgwarden-backupper" --once 2>/dev/null
+	take_base
+	add_rows 40001 41000
+	a=$(switch_and_wait)
+	add_rows 41001 42000
+	b=$(switch_and_wait)
+	add_rows 42001 43000
+	switch_and_wait >/dev/null
+	mv "$ARCHIVE/$b.gz" "$WORK/"
+	rm -f "$BACKUPS"/alert-*-SUCCESS-recovery
+	start_restorer
+	runuser -u postgres -- sh -c "printf 'reason=monitor: 3 consecutive failed checks\n' > '$BACKUPS/request-restore'"
+	wait_for "ls $BACKUPS/alert-*-SUCCESS-recovery" 180 || { kill "$RS"; tail -20 "$BACKUPS.restorer.stderr"; false; }
+	kill "$RS"
+	wait "$RS" || true
+	grep -q "physical recovery not possible: .*lacks segment ${b:8} .* a gap" "$BACKUPS.restorer.stderr"
+	grep -q "restored from backup backup_" "$BACKUPS"/alert-*-SUCCESS-recovery
+	grep -q "physical restore refused" "$BACKUPS.db.stderr"
+	mv "$WORK/$b.gz" "$ARCHIVE/"
+}
+
+@test "a data directory that cannot start (pg_control destroyed) comes back physically: 0 committed rows lost, no re-init" {
+	ensure_app
+	take_base
+	add_rows 50001 52000
+	want=$(pg_sql "SELECT count(*), sum(id) FROM ledger")
+	rm -f "$BACKUPS"/alert-*-SUCCESS-recovery
+	start_restorer
+	dd if=/dev/urandom of="$PGW_CLUSTER/data/global/pg_control" bs=512 count=1 conv=notrunc status=none
+	kill -9 "$(head -1 "$PGW_CLUSTER/data/postmaster.pid")"
+	runuser -u postgres -- sh -c "printf 'reason=monitor: 3 consecutive failed checks\n' > '$BACKUPS/request-restore'"
+	wait_for "ls $BACKUPS/alert-*-SUCCESS-recovery" 240 || { kill "$RS"; tail -20 "$BACKUPS.restorer.stderr"; false; }
+	kill "$RS"
+	wait "$RS" || true
+	[ "$(pg_sql 'SELECT count(*), sum(id) FROM ledger')" = "$want" ]
+	grep -q "recovered physically" "$BACKUPS"/alert-*-SUCCESS-recovery
+	! grep -q "re-initialising" "$BACKUPS.db.stderr"
+}

@@ -293,6 +293,11 @@ class System:
             "PGWARDEN_MIGRATIONS_DIR": os.path.join(ROOT, "migrations"),
             "PGWARDEN_BACKUP_SCHEDULE": "@every 10s",
             "PGWARDEN_VERIFY_SCHEDULE": "off",
+            # the soak's invariants are the logical path's (a recovery
+            # loses the rows after the dump it used): no base backups, so
+            # every recovery stays logical (docs/WAL.md lists what is left)
+            "PGWARDEN_BASE_BACKUP_SCHEDULE": "off",
+            "PGWARDEN_RECOVERY_METHOD": "logical",
             "PGWARDEN_RETENTION_SCHEDULE": "@every 5m",
             "HEALTH_CHECK_INTERVAL": "1",
             "MAX_FAILURE_COUNT": "3",

@@ -6,6 +6,7 @@
 #include "dbcheck_result.h"
 #include "proto.h"
 #include "recovery_marker.h"
+#include "server_status.h"
 #include "unit.h"
 
 /* The check result, printed by pgwarden-dbcheck, read by the monitor. */
@@ -45,6 +46,37 @@ static void test_dbcheck_result(void)
 	CHECK(dbcheck_result_parse("ok=0\nclass=ok\n", &b) == 0 &&
 		      b.cls == CHECK_BROKEN,
 	      "a failure cannot claim class ok");
+}
+
+/* server.status: what pgwarden-db writes is what the restorer reads, a
+ * reason with INI's special characters included. */
+static void test_server_status(void)
+{
+	struct server_info a = {.pid = 7,
+				.generation = 3,
+				.physical_generation = 3,
+				.physical_attempts = 2},
+			   b;
+	char *dir = unit_tmpdir();
+
+	snprintf(a.state, sizeof(a.state), "running");
+	snprintf(a.physical, sizeof(a.physical), "failed");
+	snprintf(a.physical_base, sizeof(a.physical_base),
+		 "base_20261202_050000.tar.gz");
+	snprintf(a.physical_why, sizeof(a.physical_why),
+		 "base_x: the archive lacks '1'; #2 \"quoted\"");
+	CHECK(server_status_write(dir, &a) == 0, "server.status written");
+	server_status_read(dir, &b);
+	CHECK(strcmp(b.state, "running") == 0 && b.generation == 3 &&
+		      strcmp(b.physical, "failed") == 0 &&
+		      b.physical_attempts == 2 && b.physical_generation == 3 &&
+		      strcmp(b.physical_base, a.physical_base) == 0,
+	      "server.status round trip, physical outcome included");
+	CHECK(strncmp(b.physical_why, "base_x: the archive lacks ,1,", 29) ==
+			      0 &&
+		      strstr(b.physical_why, ",2 ,quoted,"),
+	      "physical_why keeps its words, quotes and comment marks made "
+	      "harmless");
 }
 
 /* recovery-in-progress and request-restore: their writers' text is what
@@ -97,6 +129,7 @@ int main(void)
 	int wait = 0, n, fd;
 
 	test_dbcheck_result();
+	test_server_status();
 	test_recovery_files();
 	memset(&b, 0, sizeof(b));
 	b.kind = BACKUP_DATABASE;

@@ -19,8 +19,10 @@ static void names(void)
 	CHECK(!wal_name_valid("000000010000000a000000ff"),
 	      "lowercase hex is not the server's");
 	CHECK(!wal_name_valid("00000001000000000000000"), "23 digits refused");
-	CHECK(!wal_name_valid("000000010000000000000001.partial"),
-	      ".partial refused");
+	CHECK(wal_name_valid("000000010000000000000001.partial"),
+	      "a promotion's .partial segment");
+	CHECK(!wal_name_valid("00000001000000000000001.partial"),
+	      "a short .partial refused");
 	CHECK(!wal_name_valid("../00000002.history"), "a path refused");
 	CHECK(!wal_name_valid(""), "empty refused");
 }
