@@ -126,6 +126,8 @@ static const struct cfg_key cfg_keys[] = {
 	 STR(wal_archive), "on", 0, 0, "on|off"},
 	{"server", "wal_archive_timeout", "PGWARDEN_WAL_ARCHIVE_TIMEOUT",
 	 CFG_DURATION, NUM(wal_archive_timeout), "60", 1, 3600},
+	{"server", "wal_keep_free_pct", "PGWARDEN_WAL_KEEP_FREE_PCT", CFG_INT,
+	 NUM(wal_keep_free_pct), "10", 0, 90},
 	{"server", "shutdown_timeout", "PGWARDEN_SHUTDOWN_TIMEOUT",
 	 CFG_DURATION, NUM(shutdown_timeout), "285", 1, 86400},
 	{"server", "hang_timeout", "PGWARDEN_HANG_TIMEOUT", CFG_DURATION,

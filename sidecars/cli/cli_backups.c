@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "basecat.h"
 #include "bfile.h"
 #include "catalog.h"
 #include "cli.h"
@@ -58,7 +59,58 @@ static void list_json(const struct catalog_entry *list, int n)
 			       ? ""
 			       : list[i].name.database,
 		       list[i].future ? "true" : "false");
-	printf("]\n");
+}
+
+/* What a base backup can recover to: the end of its unbroken chain in the
+ * archive (basecat_chain, the recovery's own rule), or why not. */
+static void base_reach(const char *dir, const struct base_entry *b, char *out,
+		       size_t cap)
+{
+	char archive[4096], last[32], why[256];
+
+	snprintf(archive, sizeof(archive), "%s/%s/%s", dir, PROTO_WAL_DIR,
+		 b->cluster_id);
+	if (!b->usable)
+		snprintf(out, cap, "not usable");
+	else if (basecat_chain(archive, b, cli_key(), last, sizeof(last), why,
+			       sizeof(why)) == 0)
+		snprintf(out, cap, "its end to segment %s and pg_wal", last);
+	else
+		snprintf(out, cap, "broken chain: %s", why);
+}
+
+static void list_bases(const char *dir, bool json, bool first_json)
+{
+	struct base_entry *l;
+	int n = basecat_scan(dir, &l);
+	char when[TM_ISO_LEN], sz[32], reach[400];
+
+	if (!json && n > 0) {
+		printf("\n# base backups (physical, docs/WAL.md), newest "
+		       "first\n");
+		printf("%-34s %-20s %-8s %10s %s\n", "FILE", "FINISHED (UTC)",
+		       "TIMELINE", "SIZE", "RECOVERS TO");
+	}
+	for (int i = 0; i < n; i++) {
+		base_reach(dir, &l[i], reach, sizeof(reach));
+		if (json)
+			printf("%s{\"file\":\"%s\",\"taken\":\"%s\","
+			       "\"status\":\"%s\",\"size\":%lld,\"kind\":"
+			       "\"base\",\"timeline\":%u,\"wal_start\":\"%s\","
+			       "\"chain\":%s}",
+			       i || !first_json ? "," : "", l[i].file,
+			       tm_iso(l[i].finished, when),
+			       l[i].usable ? "valid" : "unusable",
+			       (long long)l[i].size, l[i].timeline,
+			       l[i].wal_start,
+			       strncmp(reach, "its end", 7) == 0 ? "true"
+								 : "false");
+		else
+			printf("%-34s %-20s %-8u %10s %s\n", l[i].file,
+			       tm_iso(l[i].finished, when), l[i].timeline,
+			       fs_human_size(l[i].size, sz, sizeof(sz)), reach);
+	}
+	free(l);
 }
 
 int cli_list_backups(int argc, char **argv)
@@ -91,6 +143,9 @@ int cli_list_backups(int argc, char **argv)
 		list_json(list, n);
 	else
 		list_table(c.backup_dir, list, n);
+	list_bases(c.backup_dir, json, n == 0);
+	if (json)
+		printf("]\n");
 	free(list);
 	return PGW_EXIT_OK;
 }

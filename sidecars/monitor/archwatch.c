@@ -4,18 +4,29 @@
 
 #include "alert.h"
 #include "log.h"
+#include "proto.h"
 
-void archive_watch(struct health_state *s, const struct dbcheck_result *p)
+void archive_watch(const char *dir, struct health_state *s,
+		   const struct dbcheck_result *p)
 {
 	char msg[400];
 
 	if (p->archive_failing < 0) /* not known this round */
 		return;
 	if (p->archive_failing == 0) {
-		if (s->archive_alerted)
-			alert_emit(ALERT_SUCCESS, "wal-archive-ok",
-				   "WAL Archive", "WAL archiving works again",
-				   NULL);
+		if (s->archive_alerted) {
+			alert_emit(
+				ALERT_SUCCESS, "wal-archive-ok", "WAL Archive",
+				"WAL archiving works again; a new base backup "
+				"is asked for, in case a segment was dropped",
+				NULL);
+			/* a gap (the valve dropped a segment) needs a new
+			 * anchor; a needless base backup costs only time */
+			if (proto_request_write(dir, PROTO_REQ_BASEBACKUP,
+						"reason=after a WAL archive "
+						"failure\n") < 0)
+				log_warn("unable to ask for a base backup");
+		}
 		s->archive_alerted = false;
 		return;
 	}

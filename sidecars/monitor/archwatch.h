@@ -10,6 +10,9 @@
 #include "dbcheck_result.h"
 #include "health.h"
 
-void archive_watch(struct health_state *s, const struct dbcheck_result *p);
+/* dir: the backups directory, for the base backup asked for at the end of
+ * an episode (a segment may have been dropped: docs/WAL.md). */
+void archive_watch(const char *dir, struct health_state *s,
+		   const struct dbcheck_result *p);
 
 #endif

@@ -65,7 +65,7 @@ void health_check(const struct pgw_config *c, struct health_state *s,
 		fail(r, p.cls, "%s", p.what);
 		return;
 	}
-	archive_watch(s, &p);
+	archive_watch(c->backup_dir, s, &p);
 	if (p.checksum_failures < 0) /* not available: not a failure */
 		return;
 	if (s->checksum_failures >= 0 &&

@@ -36,7 +36,10 @@ setup() {
 	chown postgres "$WORK"
 	ARCHIVE=$BACKUPS/wal/$(cat "$PGW_CLUSTER.sysid")
 }
-teardown() { rm -rf "$WORK"; }
+teardown() {
+	! mountpoint -q "$WORK/vol" || umount "$WORK/vol"
+	rm -rf "$WORK"
+}
 
 # as the server runs its commands: as postgres, in the data directory
 as_pg() { (cd "$PGW_CLUSTER/data" && runuser -u postgres --preserve-environment -- "$@"); }
@@ -136,6 +139,8 @@ add_rows() { pg_sql "INSERT INTO ledger SELECT g, md5(g::text) FROM generate_ser
 	[ "$(mkey "$m" sha256)" = "$(sha256sum "$f" | cut -d' ' -f1)" ]
 	[ "$(mkey "$m" wal_start)" = "$(pg_sql "SELECT pg_walfile_name('$(mkey "$m" lsn_start)')")" ]
 	ls "$BACKUPS"/alert-*-SUCCESS-basebackup
+	(cd "$WORK" && as_pg "$BIN/pgwarden" list-backups) | grep -q "^$(basename "$f") .* its end to segment "
+	[ "$(cd "$WORK" && as_pg "$BIN/pgwarden" list-backups --json | jq -r '.[] | select(.kind == "base") | .chain' | head -1)" = true ]
 	# more commits after the base backup, then the segment they are in
 	add_rows 2001 7000
 	switch_and_wait >/dev/null
@@ -175,6 +180,9 @@ add_rows() { pg_sql "INSERT INTO ledger SELECT g, md5(g::text) FROM generate_ser
 	wait_for "ls $BACKUPS/alert-*-SUCCESS-wal-archive-ok" 30 || { kill "$MON"; false; }
 	kill "$MON"
 	wait "$MON" || true
+	# a segment may have been dropped meanwhile: a new anchor is asked for
+	grep -q "after a WAL archive failure" "$BACKUPS/request-basebackup"
+	rm "$BACKUPS/request-basebackup"
 	gunzip -t "$ARCHIVE/$seg.gz"
 }
 
@@ -303,4 +311,25 @@ ensure_app() {
 	[ "$(pg_sql 'SELECT count(*), sum(id) FROM ledger')" = "$want" ]
 	grep -q "recovered physically" "$BACKUPS"/alert-*-SUCCESS-recovery
 	! grep -q "re-initialising" "$BACKUPS.db.stderr"
+}
+
+@test "the valve: while the archive fails and PGDATA's volume is nearly full, wal-push gives the segment up (exit 0, CRITICAL wal-archive-dropped) rather than fill the database's volume" {
+	local d=$WORK/vol
+	mkdir -p "$d"
+	mount -t tmpfs -o size=64m tmpfs "$d"
+	mkdir -p "$d/global" "$d/pg_wal" "$WORK/b/wal/4242"
+	printf '\x92\x10\x00\x00\x00\x00\x00\x00' >"$d/global/pg_control" # 4242
+	head -c 1048576 /dev/urandom >"$d/pg_wal/000000010000000000000009"
+	chown -R postgres "$d" "$WORK/b"
+	chmod 500 "$WORK/b/wal/4242" # the archive fails
+	run bash -c "cd '$d' && PGWARDEN_BACKUP_DIR='$WORK/b' runuser -u postgres --preserve-environment -- '$BIN/pgwarden' wal-push pg_wal/000000010000000000000009"
+	[ "$status" -eq 1 ] # plenty of room: the server keeps it and retries
+	fallocate -l 60m "$d/filler"
+	run bash -c "cd '$d' && PGWARDEN_BACKUP_DIR='$WORK/b' runuser -u postgres --preserve-environment -- '$BIN/pgwarden' wal-push pg_wal/000000010000000000000009"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"dropped from the archive"* ]]
+	ls "$WORK"/b/alert-*-CRITICAL-wal-archive-dropped
+	run bash -c "cd '$d' && PGWARDEN_WAL_KEEP_FREE_PCT=0 PGWARDEN_BACKUP_DIR='$WORK/b' runuser -u postgres --preserve-environment -- '$BIN/pgwarden' wal-push pg_wal/000000010000000000000009"
+	[ "$status" -eq 1 ] # 0: never drop
+	umount "$d"
 }
