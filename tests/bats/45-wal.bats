@@ -241,6 +241,15 @@ start_restorer() {
 	wait_for "grep -q started $BACKUPS.restorer.stderr" 10
 }
 
+# request-restore as the monitor writes it; wait for the SUCCESS alert and
+# stop the restorer
+recover_as_monitor() {
+	runuser -u postgres -- sh -c "printf 'reason=monitor: 3 consecutive failed checks\n' > '$BACKUPS/request-restore'"
+	wait_for "ls $BACKUPS/alert-*-SUCCESS-recovery" "$1" || { kill "$RS"; tail -20 "$BACKUPS.restorer.stderr"; false; }
+	kill "$RS"
+	wait "$RS" || true
+}
+
 ensure_app() {
 	[ -n "$(pg_sql "SELECT 1 FROM pg_database WHERE datname = 'app'")" ] || pg_sql "CREATE DATABASE app"
 	PGDATABASE=app pg_sql "CREATE TABLE IF NOT EXISTS t (id int PRIMARY KEY); INSERT INTO t SELECT g FROM generate_series(1, 100) g ON CONFLICT DO NOTHING"
@@ -253,10 +262,7 @@ ensure_app() {
 	want=$(pg_sql "SELECT count(*), sum(id) FROM ledger")
 	rm -f "$BACKUPS"/alert-*-SUCCESS-recovery
 	start_restorer
-	runuser -u postgres -- sh -c "printf 'reason=monitor: 3 consecutive failed checks\n' > '$BACKUPS/request-restore'"
-	wait_for "ls $BACKUPS/alert-*-SUCCESS-recovery" 180 || { kill "$RS"; tail -20 "$BACKUPS.restorer.stderr"; false; }
-	kill "$RS"
-	wait "$RS" || true
+	recover_as_monitor 180
 	[ "$(pg_sql 'SELECT count(*), sum(id) FROM ledger')" = "$want" ]
 	a=$(ls "$BACKUPS"/alert-*-SUCCESS-recovery)
 	grep -q "recovered physically" "$a"
@@ -285,10 +291,7 @@ ensure_app() {
 	mv "$ARCHIVE/$b.gz" "$WORK/"
 	rm -f "$BACKUPS"/alert-*-SUCCESS-recovery
 	start_restorer
-	runuser -u postgres -- sh -c "printf 'reason=monitor: 3 consecutive failed checks\n' > '$BACKUPS/request-restore'"
-	wait_for "ls $BACKUPS/alert-*-SUCCESS-recovery" 180 || { kill "$RS"; tail -20 "$BACKUPS.restorer.stderr"; false; }
-	kill "$RS"
-	wait "$RS" || true
+	recover_as_monitor 180
 	grep -q "physical recovery not possible: .*lacks segment ${b:8} .* a gap" "$BACKUPS.restorer.stderr"
 	grep -q "restored from backup backup_" "$BACKUPS"/alert-*-SUCCESS-recovery
 	grep -q "physical restore refused" "$BACKUPS.db.stderr"
@@ -304,10 +307,7 @@ ensure_app() {
 	start_restorer
 	dd if=/dev/urandom of="$PGW_CLUSTER/data/global/pg_control" bs=512 count=1 conv=notrunc status=none
 	kill -9 "$(head -1 "$PGW_CLUSTER/data/postmaster.pid")"
-	runuser -u postgres -- sh -c "printf 'reason=monitor: 3 consecutive failed checks\n' > '$BACKUPS/request-restore'"
-	wait_for "ls $BACKUPS/alert-*-SUCCESS-recovery" 240 || { kill "$RS"; tail -20 "$BACKUPS.restorer.stderr"; false; }
-	kill "$RS"
-	wait "$RS" || true
+	recover_as_monitor 240
 	[ "$(pg_sql 'SELECT count(*), sum(id) FROM ledger')" = "$want" ]
 	grep -q "recovered physically" "$BACKUPS"/alert-*-SUCCESS-recovery
 	! grep -q "re-initialising" "$BACKUPS.db.stderr"
