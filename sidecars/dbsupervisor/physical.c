@@ -82,9 +82,23 @@ static int check_space(struct restore_job *j)
 	return 0;
 }
 
+struct untar {
+	int fd;
+	struct restore_job *j;
+	int64_t beat_ms;
+};
+
+/* To tar; and server.status keeps its heartbeat while a large base backup
+ * is laid down, or the pod's liveness probe would restart us mid-way. */
 static int untar_chunk(void *arg, const void *data, size_t len)
 {
-	return fs_write_all(*(int *)arg, data, len);
+	struct untar *u = arg;
+
+	if (tm_mono_ms() - u->beat_ms >= 5000) {
+		server_write_status(u->j->s, u->j->d);
+		u->beat_ms = tm_mono_ms();
+	}
+	return fs_write_all(u->fd, data, len);
 }
 
 /* tar is run by path (child.h runs nothing through a shell or PATH) */
@@ -117,8 +131,9 @@ static int lay_down(struct restore_job *j, const struct crypt_key *key)
 			 strerror(errno));
 		return -1;
 	}
+	struct untar u = {in, j, tm_mono_ms()};
 	rc = bfile_read(j->d->cfg.backup_dir, j->base.file, key, untar_chunk,
-			&in, NULL, err, sizeof(err));
+			&u, NULL, err, sizeof(err));
 	close(in);
 	/* tar's own words say more than a write that failed */
 	if (child_finish(&c, cwhy, sizeof(cwhy)) < 0) {
