@@ -88,7 +88,10 @@ PY
 # pod CONTAINER [PROBE]: ENVS and ARGV of the rendered container ($R)
 pod() {
 	eval "$("$PYTHON" "$ROOT/tests/k8s/podrun.py" "$R" "$W/pod" "$@")"
-	chown -R postgres "$W/pod"
+	# a running server and its sidecars create and remove files in there
+	# (the archiver's status files among them): one that vanishes between
+	# chown's listing and its chown is not an error, so once more
+	chown -R postgres "$W/pod" 2>/dev/null || chown -R postgres "$W/pod"
 }
 # in_pod: run ARGV as the pod's user with only the container's env (and
 # the port of this machine's test server: $PORT); start_in_pod LOG: the
