@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <stdint.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "manifest.h"
 #include "proto.h"
 #include "tm.h"
+#include "walarchive.h"
 
 bool basecat_name_valid(const char *name)
 {
@@ -108,16 +110,6 @@ int basecat_scan(const char *dir, struct base_entry **out)
 	return n;
 }
 
-/* A segment's place in WAL order: log * segments per log + segment. */
-static uint64_t position(const char *name, uint64_t per_log)
-{
-	char log[9], seg[9];
-
-	snprintf(log, sizeof(log), "%.8s", name + 8);
-	snprintf(seg, sizeof(seg), "%.8s", name + 16);
-	return strtoull(log, NULL, 16) * per_log + strtoull(seg, NULL, 16);
-}
-
 /* The timelines a replay to the newest one goes through: each with the
  * first and last segment positions it is read for. */
 #define MAX_TLI 64
@@ -153,10 +145,10 @@ static unsigned newest_history(const char *dir, char *file, size_t cap)
 
 	while (d && (e = readdir(d)) != NULL) {
 		unsigned t;
-		char rest[32];
-		if (sscanf(e->d_name, "%8X.histor%31s", &t, rest) == 2 &&
-		    strncmp(e->d_name + 8, ".history.gz", 11) == 0 &&
-		    t > best) {
+		char name[64];
+		if (wal_archived_name(e->d_name, name, sizeof(name)) &&
+		    strcmp(name + 8, ".history") == 0 &&
+		    sscanf(name, "%8X", &t) == 1 && t > best) {
 			best = t;
 			snprintf(file, cap, "%s", e->d_name);
 		}
@@ -169,8 +161,8 @@ static unsigned newest_history(const char *dir, char *file, size_t cap)
 /* From the newest history file: "<parent tli>\t<switch LSN>\t<why>"
  * lines, oldest first; the newest timeline itself comes last. */
 static int read_path(const char *dir, const struct crypt_key *key,
-		     uint64_t per_log, uint64_t seg_size, struct tli_path *p,
-		     char *why, size_t whylen)
+		     uint64_t seg_size, struct tli_path *p, char *why,
+		     size_t whylen)
 {
 	char file[64], err[256];
 	struct text_buf *t;
@@ -208,7 +200,6 @@ static int read_path(const char *dir, const struct crypt_key *key,
 	p->from[p->n] = prev_end;
 	p->to[p->n++] = UINT64_MAX;
 	free(t);
-	(void)per_log;
 	return 0;
 }
 
@@ -225,7 +216,7 @@ static int by_pos(const void *a, const void *b)
 }
 
 /* Every archived segment (name.gz or name.gz.enc), sorted by position. */
-static int list_archived(const char *dir, uint64_t per_log,
+static int list_archived(const char *dir, uint64_t seg_size,
 			 struct archived **out)
 {
 	DIR *d = opendir(dir);
@@ -237,11 +228,9 @@ static int list_archived(const char *dir, uint64_t per_log,
 	if (!d)
 		return -1;
 	while ((e = readdir(d)) != NULL) {
-		char head[9];
-		const char *rest = e->d_name + 24;
-		if (strlen(e->d_name) < 24 ||
-		    (strcmp(rest, ".gz") != 0 &&
-		     strcmp(rest, ".gz" PROTO_ENCRYPTED_SUFFIX) != 0))
+		char name[64], head[9];
+		if (!wal_archived_name(e->d_name, name, sizeof(name)) ||
+		    strlen(name) != 24)
 			continue;
 		if (n == cap) {
 			void *q =
@@ -251,9 +240,9 @@ static int list_archived(const char *dir, uint64_t per_log,
 				break;
 			p = q;
 		}
-		snprintf(head, sizeof(head), "%.8s", e->d_name);
+		snprintf(head, sizeof(head), "%.8s", name);
 		p[n].tli = (unsigned)strtoul(head, NULL, 16);
-		p[n++].pos = position(e->d_name, per_log);
+		p[n++].pos = lsn_segment_number(name, seg_size);
 	}
 	closedir(d);
 	if (n > 1)
@@ -302,25 +291,25 @@ int basecat_chain(const char *archive_dir, const struct base_entry *b,
 {
 	uint64_t seg = (uint64_t)b->wal_segment_size;
 	uint64_t per_log = 0x100000000ULL / seg;
-	uint64_t want = position(b->wal_start, per_log);
-	uint64_t stop = position(b->wal_stop, per_log), top;
+	uint64_t want = lsn_segment_number(b->wal_start, seg);
+	uint64_t stop = lsn_segment_number(b->wal_stop, seg), top;
 	struct tli_path path;
 	struct archived *a;
-	bool on_path = false;
+	bool base_on_path = false;
 	int n;
 
-	if (read_path(archive_dir, key, per_log, seg, &path, why, whylen) < 0)
+	if (read_path(archive_dir, key, seg, &path, why, whylen) < 0)
 		return -1;
 	for (int k = 0; k < path.n; k++)
-		on_path = on_path || path.tli[k] == b->timeline;
-	if (path.n > 0 && !on_path) {
+		base_on_path = base_on_path || path.tli[k] == b->timeline;
+	if (path.n > 0 && !base_on_path) {
 		snprintf(why, whylen,
 			 "its timeline %u is not one the newest timeline %u "
 			 "comes from",
 			 b->timeline, path.tli[path.n - 1]);
 		return -1;
 	}
-	n = list_archived(archive_dir, per_log, &a);
+	n = list_archived(archive_dir, seg, &a);
 	if (n <= 0) {
 		free(a);
 		snprintf(why, whylen, "no WAL archive of its cluster");
@@ -349,13 +338,12 @@ int basecat_choose(const char *backup_dir, const char *cluster,
 		   char *last, size_t cap, char *why, size_t whylen)
 {
 	struct base_entry *l;
-	char top[4096], dir[4096], one[256] = "";
+	char dir[PATH_MAX], one[256] = "";
 	int n = basecat_scan(backup_dir, &l), rc = -1;
 	bool told = false; /* why names the newest one's problem */
 
 	snprintf(why, whylen, "no base backup of cluster %s", cluster);
-	snprintf(top, sizeof(top), "%s/%s", backup_dir, PROTO_WAL_DIR);
-	snprintf(dir, sizeof(dir), "%s/%s", top, cluster);
+	wal_archive_dir(dir, backup_dir, cluster);
 	for (int i = 0; i < n && rc < 0; i++) {
 		if (!l[i].usable || strcmp(l[i].cluster_id, cluster) != 0)
 			continue;

@@ -21,6 +21,7 @@
 #ifndef PGW_BFILE_H
 #define PGW_BFILE_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,6 +45,13 @@ struct bfile_writer *bfile_create(const char *dir, const char *file,
 				  int threads, char *err, size_t errlen);
 int bfile_write(struct bfile_writer *w, const void *data, size_t len, char *err,
 		size_t errlen);
+/* Everything fd gives until its end, into w, in 256 KiB reads. tap (or
+ * NULL) sees each chunk first; once *stop (or NULL) is set, the copy ends
+ * with an error. 0 at fd's end, -1 with the reason. */
+typedef void (*bfile_tap_fn)(void *arg, const void *data, size_t len);
+int bfile_write_fd(struct bfile_writer *w, int fd, bfile_tap_fn tap,
+		   void *tap_arg, volatile sig_atomic_t *stop, char *err,
+		   size_t errlen);
 /* Bytes on disk so far (for progress lines). */
 int64_t bfile_written(const struct bfile_writer *w);
 int bfile_finish(struct bfile_writer *w, struct bfile_facts *out, char *err,

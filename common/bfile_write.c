@@ -101,6 +101,33 @@ int bfile_write(struct bfile_writer *w, const void *data, size_t len, char *err,
 	return 0;
 }
 
+int bfile_write_fd(struct bfile_writer *w, int fd, bfile_tap_fn tap,
+		   void *tap_arg, volatile sig_atomic_t *stop, char *err,
+		   size_t errlen)
+{
+	static unsigned char buf[256 * 1024]; /* one thread writes */
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (stop && *stop) {
+			snprintf(err, errlen, "interrupted by shutdown");
+			return -1;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(err, errlen, "read error: %s",
+				 strerror(errno));
+			return -1;
+		}
+		if (tap)
+			tap(tap_arg, buf, (size_t)n);
+		if (bfile_write(w, buf, (size_t)n, err, errlen) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int64_t bfile_written(const struct bfile_writer *w)
 {
 	return w->out_bytes;

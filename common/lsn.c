@@ -30,6 +30,16 @@ int lsn_parse(const char *s, uint64_t *lsn)
 	return 0;
 }
 
+uint64_t lsn_segment_number(const char *name, uint64_t seg_size)
+{
+	char log[9], seg[9];
+
+	snprintf(log, sizeof(log), "%.8s", name + 8);
+	snprintf(seg, sizeof(seg), "%.8s", name + 16);
+	return strtoull(log, NULL, 16) * (0x100000000ULL / seg_size) +
+	       strtoull(seg, NULL, 16);
+}
+
 void lsn_segment_name(unsigned tli, uint64_t lsn, uint64_t seg_size, char *out,
 		      size_t cap)
 {

@@ -40,6 +40,32 @@ bool wal_name_valid(const char *name)
 	return false;
 }
 
+/* What the archive adds to a WAL file's name: plain, then encrypted. */
+static const char *const archive_suffixes[] = {".gz",
+					       ".gz" PROTO_ENCRYPTED_SUFFIX};
+
+char *wal_archive_dir(char *out, const char *backup_dir, const char *cluster)
+{
+	char top[PATH_MAX];
+
+	return fs_join(out, fs_join(top, backup_dir, PROTO_WAL_DIR), cluster);
+}
+
+bool wal_archived_name(const char *file, char *name, size_t cap)
+{
+	size_t n = strlen(file);
+
+	for (size_t i = 0; i < 2; i++) {
+		size_t s = strlen(archive_suffixes[i]);
+		if (n > s && strcmp(file + n - s, archive_suffixes[i]) == 0 &&
+		    n - s < cap) {
+			snprintf(name, cap, "%.*s", (int)(n - s), file);
+			return wal_name_valid(name);
+		}
+	}
+	return false;
+}
+
 static bool is_segment(const char *name)
 {
 	return strlen(name) == 24;
@@ -86,7 +112,7 @@ static int wal_dir(const char *backup_dir, const char *cluster, bool create,
 	char top[PATH_MAX];
 
 	fs_join(top, backup_dir, PROTO_WAL_DIR);
-	fs_join(dir, top, cluster);
+	wal_archive_dir(dir, backup_dir, cluster);
 	if (!*cluster || strchr(cluster, '/') || cluster[0] == '.') {
 		snprintf(err, errlen, "'%s' is not a cluster id", cluster);
 		return -1;
@@ -101,13 +127,11 @@ static int wal_dir(const char *backup_dir, const char *cluster, bool create,
 static void find_archived(const char *dir, const char *name, char *file,
 			  size_t cap)
 {
-	static const char *const suffixes[] = {".gz",
-					       ".gz" PROTO_ENCRYPTED_SUFFIX};
 	struct stat st;
 	char path[PATH_MAX];
 
 	for (size_t i = 0; i < 2; i++) {
-		snprintf(file, cap, "%s%s", name, suffixes[i]);
+		snprintf(file, cap, "%s%s", name, archive_suffixes[i]);
 		if (lstat(fs_join(path, dir, file), &st) == 0 &&
 		    S_ISREG(st.st_mode))
 			return;
@@ -158,25 +182,6 @@ static int same_as_archived(const char *dir, const char *file,
 	return strcmp(want, have) == 0;
 }
 
-static int copy_into(struct bfile_writer *w, int fd, char *err, size_t errlen)
-{
-	static unsigned char buf[256 * 1024];
-	ssize_t n;
-
-	while ((n = read(fd, buf, sizeof(buf))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			snprintf(err, errlen, "read error: %s",
-				 strerror(errno));
-			return -1;
-		}
-		if (bfile_write(w, buf, (size_t)n, err, errlen) < 0)
-			return -1;
-	}
-	return 0;
-}
-
 static int archive_new(const char *dir, const struct crypt_key *key,
 		       const char *path, const char *name, char *err,
 		       size_t errlen)
@@ -194,7 +199,7 @@ static int archive_new(const char *dir, const struct crypt_key *key,
 	snprintf(file, sizeof(file), "%s.gz%s", name,
 		 key ? PROTO_ENCRYPTED_SUFFIX : "");
 	w = bfile_create(dir, file, key, WAL_COMPRESSION_LEVEL, 1, err, errlen);
-	if (w && copy_into(w, fd, err, errlen) == 0 &&
+	if (w && bfile_write_fd(w, fd, NULL, NULL, NULL, err, errlen) == 0 &&
 	    bfile_finish(w, &facts, err, errlen) == 0 &&
 	    bfile_commit(w, err, errlen) == 0)
 		rc = 0;

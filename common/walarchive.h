@@ -30,6 +30,14 @@
  * Nothing else (no path, no dot files) ever names a file in the archive. */
 bool wal_name_valid(const char *name);
 
+/* <backup_dir>/wal/<cluster>: the one place that names a cluster's
+ * archive directory. out has PATH_MAX bytes; it is returned. */
+char *wal_archive_dir(char *out, const char *backup_dir, const char *cluster);
+
+/* The WAL file name an archive file holds ("<name>.gz", or ".gz.enc"
+ * after it with a key) into name; false for any other file. */
+bool wal_archived_name(const char *file, char *name, size_t cap);
+
 /* The cluster's system identifier (pg_control's first field), in decimal,
  * from <pgdata>/global/pg_control. -1 with the reason. */
 int wal_cluster_id(const char *pgdata, char *id, size_t cap, char *err,

@@ -80,30 +80,9 @@ static int wal_range(const struct tarscan *ts, struct manifest *m,
 }
 
 /* Copy the tar on out_fd into the writer, reading its WAL range. */
-static int pump_tar(const struct backup_ctx *ctx, int out_fd,
-		    struct bfile_writer *w, struct tarscan *ts, char *why,
-		    size_t whylen)
+static void scan_tar(void *ts, const void *data, size_t len)
 {
-	static char buf[256 * 1024];
-	ssize_t n;
-
-	while ((n = read(out_fd, buf, sizeof(buf))) != 0) {
-		if (*ctx->stop) {
-			snprintf(why, whylen, "interrupted by shutdown");
-			return -1;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			snprintf(why, whylen, "read from pg_basebackup: %s",
-				 strerror(errno));
-			return -1;
-		}
-		tarscan_feed(ts, buf, (size_t)n);
-		if (bfile_write(w, buf, (size_t)n, why, whylen) < 0)
-			return -1;
-	}
-	return 0;
+	tarscan_feed(ts, data, len);
 }
 
 /* pg_basebackup's tar of the whole cluster into w. */
@@ -124,7 +103,7 @@ static int run_tool(const struct backup_ctx *ctx, const char *label,
 			 strerror(errno));
 		return -1;
 	}
-	rc = pump_tar(ctx, out, w, ts, why, whylen);
+	rc = bfile_write_fd(w, out, scan_tar, ts, ctx->stop, why, whylen);
 	close(out);
 	if (rc < 0) {
 		child_kill(&c, 2000);

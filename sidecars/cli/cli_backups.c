@@ -2,6 +2,7 @@
  * read the backups directory and write a request file; the restorer does
  * the work. */
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include "pg.h"
 #include "proto.h"
 #include "tm.h"
+#include "walarchive.h"
 
 static const char *db_of(const struct catalog_entry *e)
 {
@@ -66,10 +68,9 @@ static void list_json(const struct catalog_entry *list, int n)
 static void base_reach(const char *dir, const struct base_entry *b, char *out,
 		       size_t cap)
 {
-	char archive[4096], last[32], why[256];
+	char archive[PATH_MAX], last[32], why[256];
 
-	snprintf(archive, sizeof(archive), "%s/%s/%s", dir, PROTO_WAL_DIR,
-		 b->cluster_id);
+	wal_archive_dir(archive, dir, b->cluster_id);
 	if (!b->usable)
 		snprintf(out, cap, "not usable");
 	else if (basecat_chain(archive, b, cli_key(), last, sizeof(last), why,

@@ -18,6 +18,7 @@
 #include "child.h"
 #include "fs.h"
 #include "log.h"
+#include "lsn.h"
 #include "manifest_auth.h"
 #include "tm.h"
 #include "walarchive.h"
@@ -181,21 +182,20 @@ static bool segment_written_here(const char *path, const char *name,
 	unsigned char h[40];
 	uint64_t addr, sysid, seg = (uint64_t)j->base.wal_segment_size;
 	uint32_t tli;
-	unsigned t, log, segno;
+	unsigned t;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n = fd < 0 ? -1 : pread(fd, h, sizeof(h), 0);
 
 	if (fd >= 0)
 		close(fd);
-	if (n != (ssize_t)sizeof(h) ||
-	    sscanf(name, "%8X%8X%8X", &t, &log, &segno) != 3)
+	if (n != (ssize_t)sizeof(h) || sscanf(name, "%8X", &t) != 1)
 		return false;
 	memcpy(&tli, h + 4, 4);
 	memcpy(&addr, h + 8, 8);
 	memcpy(&sysid, h + 24, 8);
 	/* a new timeline's first segment begins with its parent's pages */
 	return tli <= t && tli > 0 &&
-	       addr == ((uint64_t)log * (0x100000000ULL / seg) + segno) * seg &&
+	       addr == lsn_segment_number(name, seg) * seg &&
 	       sysid == strtoull(j->cluster, NULL, 10);
 }
 

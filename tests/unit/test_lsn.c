@@ -23,5 +23,11 @@ int main(void)
 	CHECK_STR(name, "000000020000000000000002", "an early segment");
 	lsn_segment_name(1, 0x16B374D848ULL, 64u << 20, name, sizeof(name));
 	CHECK_STR(name, "00000001000000160000002C", "64 MiB segments");
+	CHECK(lsn_segment_number("0000000100000016000000B3", 16u << 20) ==
+		      0x16B374D848ULL / (16u << 20),
+	      "a segment name's number is lsn / segment size");
+	CHECK(lsn_segment_number("00000009000000160000002C", 64u << 20) ==
+		      0x16B374D848ULL / (64u << 20),
+	      "with 64 MiB segments, whatever the timeline");
 	return unit_done();
 }
