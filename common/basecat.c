@@ -215,7 +215,8 @@ static int by_pos(const void *a, const void *b)
 	return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
-/* Every archived segment (name.gz or name.gz.enc), sorted by position. */
+/* Every archived segment (name.gz or name.gz.enc), sorted by position;
+ * the count, or -1 (never a partial list). */
 static int list_archived(const char *dir, uint64_t seg_size,
 			 struct archived **out)
 {
@@ -236,8 +237,12 @@ static int list_archived(const char *dir, uint64_t seg_size,
 			void *q =
 				realloc(p, (size_t)(cap = cap ? 2 * cap : 256) *
 						   sizeof(*p));
-			if (!q)
-				break;
+			if (!q) {
+				closedir(d);
+				free(p);
+				errno = ENOMEM;
+				return -1;
+			}
 			p = q;
 		}
 		snprintf(head, sizeof(head), "%.8s", name);
@@ -265,11 +270,16 @@ static bool on_path(const struct archived *a, const struct tli_path *p,
 	return false;
 }
 
-static bool have(const struct archived *a, int n, const struct tli_path *p,
-		 unsigned base_tli, uint64_t pos)
+/* Is pos archived on the path? a is sorted by position, and the caller
+ * asks for rising positions: *cursor moves forward only, so one walk of
+ * the chain reads the list once (archives hold tens of thousands). */
+static bool have(const struct archived *a, int n, int *cursor,
+		 const struct tli_path *p, unsigned base_tli, uint64_t pos)
 {
-	for (int i = 0; i < n; i++)
-		if (a[i].pos == pos && on_path(&a[i], p, base_tli))
+	while (*cursor < n && a[*cursor].pos < pos)
+		(*cursor)++;
+	for (int i = *cursor; i < n && a[i].pos == pos; i++)
+		if (on_path(&a[i], p, base_tli))
 			return true;
 	return false;
 }
@@ -296,7 +306,7 @@ int basecat_chain(const char *archive_dir, const struct base_entry *b,
 	struct tli_path path;
 	struct archived *a;
 	bool base_on_path = false;
-	int n;
+	int n, cursor = 0;
 
 	if (read_path(archive_dir, key, seg, &path, why, whylen) < 0)
 		return -1;
@@ -312,11 +322,14 @@ int basecat_chain(const char *archive_dir, const struct base_entry *b,
 	n = list_archived(archive_dir, seg, &a);
 	if (n <= 0) {
 		free(a);
-		snprintf(why, whylen, "no WAL archive of its cluster");
+		snprintf(why, whylen, "%s",
+			 n < 0 && errno == ENOMEM
+				 ? "out of memory listing the WAL archive"
+				 : "no WAL archive of its cluster");
 		return -1;
 	}
 	top = path_top(a, n, &path, b->timeline);
-	while (want <= top && have(a, n, &path, b->timeline, want))
+	while (want <= top && have(a, n, &cursor, &path, b->timeline, want))
 		want++;
 	free(a);
 	if (want <= stop || want <= top) {
