@@ -114,6 +114,10 @@ static const struct cfg_key cfg_keys[] = {
 	{"backupper", "lock_wait_alert", "PGWARDEN_LOCK_WAIT_ALERT",
 	 CFG_DURATION, NUM(lock_wait_alert), "10", 1, 86400},
 
+	{"backupper", "wal_chain_check_interval",
+	 "PGWARDEN_WAL_CHAIN_CHECK_INTERVAL", CFG_DURATION,
+	 NUM(wal_chain_check_interval), "60", 1, 86400},
+
 	{"backupper", "encryption_key_file", "PGWARDEN_ENCRYPTION_KEY_FILE",
 	 CFG_STR, STR(encryption_key_file), "", 0, 0},
 	{"server", "pgdata", "PGWARDEN_PGDATA", CFG_PATH, STR(pgdata),
@@ -186,6 +190,10 @@ static const struct cfg_key cfg_keys[] = {
 	 "20", 0, 6000},
 	{"alerts", "backup_max_age", "BACKUP_MAX_AGE", CFG_DURATION,
 	 NUM(backup_max_age), "13h", 0, 365L * 86400},
+	{"alerts", "wal_archive_max_lag", "WAL_ARCHIVE_MAX_LAG", CFG_DURATION,
+	 NUM(wal_archive_max_lag), "15m", 0, 7L * 86400},
+	{"alerts", "base_backup_max_age", "BASE_BACKUP_MAX_AGE", CFG_DURATION,
+	 NUM(base_backup_max_age), "49h", 0, 365L * 86400},
 	{"alerts", "daily_summary", "PGWARDEN_DAILY_SUMMARY", CFG_SCHED,
 	 STR(daily_summary), "off", 0, 0},
 	{"alerts", "kube_workload", "PGWARDEN_KUBE_WORKLOAD", CFG_STR,

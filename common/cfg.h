@@ -68,8 +68,9 @@ struct pgw_config {
 	int hang_timeout; /* s without an answer before a restart; 0 = off */
 	int space_check_interval; /* s between looks at PGDATA's free space */
 	char postgres_options[CFG_STR_MAX]; /* more postgres args: "-c k=v" */
-	int shutdown_timeout;	 /* s of fast shutdown before immediate */
-	char wal_archive[8];	 /* on | off: the WAL archive (docs/WAL.md) */
+	int shutdown_timeout; /* s of fast shutdown before immediate */
+	char wal_archive[8];  /* on | off: the WAL archive (docs/WAL.md) */
+	int wal_chain_check_interval; /* s: the backupper's gap check */
 	int wal_archive_timeout; /* s: archive_timeout, the archive's lag */
 	int wal_keep_free_pct;	 /* a failing archive never fills pg_wal's
 				  * volume past this: the segment is dropped */
@@ -98,6 +99,8 @@ struct pgw_config {
 	int rate_limit; /* messages per channel per minute, 0 = no limit */
 	int send_timeout;
 	int backup_max_age;
+	int wal_archive_max_lag; /* s: dead man's switch on the archive */
+	int base_backup_max_age; /* s: and on the newest base backup */
 	char daily_summary[CFG_STR_MAX];
 	char kube_workload[128];
 };

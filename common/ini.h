@@ -23,6 +23,16 @@ static inline const char *ini_get(dictionary *d, const char *key,
 	return v ? v : def;
 }
 
+/* Make s one INI value as iniparser reads it back: no comment characters,
+ * quotes or line breaks (each becomes a comma). */
+static inline void ini_value_clean(char *s)
+{
+	for (; *s; s++)
+		if (*s == ';' || *s == '#' || *s == '\n' || *s == '\r' ||
+		    *s == '"' || *s == '\'')
+			*s = ',';
+}
+
 /* An integer, or def when missing or not a number. */
 static inline long ini_get_int(dictionary *d, const char *key, long def)
 {

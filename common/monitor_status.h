@@ -4,7 +4,10 @@
  * the liveness probe's age), side by side. INI [monitor]: health (healthy,
  * unhealthy), last_check, failure_count, max_failure_count, last_recovery
  * (the last recovery request, "never"), latency_ms, passed_in_row,
- * last_class (docs/HEALTH.md), last_error.
+ * last_class (docs/HEALTH.md), last_error; and the WAL archive as that
+ * check saw it (docs/WAL.md "Lag"): archive_on (1, 0, -1 unknown),
+ * archived_wal, archived_at (epoch s, 0 never), archive_lag_bytes and
+ * archive_lag_s (-1 unknown).
  *
  * monitor.state, the monitor's memory across restarts, is the monitor's
  * alone (sidecars/monitor/health.c writes and reads it).
@@ -23,7 +26,10 @@ struct monitor_heartbeat {
 	long passed_in_row;
 	char last_class[32];
 	char last_error[512]; /* "" when healthy */
-	long age;	      /* s since written, -1 missing (read only) */
+	int archive_on;
+	char archived_wal[64];
+	int64_t archived_at, archive_lag_bytes, archive_lag_s;
+	long age; /* s since written, -1 missing (read only) */
 };
 
 /* last_check is now; atomically. 0 or -1. */

@@ -50,6 +50,7 @@
 #define PROTO_MONITOR_STATE    "monitor.state"
 #define PROTO_MONITOR_STATUS   "monitor.status"
 #define PROTO_SERVER_STATUS    "server.status"
+#define PROTO_ARCHIVE_STATUS   "archive.status"
 #define PROTO_RESTORER_STATUS  "restorer.status"
 #define PROTO_METRICS	       "metrics.prom"
 #define PROTO_JOB_PROGRESS     "job-progress"

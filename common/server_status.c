@@ -17,10 +17,7 @@ int server_status_write(const char *dir, const struct server_info *si)
 
 	/* one INI value: no comment characters, no line breaks */
 	snprintf(why, sizeof(why), "%s", si->physical_why);
-	for (char *p = why; *p; p++)
-		if (*p == ';' || *p == '#' || *p == '\n' || *p == '"' ||
-		    *p == '\'')
-			*p = ',';
+	ini_value_clean(why);
 	o = (size_t)snprintf(
 		buf, sizeof(buf),
 		"[server]\nstate = %s\npid = %d\nsince = %s\nrestarts = %d\n"

@@ -9,6 +9,7 @@
 
 #include "ini.h"
 #include "alert.h"
+#include "basecat.h"
 #include "catalog.h"
 #include "fs.h"
 #include "log.h"
@@ -49,6 +50,31 @@ static void read_monitor(const char *dir, struct pgw_status *st)
 	st->max_failures = h.max_failure_count;
 	st->check_latency_ms = (int)h.latency_ms;
 	st->monitor_age = h.age;
+	st->archive.on = h.archive_on;
+	snprintf(st->archive.last_wal, sizeof(st->archive.last_wal), "%s",
+		 h.archived_wal);
+	st->archive.last_at = (time_t)h.archived_at;
+	st->archive.lag_bytes = h.archive_lag_bytes;
+	st->archive.lag_s = h.archive_lag_s;
+}
+
+static void read_bases(const char *dir, struct status_archive *a)
+{
+	struct base_entry *l;
+	int n = basecat_scan(dir, &l);
+
+	a->bases = n > 0 ? n : 0;
+	for (int i = 0; i < n; i++) {
+		if (!l[i].usable)
+			continue;
+		if (!a->bases_usable++) {
+			snprintf(a->base_file, sizeof(a->base_file), "%s",
+				 l[i].file);
+			a->base_when = l[i].finished;
+		}
+	}
+	free(l);
+	archive_status_read(dir, &a->chain);
 }
 
 static void read_recovery(const char *dir, struct pgw_status *st)
@@ -252,6 +278,7 @@ void status_collect(const struct pgw_config *c, struct pgw_status *st)
 		st->server_since = si.since;
 	}
 	read_backups(c, st);
+	read_bases(c->backup_dir, &st->archive);
 	read_recovery(c->backup_dir, st);
 	read_alerts(c->backup_dir, st);
 	st->free_bytes = st->total_bytes = -1;
@@ -265,6 +292,13 @@ long status_backup_age(const struct pgw_status *st)
 {
 	return st->last_valid.present ? (long)(st->now - st->last_valid.when)
 				      : -1;
+}
+
+long status_base_age(const struct pgw_status *st)
+{
+	return st->archive.base_when > 0
+		       ? (long)(st->now - st->archive.base_when)
+		       : -1;
 }
 
 /* Appends "# HELP/# TYPE" and one sample. */
@@ -286,9 +320,38 @@ static double verified_ts(const struct status_backup *b)
 								   : 0;
 }
 
+/* The physical path's samples; an unknown value has none. */
+static size_t archive_metrics(char *buf, size_t cap, size_t o,
+			      const struct status_archive *a)
+{
+	if (a->lag_s >= 0)
+		o = metric(buf, cap, o, "pgwarden_wal_archive_lag_seconds",
+			   "gauge",
+			   "Since the oldest write the WAL archive lacks.", "",
+			   (double)a->lag_s);
+	if (a->lag_bytes >= 0)
+		o = metric(buf, cap, o, "pgwarden_wal_archive_lag_bytes",
+			   "gauge",
+			   "WAL written past the last archived segment.", "",
+			   (double)a->lag_bytes);
+	o = metric(buf, cap, o, "pgwarden_wal_last_archived_timestamp_seconds",
+		   "gauge", "When the last WAL file was archived (0: never).",
+		   "", (double)a->last_at);
+	if (a->chain.chain[0])
+		o = metric(buf, cap, o, "pgwarden_wal_archive_gap", "gauge",
+			   "1 while no base backup reaches the archive's end.",
+			   "", strcmp(a->chain.chain, "broken") == 0);
+	o = metric(buf, cap, o, "pgwarden_last_base_backup_timestamp_seconds",
+		   "gauge", "End of the newest usable base backup (0: none).",
+		   "", (double)a->base_when);
+	return metric(buf, cap, o, "pgwarden_base_backups", "gauge",
+		      "Usable base backups on the volume.", "",
+		      a->bases_usable);
+}
+
 int status_write_metrics(const char *dir, const struct pgw_status *st)
 {
-	char buf[8192], lbl[160];
+	char buf[12288], lbl[160];
 	size_t o = 0;
 	const struct status_backup *v = &st->last_valid;
 	bool healthy = strcmp(st->health, "healthy") == 0;
@@ -351,6 +414,7 @@ int status_write_metrics(const char *dir, const struct pgw_status *st)
 	o = metric(buf, sizeof(buf), o, "pgwarden_backups_free_bytes", "gauge",
 		   "Free space on the backups volume.", "",
 		   (double)st->free_bytes);
+	o = archive_metrics(buf, sizeof(buf), o, &st->archive);
 	if (o >= sizeof(buf))
 		return -1;
 	return fs_write_atomic(dir, PROTO_METRICS, buf, o);

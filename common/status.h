@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "archive_status.h"
 #include "cfg.h"
 #include "pause.h"
 #include "progress.h"
@@ -32,6 +33,20 @@ struct status_backup {
 	int64_t restore_ms;
 };
 
+/* The physical path (docs/WAL.md): the archive as the monitor's last
+ * check saw it, the chain as the backupper's last check found it, and the
+ * base backups on the volume. */
+struct status_archive {
+	int on;			    /* archive_mode: 1, 0, -1 unknown */
+	char last_wal[64];	    /* the last file archived */
+	time_t last_at;		    /* when; 0 never */
+	int64_t lag_bytes;	    /* -1 unknown */
+	int64_t lag_s;		    /* -1 unknown */
+	struct archive_chain chain; /* chain "" when never checked */
+	int bases, bases_usable;
+	char base_file[256]; /* the newest usable one */
+	time_t base_when;    /* its end; 0 none */
+};
 /* The sidecars, by their instance locks: one that ever ran on this volume
  * left its lock file; it is down when nobody holds it. */
 enum status_sidecar { SC_MONITOR, SC_BACKUPPER, SC_RESTORER, SC_DB, SC_N };
@@ -82,11 +97,14 @@ struct pgw_status {
 	int alerts_total, alerts_pending, alerts_undelivered;
 	/* space */
 	int64_t free_bytes, total_bytes;
+	struct status_archive archive;
 };
 
 void status_collect(const struct pgw_config *c, struct pgw_status *st);
 /* Age in seconds of the newest valid backup; -1 when there is none. */
 long status_backup_age(const struct pgw_status *st);
+/* Age in seconds of the newest usable base backup; -1 when none. */
+long status_base_age(const struct pgw_status *st);
 /* Write metrics.prom (Prometheus text format) atomically. 0 or -1. */
 int status_write_metrics(const char *dir, const struct pgw_status *st);
 /* For the restorer: record the outcome of a recovery. */

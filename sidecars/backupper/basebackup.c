@@ -54,6 +54,16 @@ static int cluster_facts(struct cluster_facts *f, char *why, size_t whylen)
 	return rc;
 }
 
+int basebackup_cluster_id(char *id, size_t cap, char *why, size_t whylen)
+{
+	struct cluster_facts f;
+
+	if (cluster_facts(&f, why, whylen) < 0)
+		return -1;
+	snprintf(id, cap, "%s", f.id);
+	return 0;
+}
+
 /* The WAL range, as the tar's backup_label and backup_manifest give it. */
 static int wal_range(const struct tarscan *ts, struct manifest *m,
 		     int64_t seg_size, char *why, size_t whylen)

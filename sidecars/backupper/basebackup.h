@@ -11,6 +11,8 @@
 
 #include "backup.h"
 
+/* The running cluster's system identifier, in decimal. 0 or -1 (why). */
+int basebackup_cluster_id(char *id, size_t cap, char *why, size_t whylen);
 /* Under the jobs lock; SUCCESS or ERROR alert. 0 or -1. */
 int basebackup_run(const struct backup_ctx *ctx, const char *reason);
 

@@ -7,6 +7,7 @@
 #include "crypt.h"
 #include "backup.h"
 #include "basebackup.h"
+#include "chaincheck.h"
 #include "daemon.h"
 #include "exitcode.h"
 #include "log.h"
@@ -99,7 +100,8 @@ int main(int argc, char **argv)
 			   .uses_key = true};
 	struct backup_ctx ctx = {.cfg = &d.cfg, .stop = &sig_stop};
 	struct timers t;
-	char req[PROTO_REQUEST_MAX + 1];
+	struct chain_watch cw = {0};
+	char req[PROTO_REQUEST_MAX + 1], why[700];
 
 	daemon_start(&d, argc, argv);
 	ctx.key = daemon_key(&d);
@@ -129,6 +131,14 @@ int main(int argc, char **argv)
 					sizeof(req), &wake) == REQ_CLAIMED)
 			on_base_request(&ctx, req);
 		run_due(&ctx, &t, &d.cfg);
+		if (!sig_stop &&
+		    chaincheck_round(&cw, &ctx, why, sizeof(why), &wake)) {
+			if (pause_active(d.cfg.backup_dir))
+				log_info("paused: the base backup for a WAL "
+					 "gap is skipped");
+			else
+				basebackup_run(&ctx, why);
+		}
 		wake = wake_for(
 			&t.backup_t,
 			wake_for(&t.retention_t, wake_for(&t.base_t, wake)));

@@ -34,6 +34,27 @@ static void problem(struct problems *p, const char *fmt, const char *a, long b)
 }
 
 /* What makes `--check` fail: things an operator must look at. */
+/* The physical path's (docs/WAL.md): the same limits the monitor's dead
+ * man's switch alerts on. */
+static void archive_problems(const struct pgw_config *c,
+			     const struct pgw_status *st, struct problems *p)
+{
+	const struct status_archive *a = &st->archive;
+	long base_age = status_base_age(st);
+
+	if (strcmp(a->chain.chain, "broken") == 0)
+		problem(p,
+			"the WAL archive has a gap: %s (no physical recovery "
+			"until a new base backup)%.0ld",
+			a->chain.why, 0);
+	if (c->wal_archive_max_lag > 0 && a->lag_s > c->wal_archive_max_lag)
+		problem(p, "the WAL archive is %s%ld s behind", "",
+			(long)a->lag_s);
+	if (c->base_backup_max_age > 0 && base_age > c->base_backup_max_age)
+		problem(p, "the newest base backup is %s%ld s old", "",
+			base_age);
+}
+
 static void find_problems(const struct pgw_config *c,
 			  const struct pgw_status *st, struct problems *p)
 {
@@ -62,6 +83,7 @@ static void find_problems(const struct pgw_config *c,
 		problem(p, "no valid backup%s", "", 0);
 	else if (c->backup_max_age > 0 && age > c->backup_max_age)
 		problem(p, "the newest valid backup is %s%ld s old", "", age);
+	archive_problems(c, st, p);
 	if (st->alerts_undelivered > 0)
 		problem(p, "%s%ld alert(s) undelivered", "",
 			st->alerts_undelivered);
@@ -224,6 +246,37 @@ static void print_job(const struct pgw_status *st)
 	       pct, secs / 60, secs % 60);
 }
 
+static void print_archive(const struct pgw_status *st)
+{
+	const struct status_archive *a = &st->archive;
+	char t[64], h[TM_ISO_LEN];
+
+	if (a->on == 0) {
+		printf("%-16s off\n", "wal archive");
+		return;
+	}
+	if (a->lag_s >= 0)
+		snprintf(t, sizeof(t), "%lld s, %lld bytes",
+			 (long long)a->lag_s, (long long)a->lag_bytes);
+	else
+		snprintf(t, sizeof(t), "unknown");
+	printf("%-16s last %s%s%s, lag %s\n", "wal archive",
+	       a->last_wal[0] ? a->last_wal : "none", a->last_at ? " at " : "",
+	       a->last_at ? tm_human(a->last_at, h) : "", t);
+	printf("%-16s %s%s%s%s\n", "wal chain",
+	       a->chain.chain[0] ? a->chain.chain : "not checked yet",
+	       a->chain.base[0] ? " (base " : "", a->chain.base,
+	       a->chain.base[0] ? ")" : "");
+	if (a->chain.why[0])
+		printf("%-16s %s\n", "", a->chain.why);
+	if (a->base_when)
+		printf("%-16s %s, %s (%d usable of %d)\n", "last base backup",
+		       a->base_file, ago(st->now, a->base_when, t, sizeof(t)),
+		       a->bases_usable, a->bases);
+	else
+		printf("%-16s none\n", "last base backup");
+}
+
 static void print_table(const struct pgw_config *c, const struct pgw_status *st,
 			const struct problems *p)
 {
@@ -282,6 +335,7 @@ static void print_table(const struct pgw_config *c, const struct pgw_status *st,
 		       st->recoveries_total);
 	else if (!st->recovering)
 		printf("%-16s never\n", "last recovery");
+	print_archive(st);
 	printf("%-16s %d files, %d pending, %d undelivered\n", "alerts",
 	       st->alerts_total, st->alerts_pending, st->alerts_undelivered);
 	if (st->total_bytes > 0)
@@ -334,6 +388,30 @@ static void json_backup(const char *key, const struct status_backup *b)
 	jstr("verified_at", b->verified_at, 1);
 	jnull_or_num("restore_ms", b->restore_ms >= 0, b->restore_ms);
 	printf("}");
+}
+
+static void json_archive(const struct pgw_status *st)
+{
+	const struct status_archive *a = &st->archive;
+	char t[TM_ISO_LEN];
+	long base_age = status_base_age(st);
+
+	printf("},\"archive\":{");
+	jstr("mode", a->on == 1 ? "on" : a->on == 0 ? "off" : "unknown", 0);
+	jstr("last_archived_wal", a->last_wal, 1);
+	jstr("last_archived_at", a->last_at ? tm_iso(a->last_at, t) : "", 1);
+	jnull_or_num("lag_s", a->lag_s >= 0, a->lag_s);
+	jnull_or_num("lag_bytes", a->lag_bytes >= 0, a->lag_bytes);
+	jstr("chain", a->chain.chain, 1);
+	jstr("chain_base", a->chain.base, 1);
+	jstr("chain_reach", a->chain.reach, 1);
+	jstr("chain_checked", a->chain.checked, 1);
+	jstr("gap_since", a->chain.gap_since, 1);
+	jstr("gap", a->chain.why, 1);
+	jnum("base_backups", a->bases);
+	jnum("base_backups_usable", a->bases_usable);
+	jstr("last_base_backup", a->base_file, 1);
+	jnull_or_num("last_base_backup_age_s", base_age >= 0, base_age);
 }
 
 static void print_json(const struct pgw_status *st, const struct problems *p)
@@ -404,6 +482,7 @@ static void print_json(const struct pgw_status *st, const struct problems *p)
 	jnull_or_num("last_rto_ms", st->last_recovery_rto_ms >= 0,
 		     st->last_recovery_rto_ms);
 	jnum("total", st->recoveries_total);
+	json_archive(st);
 	printf("},\"alerts\":{\"files\":%d", st->alerts_total);
 	jnum("pending", st->alerts_pending);
 	jnum("undelivered", st->alerts_undelivered);

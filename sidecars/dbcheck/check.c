@@ -197,6 +197,50 @@ static void count_checksum_failures(struct check *k)
 		k->o->checksum_failures = n;
 }
 
+static void copy_cell(const PGresult *r, int col, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s", PQgetvalue(r, 0, col));
+}
+
+/* Where the archive stands against the server (docs/WAL.md "Lag"): the
+ * last file archived and when, the server's WAL position (none on a
+ * standby), its segment size and the cluster. */
+static void read_archive_position(struct check *k)
+{
+	char err[512], v[32];
+	PGresult *r = pg_query(
+		k->conn,
+		"SELECT (current_setting('archive_mode') <> 'off')::int, "
+		"coalesce(a.last_archived_wal, ''), "
+		"coalesce(extract(epoch FROM a.last_archived_time)::bigint, "
+		"0), "
+		"CASE WHEN pg_is_in_recovery() THEN -1 ELSE "
+		"(pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint END, "
+		"pg_size_bytes(current_setting('wal_segment_size')), "
+		"(SELECT system_identifier FROM pg_control_system())::text, "
+		"pg_snapshot_xmax(pg_current_snapshot())::text::bigint "
+		"FROM pg_stat_archiver a",
+		0, NULL, err, sizeof(err));
+
+	if (!r)
+		return;
+	if (PQntuples(r) == 1 && PQnfields(r) == 7) {
+		copy_cell(r, 0, v, sizeof(v));
+		k->o->archive_on = atoi(v);
+		copy_cell(r, 1, k->o->archived_wal, sizeof(k->o->archived_wal));
+		copy_cell(r, 2, v, sizeof(v));
+		k->o->archived_at = strtoll(v, NULL, 10);
+		copy_cell(r, 3, v, sizeof(v));
+		k->o->wal_lsn = strtoll(v, NULL, 10);
+		copy_cell(r, 4, v, sizeof(v));
+		k->o->wal_segment_size = strtoll(v, NULL, 10);
+		copy_cell(r, 5, k->o->cluster_id, sizeof(k->o->cluster_id));
+		copy_cell(r, 6, v, sizeof(v));
+		k->o->next_xid = strtoll(v, NULL, 10);
+	}
+	PQclear(r);
+}
+
 /* Is the WAL archive failing (docs/WAL.md)? The archiver's last attempt
  * failed after its last success: for how long, on which file. */
 static void read_archiver(struct check *k)
@@ -222,6 +266,7 @@ static void read_archiver(struct check *k)
 			      wal, sizeof(wal), err, sizeof(err)) == 0)
 		snprintf(k->o->archive_wal, sizeof(k->o->archive_wal), "%s",
 			 wal);
+	read_archive_position(k);
 }
 
 /* A login refused by a server that answers pings: the message is all
@@ -254,10 +299,8 @@ void check_run(const struct check_args *a, struct dbcheck_result *o)
 	struct check k = {a, NULL, o};
 	bool read_only = false;
 
-	memset(o, 0, sizeof(*o));
+	dbcheck_result_clear(o);
 	o->ok = true;
-	o->checksum_failures = -1;
-	o->archive_failing = -1;
 	if (pg_ping(a->db, a->timeout_s) != PQPING_OK) {
 		fail(o, CHECK_DOWN, "connection failed (server not answering)");
 		return;

@@ -46,9 +46,7 @@ int dbcheck_run(const struct pgw_config *c, struct dbcheck_result *r)
 			  c->check_timeout * 5000 + 2000, why,
 			  sizeof(why)) < 0 ||
 	    dbcheck_result_parse(out, r) < 0) {
-		memset(r, 0, sizeof(*r));
-		r->checksum_failures = -1;
-		r->archive_failing = -1;
+		dbcheck_result_clear(r);
 		/* killed for time: the server did not answer within the
 		 * pgwarden-dbcheck's own timeouts; anything else is pgwarden's
 		 * fault */

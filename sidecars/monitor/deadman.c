@@ -198,6 +198,63 @@ static void send_summary(const struct pgw_status *st)
 		   details);
 }
 
+/* The archive falling behind with nothing failing (an archive_command
+ * that hangs, a server that stopped archiving): silence, not an error. */
+static void check_archive_lag(struct deadman *dm, const struct pgw_config *c,
+			      const struct pgw_status *st)
+{
+	const struct status_archive *a = &st->archive;
+	bool behind = c->wal_archive_max_lag > 0 && a->lag_s >= 0 &&
+		      a->lag_s > c->wal_archive_max_lag;
+	char msg[512];
+
+	if (first_of_episode(&dm->lag_told, behind)) {
+		snprintf(msg, sizeof(msg),
+			 "The WAL archive is %lld s (%lld bytes) behind the "
+			 "server (limit %d s); the last file archived is %s. "
+			 "Commits since then are not in the archive yet.",
+			 (long long)a->lag_s, (long long)a->lag_bytes,
+			 c->wal_archive_max_lag,
+			 a->last_wal[0] ? a->last_wal : "none");
+		alert_emit(ALERT_CRITICAL, "wal-archive-stale", "WAL Archive",
+			   msg,
+			   "Check: pg_stat_archiver, the server log "
+			   "(wal-push lines).\n");
+	}
+}
+
+/* No base backup for too long: the chain a physical recovery replays,
+ * and so its time, grows with every day of WAL. */
+static void check_base_age(struct deadman *dm, const struct pgw_config *c,
+			   const struct pgw_status *st)
+{
+	long age = status_base_age(st);
+	long eff = age >= 0 ? age : (long)(st->now - dm->started);
+	bool stale = c->base_backup_max_age > 0 &&
+		     strcmp(c->base_backup_schedule, "off") != 0 &&
+		     strcmp(c->wal_archive, "on") == 0 &&
+		     eff > c->base_backup_max_age;
+	char msg[512], a[32], qa[300];
+
+	if (first_of_episode(&dm->base_told, stale)) {
+		age_text(age, a, sizeof(a));
+		snprintf(msg, sizeof(msg),
+			 "No base backup for more than %d h: the newest "
+			 "usable one is %s (age %s)",
+			 c->base_backup_max_age / 3600,
+			 st->archive.base_file[0] ? st->archive.base_file
+						  : "none",
+			 a);
+		snprintf(
+			qa, sizeof(qa),
+			"Quick Actions:\nkubectl exec %s -c backupper -- touch "
+			"/backups/request-basebackup",
+			c->kube_workload);
+		alert_emit(ALERT_CRITICAL, "base-backup-stale", "Base Backup",
+			   msg, qa);
+	}
+}
+
 void deadman_round(struct deadman *dm, const struct pgw_config *c,
 		   struct health_state *s)
 {
@@ -209,6 +266,8 @@ void deadman_round(struct deadman *dm, const struct pgw_config *c,
 	check_sidecars(dm, c, &st);
 	check_requests(dm, c, &st);
 	check_pause(dm, &st);
+	check_archive_lag(dm, c, &st);
+	check_base_age(dm, c, &st);
 	if (sched_due(&dm->summary_timer, &dm->summary, st.now))
 		send_summary(&st);
 	if (status_write_metrics(c->backup_dir, &st) < 0)

@@ -1,7 +1,10 @@
 /*
  * deadman.h - silence as a signal: a CRITICAL alert when the newest valid
  * backup is older than [alerts] backup_max_age (one per episode, and a
- * SUCCESS when a fresh backup appears), an optional daily INFO summary
+ * SUCCESS when a fresh backup appears); the same for the WAL archive's
+ * lag (wal_archive_max_lag) and the newest base backup's age
+ * (base_backup_max_age), CRITICAL once per episode; an optional daily INFO
+ * summary
  * ([alerts] daily_summary), and metrics.prom, refreshed after every check.
  */
 #ifndef PGW_DEADMAN_H
@@ -23,6 +26,8 @@ struct deadman {
 	bool down_told[SC_N];
 	bool stale_told; /* unclaimed requests were alerted */
 	bool pause_told; /* an overdue pause was alerted */
+	bool lag_told;	 /* the archive's lag, past wal_archive_max_lag */
+	bool base_told;	 /* no base backup within base_backup_max_age */
 };
 
 void deadman_init(struct deadman *dm, const struct pgw_config *c);

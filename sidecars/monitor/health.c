@@ -50,6 +50,8 @@ void health_check(const struct pgw_config *c, struct health_state *s,
 
 	memset(r, 0, sizeof(*r));
 	r->ok = true;
+	s->archive_on = -1;
+	s->lag.bytes = s->lag.seconds = -1;
 	if (dbcheck_run(c, &p) < 0) {
 		fail(r, p.cls, "%s", p.what);
 		return;
@@ -66,6 +68,11 @@ void health_check(const struct pgw_config *c, struct health_state *s,
 		return;
 	}
 	archive_watch(c->backup_dir, s, &p);
+	s->archive_on = p.archive_on;
+	snprintf(s->archived_wal, sizeof(s->archived_wal), "%s",
+		 p.archived_wal);
+	s->archived_at = p.archived_at;
+	archive_lag_update(&s->lag, &p, tm_now());
 	if (p.checksum_failures < 0) /* not available: not a failure */
 		return;
 	if (s->checksum_failures >= 0 &&
@@ -372,12 +379,17 @@ void health_status_write(const char *dir, const struct health_state *s,
 	struct monitor_heartbeat h = {.failure_count = s->failures,
 				      .max_failure_count = c->max_failure_count,
 				      .latency_ms = r->latency_ms,
-				      .passed_in_row = s->passed_in_row};
+				      .passed_in_row = s->passed_in_row,
+				      .archive_on = s->archive_on,
+				      .archived_at = s->archived_at,
+				      .archive_lag_bytes = s->lag.bytes,
+				      .archive_lag_s = s->lag.seconds};
 
 	if (s->last_recovery)
 		tm_iso(s->last_recovery, h.last_recovery);
 	snprintf(h.last_class, sizeof(h.last_class), "%s",
 		 check_class_info(r->cls)->name);
+	snprintf(h.archived_wal, sizeof(h.archived_wal), "%s", s->archived_wal);
 	snprintf(h.health, sizeof(h.health), "%s",
 		 r->ok ? "healthy" : "unhealthy");
 	snprintf(h.last_error, sizeof(h.last_error), "%s",

@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "archlag.h"
 #include "cfg.h"
 #include "checkclass.h"
 
@@ -38,6 +39,11 @@ struct health_state {
 	long passed_in_row;	 /* checks passed in a row (not persisted) */
 	int recoveries_seen;	 /* restorer.status total when last looked,
 				  * -1 not yet: a recovery ended when it grew */
+	/* the archive as the last round saw it (not persisted) */
+	int archive_on; /* -1 unknown */
+	char archived_wal[64];
+	int64_t archived_at; /* epoch s, 0 never */
+	struct archive_lag lag;
 };
 
 struct check_result {

@@ -298,6 +298,59 @@ ensure_app() {
 	mv "$WORK/$b.gz" "$ARCHIVE/"
 }
 
+@test "a gap in the archive is found by the backupper's chain check: CRITICAL wal-archive-gap naming the segment, a new base backup by itself, then the chain holds again" {
+	take_base
+	add_rows 60001 61000
+	a=$(switch_and_wait)
+	add_rows 61001 62000
+	switch_and_wait >/dev/null
+	n=$(ls "$BACKUPS"/base_*.manifest | wc -l)
+	(cd "$WORK" && PGWARDEN_WAL_CHAIN_CHECK_INTERVAL=1 exec runuser -u postgres --preserve-environment -- "$BIN/pgwarden-backupper" 2>>"$BACKUPS.backupper.stderr" >/dev/null 3>&-) &
+	BK=$!
+	wait_for "grep -q '^chain = ok' $BACKUPS/archive.status" 30 || { kill "$BK"; cat "$BACKUPS/archive.status"; false; }
+	run "$BIN/pgwarden" status --json
+	[ "$(jq -r .archive.chain <<<"$output")" = ok ]
+	[ "$(jq -r .archive.base_backups_usable <<<"$output")" -ge 1 ]
+	mv "$ARCHIVE/$a.gz" "$WORK/"
+	wait_for "ls $BACKUPS/alert-*-CRITICAL-wal-archive-gap" 30 || { kill "$BK"; cat "$BACKUPS/archive.status"; false; }
+	grep -q "lacks segment ${a:8}" "$BACKUPS"/alert-*-CRITICAL-wal-archive-gap
+	run "$BIN/pgwarden" status --json
+	[ "$(jq -r .verdict <<<"$output")" = attention ]
+	[[ "$(jq -r '.problems[]' <<<"$output")" == *"the WAL archive has a gap"* ]]
+	# the re-anchor: a base backup taken by itself, and the chain whole
+	wait_for "[ \$(ls $BACKUPS/base_*.manifest | wc -l) -gt $n ]" 60 || { kill "$BK"; false; }
+	wait_for "ls $BACKUPS/alert-*-SUCCESS-wal-archive-gap-closed" 60 || { kill "$BK"; cat "$BACKUPS/archive.status"; false; }
+	grep -q '^chain = ok' "$BACKUPS/archive.status"
+	grep -q "a gap in the WAL archive" "$BACKUPS.backupper.stderr"
+	[ "$(ls "$BACKUPS"/alert-*-CRITICAL-wal-archive-gap | wc -l)" = 1 ] # one per episode
+	kill "$BK"
+	wait "$BK" || true
+	mv "$WORK/$a.gz" "$ARCHIVE/"
+	rm -f "$BACKUPS"/alert-*-wal-archive-gap*
+}
+
+@test "the archive's lag, as the monitor measures it: bytes and seconds while a write is not archived, 0 s once it is; in status --json and metrics.prom" {
+	switch_and_wait >/dev/null
+	rm -f "$BACKUPS/monitor.status" # an earlier test's monitor wrote one
+	PGWARDEN_HEARTBEAT=off HEALTH_CHECK_INTERVAL=1 runuser -u postgres --preserve-environment -- "$BIN/pgwarden-monitor" 2>>"$BACKUPS.monitor.stderr" >/dev/null 3>&- &
+	MON=$!
+	# this monitor has seen the archive at its end: a write is seen from there
+	wait_for "grep -q '^lag_s = 0' $BACKUPS/monitor.status" 30 || { kill "$MON"; cat "$BACKUPS/monitor.status"; false; }
+	add_rows 63001 63010 # a write the archive does not hold yet
+	wait_for "[ \$(sed -n 's/^lag_s = //p' $BACKUPS/monitor.status) -ge 2 ]" 30 || { kill "$MON"; cat "$BACKUPS/monitor.status"; false; }
+	[ "$(sed -n 's/^lag_bytes = //p' "$BACKUPS/monitor.status")" -gt 0 ]
+	seg=$(switch_and_wait)
+	wait_for "grep -q '^lag_s = 0' $BACKUPS/monitor.status" 30 || { kill "$MON"; cat "$BACKUPS/monitor.status"; false; }
+	wait_for "grep -q '^archived_wal = $seg' $BACKUPS/monitor.status" 30 || { kill "$MON"; false; }
+	run "$BIN/pgwarden" status --json
+	[ "$(jq -r .archive.mode <<<"$output")" = on ]
+	[ "$(jq -r .archive.lag_s <<<"$output")" = 0 ]
+	wait_for "grep -q '^pgwarden_wal_archive_lag_seconds 0' $BACKUPS/metrics.prom" 30 || { kill "$MON"; false; }
+	grep -q '^pgwarden_wal_last_archived_timestamp_seconds [1-9]' "$BACKUPS/metrics.prom"
+	kill "$MON"
+	wait "$MON" || true
+}
+
 @test "a data directory that cannot start (pg_control destroyed) comes back physically: 0 committed rows lost, no re-init" {
 	ensure_app
 	take_base

@@ -65,8 +65,9 @@ static void encrypted_history(void)
 			"00112233445566778899aabbccddeeff"
 			"00112233445566778899aabbccddeeff\n",
 			65);
-	fs_write_atomic(top, "00000002.history", "1\t0/4000100\tno target\n",
-			24);
+	const char *hist = "1\t0/4000100\tno target\n";
+
+	fs_write_atomic(top, "00000002.history", hist, strlen(hist));
 	CHECK(crypt_key_load(fs_join(kpath, top, "key"), &key, err,
 			     sizeof(err)) == 0 &&
 		      wal_push(top, "7", &key,
