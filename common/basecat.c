@@ -71,6 +71,8 @@ static int add(const char *dir, const char *name, struct base_entry **list,
 	if (tm_parse_iso(m.finished, &e->finished) < 0)
 		e->finished = 0;
 	e->usable = strcmp(m.kind, "base") == 0 && manifest_usable_status(&m);
+	snprintf(e->status, sizeof(e->status), "%s", m.status);
+	e->restore_ms = m.restore_ms;
 	snprintf(e->cluster_id, sizeof(e->cluster_id), "%s", m.cluster_id);
 	e->timeline = m.timeline;
 	snprintf(e->wal_start, sizeof(e->wal_start), "%s", m.wal_start);

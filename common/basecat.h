@@ -16,6 +16,8 @@ struct base_entry {
 	char file[256];
 	time_t finished;
 	bool usable; /* status valid or verified */
+	char status[16];
+	int64_t restore_ms; /* a verified one's drill: its RTO; 0 none */
 	char cluster_id[24];
 	unsigned timeline;
 	char wal_start[32], wal_stop[32];

@@ -426,3 +426,21 @@ void daemon_wait(struct daemon *d, int wake_ms)
 	check_dir(d);
 	watch_wait(&d->watch, wake_ms, NULL, 0);
 }
+
+int daemon_tool_command(const struct daemon *d, const char *args, char *out,
+			size_t cap)
+{
+	char self[PATH_MAX], conf[PATH_MAX];
+	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (len <= 0)
+		return -1;
+	self[len] = '\0';
+	*strrchr(self, '/') = '\0';
+	conf[0] = '\0';
+	if (d && d->config_path && !realpath(d->config_path, conf))
+		return -1;
+	snprintf(out, cap, "'%s/pgwarden' %s%s%s%s", self, args,
+		 conf[0] ? " --config '" : "", conf, conf[0] ? "'" : "");
+	return 0;
+}

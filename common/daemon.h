@@ -103,5 +103,10 @@ int daemon_request_reason(const char *req, const char *title,
 void daemon_wait(struct daemon *d, int wake_ms);
 /* Release lock, logs, auth. */
 void daemon_stop(struct daemon *d);
+/* "'<dir of this binary>/pgwarden' <args>", with --config when the
+ * process has one: a shell command for a server to run (archive_command,
+ * restore_command). 0, or -1 when the binary or config is not found. */
+int daemon_tool_command(const struct daemon *d, const char *args, char *out,
+			size_t cap);
 
 #endif

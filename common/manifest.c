@@ -15,6 +15,7 @@
 #include "ini.h"
 #include "manifest_auth.h"
 #include "proto.h"
+#include "tm.h"
 
 /* Percent-escape what iniparser would eat: comment characters, quotes,
  * control bytes and the spaces it trims at either end. */
@@ -401,4 +402,18 @@ bool manifest_usable_status(const struct manifest *m)
 {
 	return strcmp(m->status, "valid") == 0 ||
 	       strcmp(m->status, "verified") == 0;
+}
+
+int manifest_mark_drilled(const char *dir, struct manifest *m, bool ok,
+			  int64_t ms, const char *why)
+{
+	char t[TM_ISO_LEN];
+
+	snprintf(m->status, sizeof(m->status), "%s",
+		 ok ? "verified" : "failed");
+	snprintf(m->verified_at, sizeof(m->verified_at), "%s",
+		 tm_iso(tm_now(), t));
+	m->restore_ms = ok ? ms : 0;
+	snprintf(m->reason, sizeof(m->reason), "%s", ok ? "" : why);
+	return manifest_write(dir, m);
 }

@@ -72,6 +72,10 @@ struct manifest {
 };
 
 int manifest_write(const char *dir, const struct manifest *m);
+/* After a restore drill: status verified (restore_ms = ms, the measured
+ * RTO) or failed (reason = why), verified_at now; written back. */
+int manifest_mark_drilled(const char *dir, struct manifest *m, bool ok,
+			  int64_t ms, const char *why);
 /* Read <backup_file>.manifest. -1 with a reason when missing/malformed or
  * (with a key, manifest_auth.h) not signed by it; -2 when it is signed
  * and encrypted with another key than this process has. */

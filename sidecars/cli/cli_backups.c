@@ -80,17 +80,27 @@ static void base_reach(const char *dir, const struct base_entry *b, char *out,
 		snprintf(out, cap, "broken chain: %s", why);
 }
 
+static const char *rto_text(int64_t ms, char *out, size_t cap)
+{
+	if (ms > 0)
+		snprintf(out, cap, "%.1fs", (double)ms / 1000);
+	else
+		snprintf(out, cap, "-");
+	return out;
+}
+
 static void list_bases(const char *dir, bool json, bool first_json)
 {
 	struct base_entry *l;
 	int n = basecat_scan(dir, &l);
-	char when[TM_ISO_LEN], sz[32], reach[400];
+	char when[TM_ISO_LEN], sz[32], reach[400], rto[16];
 
 	if (!json && n > 0) {
 		printf("\n# base backups (physical, docs/WAL.md), newest "
 		       "first\n");
-		printf("%-34s %-20s %-8s %10s %s\n", "FILE", "FINISHED (UTC)",
-		       "TIMELINE", "SIZE", "RECOVERS TO");
+		printf("%-34s %-20s %-8s %10s %-9s %7s %s\n", "FILE",
+		       "FINISHED (UTC)", "TIMELINE", "SIZE", "STATUS", "RTO",
+		       "RECOVERS TO");
 	}
 	for (int i = 0; i < n; i++) {
 		base_reach(dir, &l[i], reach, sizeof(reach));
@@ -98,18 +108,21 @@ static void list_bases(const char *dir, bool json, bool first_json)
 			printf("%s{\"file\":\"%s\",\"taken\":\"%s\","
 			       "\"status\":\"%s\",\"size\":%lld,\"kind\":"
 			       "\"base\",\"timeline\":%u,\"wal_start\":\"%s\","
-			       "\"chain\":%s}",
+			       "\"restore_ms\":%lld,\"chain\":%s}",
 			       i || !first_json ? "," : "", l[i].file,
 			       tm_iso(l[i].finished, when),
-			       l[i].usable ? "valid" : "unusable",
+			       l[i].usable ? l[i].status : "unusable",
 			       (long long)l[i].size, l[i].timeline,
-			       l[i].wal_start,
+			       l[i].wal_start, (long long)l[i].restore_ms,
 			       strncmp(reach, "its end", 7) == 0 ? "true"
 								 : "false");
 		else
-			printf("%-34s %-20s %-8u %10s %s\n", l[i].file,
+			printf("%-34s %-20s %-8u %10s %-9s %7s %s\n", l[i].file,
 			       tm_iso(l[i].finished, when), l[i].timeline,
-			       fs_human_size(l[i].size, sz, sizeof(sz)), reach);
+			       fs_human_size(l[i].size, sz, sizeof(sz)),
+			       l[i].usable ? l[i].status : "unusable",
+			       rto_text(l[i].restore_ms, rto, sizeof(rto)),
+			       reach);
 	}
 	free(l);
 }

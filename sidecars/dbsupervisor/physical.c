@@ -14,6 +14,7 @@
 
 #include "alert.h"
 #include "basecat.h"
+#include "baselay.h"
 #include "bfile.h"
 #include "child.h"
 #include "fs.h"
@@ -83,68 +84,21 @@ static int check_space(struct restore_job *j)
 	return 0;
 }
 
-struct untar {
-	int fd;
-	struct restore_job *j;
-	int64_t beat_ms;
-};
-
-/* To tar; and server.status keeps its heartbeat while a large base backup
- * is laid down, or the pod's liveness probe would restart us mid-way. */
-static int untar_chunk(void *arg, const void *data, size_t len)
+/* server.status keeps its heartbeat while a large base backup is laid
+ * down, or the pod's liveness probe would restart us mid-way. */
+static void beat(void *arg)
 {
-	struct untar *u = arg;
+	struct restore_job *j = arg;
 
-	if (tm_mono_ms() - u->beat_ms >= 5000) {
-		server_write_status(u->j->s, u->j->d);
-		u->beat_ms = tm_mono_ms();
-	}
-	return fs_write_all(u->fd, data, len);
-}
-
-/* tar is run by path (child.h runs nothing through a shell or PATH) */
-static const char *tar_path(void)
-{
-	static const char *const paths[] = {"/usr/bin/tar", "/bin/tar"};
-
-	for (size_t i = 0; i < 2; i++)
-		if (access(paths[i], X_OK) == 0)
-			return paths[i];
-	return paths[0];
+	server_write_status(j->s, j->d);
 }
 
 /* The base backup's tar into the new, empty PGDATA. */
 static int lay_down(struct restore_job *j, const struct crypt_key *key)
 {
-	const char *pgdata = j->d->cfg.pgdata;
-	const char *argv[] = {tar_path(), "-x", "-f", "-", "-C", pgdata, NULL};
-	char err[512], cwhy[512];
-	struct child c;
-	int in, rc;
-
-	if (mkdir(pgdata, 0700) < 0) {
-		snprintf(j->why, sizeof(j->why), "unable to create '%s': %s",
-			 pgdata, strerror(errno));
-		return -1;
-	}
-	if (child_start_writing(&c, argv, &in, -1) < 0) {
-		snprintf(j->why, sizeof(j->why), "unable to start tar: %s",
-			 strerror(errno));
-		return -1;
-	}
-	struct untar u = {in, j, tm_mono_ms()};
-	rc = bfile_read(j->d->cfg.backup_dir, j->base.file, key, untar_chunk,
-			&u, NULL, err, sizeof(err));
-	close(in);
-	/* tar's own words say more than a write that failed */
-	if (child_finish(&c, cwhy, sizeof(cwhy)) < 0) {
-		snprintf(err, sizeof(err), "%s", cwhy);
-		rc = -1;
-	}
-	if (rc != 0)
-		snprintf(j->why, sizeof(j->why), "unable to lay down '%s': %s",
-			 j->base.file, err);
-	return rc == 0 ? 0 : -1;
+	return baselay_extract(j->d->cfg.backup_dir, j->base.file, key,
+			       j->d->cfg.pgdata, beat, j, j->why,
+			       sizeof(j->why));
 }
 
 static int copy_file(const char *from, const char *to)
@@ -241,52 +195,18 @@ static void copy_old_wal(struct restore_job *j)
 		closedir(d);
 }
 
-/* A value inside '...' of a configuration file: quotes are doubled. */
-static void conf_quote(const char *in, char *out, size_t cap)
-{
-	size_t o = 0;
-
-	for (; *in && o + 3 < cap; in++) {
-		if (*in == '\'')
-			out[o++] = '\'';
-		out[o++] = *in;
-	}
-	out[o] = '\0';
-}
-
 /* Archive recovery to the end of the WAL, then promotion (no target). */
 static int recovery_settings(struct restore_job *j)
 {
-	char fetch[2 * PATH_MAX + 96], quoted[4 * PATH_MAX + 200];
-	char conf[6 * PATH_MAX];
-	const char *pgdata = j->d->cfg.pgdata;
-	size_t len = 0;
-	char *old =
-		fs_read_small(pgdata, "postgresql.auto.conf", 4 << 20, &len);
-	int rc;
+	char fetch[2 * PATH_MAX + 96];
 
-	if (server_tool_command(j->d, "wal-fetch %f %p", fetch, sizeof(fetch)) <
+	if (daemon_tool_command(j->d, "wal-fetch %f %p", fetch, sizeof(fetch)) <
 	    0) {
-		free(old);
 		snprintf(j->why, sizeof(j->why), "unable to find pgwarden");
 		return -1;
 	}
-	conf_quote(fetch, quoted, sizeof(quoted));
-	snprintf(
-		conf, sizeof(conf),
-		"%s\n# pgwarden physical recovery (docs/WAL.md)\n"
-		"restore_command = '%s'\nrecovery_target_timeline = 'latest'\n",
-		old ? old : "", quoted);
-	free(old);
-	rc = fs_write_atomic(pgdata, "postgresql.auto.conf", conf,
-			     strlen(conf));
-	if (rc == 0)
-		rc = fs_write_atomic(pgdata, "recovery.signal", "", 0);
-	if (rc < 0)
-		snprintf(j->why, sizeof(j->why),
-			 "unable to write the recovery settings: %s",
-			 strerror(errno));
-	return rc;
+	return baselay_recovery_settings(j->d->cfg.pgdata, fetch, j->why,
+					 sizeof(j->why));
 }
 
 /* Put things back as they were: the new directory aside as well, the

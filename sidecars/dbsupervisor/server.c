@@ -41,24 +41,6 @@ void server_init(struct server *s, const struct daemon *d)
 		fs_join(s->log_path, d->cfg.backup_dir, PROTO_SERVER_LOG);
 }
 
-int server_tool_command(const struct daemon *d, const char *args, char *out,
-			size_t cap)
-{
-	char self[PATH_MAX], conf[PATH_MAX];
-	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-	if (len <= 0)
-		return -1;
-	self[len] = '\0';
-	*strrchr(self, '/') = '\0';
-	conf[0] = '\0';
-	if (d->config_path && !realpath(d->config_path, conf))
-		return -1;
-	snprintf(out, cap, "'%s/pgwarden' %s%s%s%s", self, args,
-		 conf[0] ? " --config '" : "", conf, conf[0] ? "'" : "");
-	return 0;
-}
-
 /* The archive settings (docs/WAL.md): first, so that postgres_options
  * and the container's args can still override them. */
 static int archive_args(const struct daemon *d, const char **argv, int *n,
@@ -68,7 +50,7 @@ static int archive_args(const struct daemon *d, const char **argv, int *n,
 
 	if (strcmp(d->cfg.wal_archive, "on") != 0)
 		return 0;
-	if (server_tool_command(d, "wal-push '%p'", tool, sizeof(tool)) < 0)
+	if (daemon_tool_command(d, "wal-push '%p'", tool, sizeof(tool)) < 0)
 		return -1;
 	snprintf(cmd, cmdcap, "archive_command=%s", tool);
 	snprintf(timeout, tcap, "archive_timeout=%d",

@@ -52,9 +52,5 @@ void server_stop(struct server *s, int fast_ms);
 /* Move PGDATA aside, initdb, copy config files back, start. 0 or -1. */
 int server_reinit(struct server *s, const struct daemon *d, const char *why);
 void server_write_status(const struct server *s, const struct daemon *d);
-/* "'<dir of this binary>/pgwarden' <args>", with --config when this
- * process has one: what the server runs as archive or restore command. */
-int server_tool_command(const struct daemon *d, const char *args, char *out,
-			size_t cap);
 
 #endif

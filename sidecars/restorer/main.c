@@ -87,11 +87,13 @@ int main(int argc, char **argv)
 			   .main_log = LOG_RECOVERY,
 			   .aux_log = LOG_VERIFICATION,
 			   .uses_key = true};
-	struct restore_ctx ctx = {.cfg = &d.cfg, .stop = &sig_stop};
+	struct restore_ctx ctx = {
+		.cfg = &d.cfg, .stop = &sig_stop, .daemon = &d};
 	/* drills give way to a recovery asked for while they run */
 	struct restore_ctx drill = {.cfg = &d.cfg,
 				    .stop = &sig_stop,
-				    .yield_to = PROTO_REQ_RESTORE};
+				    .yield_to = PROTO_REQ_RESTORE,
+				    .daemon = &d};
 	char req[PROTO_REQUEST_MAX + 1];
 	struct sched vs;
 	struct sched_timer vt;

@@ -76,7 +76,7 @@ static int wait_promoted(const struct restore_ctx *ctx, char *why,
 /* Before anything counts as served: every table of the target reads
  * whole (a sequential scan checks each page's checksum), and the
  * recovery point. */
-static int verify(const char *target, struct physical_outcome *out)
+int physical_read_tables(const char *target, struct physical_outcome *out)
 {
 	char err[512];
 	PGconn *c = pg_connect(target, 10, 0, err, sizeof(err));
@@ -178,7 +178,7 @@ enum physical_result physical_recover(const struct restore_ctx *ctx,
 	snprintf(out->base, sizeof(out->base), "%s", si.physical_base);
 	snprintf(out->aside, sizeof(out->aside), "%s", si.damaged_dir);
 	if (wait_promoted(ctx, out->why, sizeof(out->why)) < 0 ||
-	    verify(target, out) < 0)
+	    physical_read_tables(target, out) < 0)
 		return PHYSICAL_FAILED;
 	return PHYSICAL_DONE;
 }

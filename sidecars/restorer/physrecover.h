@@ -28,6 +28,11 @@ enum physical_result {
 	PHYSICAL_FAILED = -1	   /* started, but the result is not good */
 };
 
+/* Every table of target reads whole (a sequential scan checks each page's
+ * checksum), and the recovery point (lsn, last_commit) into out. 0, or -1
+ * with out->why. The connection goes where PGHOST points. */
+int physical_read_tables(const char *target, struct physical_outcome *out);
+
 enum physical_result physical_recover(const struct restore_ctx *ctx,
 				      const char *target, const char *reason,
 				      struct physical_outcome *out);

@@ -21,6 +21,7 @@
 
 #include "cfg.h"
 #include "crypt.h"
+#include "daemon.h"
 #include "copytags.h"
 #include "dbadmin.h"
 #include "manifest.h"
@@ -32,6 +33,8 @@ struct restore_ctx {
 	/* a drill gives way: set, it ends the job when this request file
 	 * appears (a recovery never waits behind a drill); NULL otherwise */
 	const char *yield_to;
+	/* the restorer's daemon: for the commands a drill's server runs */
+	const struct daemon *daemon;
 };
 
 /* Shutdown, or (for a drill) a recovery asked for: the job stops. */

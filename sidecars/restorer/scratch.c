@@ -8,9 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "baselay.h"
 #include "catalog.h"
+#include "daemon.h"
 #include "fs.h"
 #include "globals.h"
 #include "log.h"
@@ -18,7 +21,7 @@
 #include "pg.h"
 #include "tm.h"
 
-static const char *parent_dir(const struct pgw_config *c)
+const char *scratch_parent(const struct pgw_config *c)
 {
 	const char *t = getenv("TMPDIR");
 
@@ -94,26 +97,33 @@ static int run_initdb(const struct pgw_config *c, const char *data, char *err,
 	return 0;
 }
 
+/* extra: more "-c" "name=value" pairs, NULL-terminated (or NULL) */
 static int start_postmaster(const struct pgw_config *c, struct scratch *s,
-			    char *err, size_t errlen)
+			    const char *const *extra, char *err, size_t errlen)
 {
 	char postgres[PATH_MAX], data[PATH_MAX], sock[PATH_MAX + 32], port[32],
 		log[PATH_MAX];
-	const char *argv[] = {postgres,
-			      "-D",
-			      data,
-			      "-c",
-			      "listen_addresses=",
-			      "-c",
-			      sock,
-			      "-c",
-			      port,
-			      "-c",
-			      "fsync=off",
-			      "-c",
-			      "max_connections=20",
-			      NULL};
-	int fd;
+	const char *argv[40] = {postgres,
+				"-D",
+				data,
+				"-c",
+				"listen_addresses=",
+				"-c",
+				sock,
+				"-c",
+				port,
+				"-c",
+				"fsync=off",
+				"-c",
+				"max_connections=20",
+				NULL};
+	int fd, n = 13;
+
+	for (; extra && *extra && n < 38; extra++) {
+		argv[n++] = "-c";
+		argv[n++] = *extra;
+	}
+	argv[n] = NULL;
 
 	if (pg_bin(c, "postgres", postgres, sizeof(postgres)) < 0) {
 		snprintf(err, errlen, "postgres not found");
@@ -144,8 +154,8 @@ int scratch_up(const struct restore_ctx *ctx, struct scratch *s, char *err,
 	int64_t deadline;
 
 	memset(s, 0, sizeof(*s));
-	snprintf(s->dir, sizeof(s->dir), "%s/%sXXXXXX", parent_dir(ctx->cfg),
-		 SCRATCH_DIR_PREFIX);
+	snprintf(s->dir, sizeof(s->dir), "%s/%sXXXXXX",
+		 scratch_parent(ctx->cfg), SCRATCH_DIR_PREFIX);
 	if (!mkdtemp(s->dir)) {
 		snprintf(err, errlen, "unable to create '%s': %s", s->dir,
 			 strerror(errno));
@@ -153,7 +163,7 @@ int scratch_up(const struct restore_ctx *ctx, struct scratch *s, char *err,
 	}
 	if (run_initdb(ctx->cfg, fs_join(data, s->dir, "data"), err, errlen) <
 		    0 ||
-	    start_postmaster(ctx->cfg, s, err, errlen) < 0) {
+	    start_postmaster(ctx->cfg, s, NULL, err, errlen) < 0) {
 		scratch_down(s);
 		return -1;
 	}
@@ -177,6 +187,126 @@ int scratch_up(const struct restore_ctx *ctx, struct scratch *s, char *err,
 	return 0;
 }
 
+/* pg_verifybackup -n: the files against the backup's own backup_manifest
+ * (the WAL is not in it: the archive has it, and the replay reads it). */
+static int verify_files(const struct pgw_config *c, const char *data, char *err,
+			size_t errlen)
+{
+	char tool[PATH_MAX], why[512];
+	const char *argv[] = {tool, "-n", "-q", data, NULL};
+
+	if (pg_bin(c, "pg_verifybackup", tool, sizeof(tool)) < 0) {
+		snprintf(err, errlen, "pg_verifybackup not found");
+		return -1;
+	}
+	if (child_run(argv, NULL, 0, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "pg_verifybackup refuses it: %s", why);
+		return -1;
+	}
+	return 0;
+}
+
+/* What the server needs to start from a copy of production: its own
+ * pg_hba (trust, on the private socket only) and a postgresql.conf when
+ * the production one lived outside PGDATA. */
+static int drill_files(struct scratch *s, const char *data, char *hba_opt,
+		       size_t cap)
+{
+	char path[PATH_MAX + 32];
+	struct stat st;
+	const char *hba = "local all all trust\n";
+
+	snprintf(hba_opt, cap, "hba_file=%s/pg_hba.drill.conf", s->dir);
+	if (fs_write_atomic(s->dir, "pg_hba.drill.conf", hba, strlen(hba)) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/postgresql.conf", data);
+	if (stat(path, &st) < 0 &&
+	    fs_write_atomic(data, "postgresql.conf", "", 0) < 0)
+		return -1;
+	return 0;
+}
+
+/* Up once it accepts connections, which it does only after the replay
+ * and the promotion (hot_standby off). */
+static int wait_promoted(const struct restore_ctx *ctx, struct scratch *s,
+			 char *err, size_t errlen)
+{
+	char log[PATH_MAX];
+	int64_t seen = -1, moved = tm_mono_ms();
+
+	fs_join(log, s->dir, "postgres.log");
+	while (pg_ping(ADMIN_DB, 2) != PQPING_OK) {
+		int64_t size = fs_size(s->dir, "postgres.log");
+		if (size != seen) {
+			seen = size;
+			moved = tm_mono_ms();
+		}
+		if (tm_mono_ms() - moved > ctx->cfg->server_wait * 1000LL ||
+		    child_poll(&s->postmaster) || restore_stopped(ctx)) {
+			snprintf(err, errlen,
+				 "the base backup did not recover to a running "
+				 "server (see %s)",
+				 log);
+			return -1;
+		}
+		tm_sleep_ms(200);
+	}
+	return 0;
+}
+
+int scratch_up_from_base(const struct restore_ctx *ctx, struct scratch *s,
+			 const struct base_entry *b, bool *damaged, char *err,
+			 size_t errlen)
+{
+	char data[PATH_MAX], fetch[2 * PATH_MAX + 96], hba[PATH_MAX + 64];
+	const char *extra[] = {"archive_mode=off",
+			       "hot_standby=off",
+			       hba,
+			       "shared_buffers=32MB",
+			       "logging_collector=off",
+			       "log_destination=stderr",
+			       NULL};
+
+	memset(s, 0, sizeof(*s));
+	*damaged = false;
+	snprintf(s->dir, sizeof(s->dir), "%s/%sXXXXXX",
+		 scratch_parent(ctx->cfg), SCRATCH_DIR_PREFIX);
+	if (!mkdtemp(s->dir)) {
+		snprintf(err, errlen, "unable to create '%s': %s", s->dir,
+			 strerror(errno));
+		return -1;
+	}
+	fs_join(data, s->dir, "data");
+	if (baselay_extract(ctx->cfg->backup_dir, b->file, ctx->key, data, NULL,
+			    NULL, err, errlen) < 0 ||
+	    verify_files(ctx->cfg, data, err, errlen) < 0) {
+		*damaged = true;
+		scratch_down(s);
+		return -1;
+	}
+	if (daemon_tool_command(ctx->daemon, "wal-fetch %f %p", fetch,
+				sizeof(fetch)) < 0 ||
+	    baselay_recovery_settings(data, fetch, err, errlen) < 0 ||
+	    drill_files(s, data, hba, sizeof(hba)) < 0 ||
+	    start_postmaster(ctx->cfg, s, extra, err, errlen) < 0) {
+		if (!err[0])
+			snprintf(err, errlen, "unable to prepare the drill: %s",
+				 strerror(errno));
+		scratch_down(s);
+		return -1;
+	}
+	env_point(s, ctx->cfg->verify_cluster_port);
+	if (wait_promoted(ctx, s, err, errlen) < 0) {
+		s->running = s->postmaster.pid > 0;
+		scratch_down(s);
+		return -1;
+	}
+	log_msg(LOG_AUX, LOG_INFO,
+		"base backup '%s' recovered in the throwaway cluster '%s'",
+		b->file, s->dir);
+	return 0;
+}
+
 void scratch_down(struct scratch *s)
 {
 	if (s->running) {
@@ -192,7 +322,7 @@ void scratch_down(struct scratch *s)
 
 void scratch_cleanup(const struct pgw_config *c)
 {
-	const char *parent = parent_dir(c);
+	const char *parent = scratch_parent(c);
 	DIR *d = opendir(parent);
 	struct dirent *e;
 	char path[PATH_MAX], *pid;

@@ -9,6 +9,7 @@
 #include "alert.h"
 #include "catalog.h"
 #include "child.h"
+#include "basedrill.h"
 #include "bfile.h"
 #include "fs.h"
 #include "gz.h"
@@ -95,20 +96,6 @@ static int drill(const struct restore_ctx *ctx, PGconn *admin,
 	return rc;
 }
 
-static int mark(const char *dir, struct manifest *m, bool ok, int64_t ms,
-		const char *why)
-{
-	char t[TM_ISO_LEN];
-
-	snprintf(m->status, sizeof(m->status), "%s",
-		 ok ? "verified" : "failed");
-	snprintf(m->verified_at, sizeof(m->verified_at), "%s",
-		 tm_iso(tm_now(), t));
-	m->restore_ms = ok ? ms : 0;
-	snprintf(m->reason, sizeof(m->reason), "%s", ok ? "" : why);
-	return manifest_write(dir, m);
-}
-
 /* Which backups to drill: unverified ones and the newest per database,
  * newest first, at most cfg->verify_newest when set. */
 static bool wanted(const struct catalog_entry *list, int i, int *taken,
@@ -177,7 +164,7 @@ static int verify_one(const struct restore_ctx *ctx, PGconn *admin,
 		manifest_free(&m);
 		return 0;
 	}
-	mark(dir, &m, rc == 0, ms, why);
+	manifest_mark_drilled(dir, &m, rc == 0, ms, why);
 	if (rc == 0) {
 		vlog(LOG_INFO, "'%s' verified: restored and matched in %.1f s",
 		     file, (double)ms / 1000);
@@ -266,6 +253,12 @@ int verify_run(const struct restore_ctx *ctx, const char *reason)
 	free(list);
 	PQfinish(admin);
 	scratch_down(&sc);
+	/* after the logical drills: the production server again */
+	if (!restore_stopped(ctx)) {
+		int r = basedrill_run(ctx, summary, sizeof(summary));
+		failed += r == BASEDRILL_FAILED;
+		done += r == BASEDRILL_FAILED || r == BASEDRILL_VERIFIED;
+	}
 	fs_unlock(lock);
 	vlog(LOG_INFO, "verification done: %d checked, %d failed", done,
 	     failed);

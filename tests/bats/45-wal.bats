@@ -351,6 +351,56 @@ ensure_app() {
 	wait "$MON" || true
 }
 
+# a restorer whose drills' throwaway clusters go into $WORK/scratch, and a
+# drill asked for
+start_drill() {
+	mkdir -p "$WORK/scratch"
+	chown postgres "$WORK/scratch"
+	(cd "$WORK" && exec runuser -u postgres --preserve-environment -- env PGWARDEN_DATABASE=app PGWARDEN_VERIFY_NEWEST=1 PGWARDEN_VERIFY_CLUSTER_DIR="$WORK/scratch" PGWARDEN_VERIFY_CLUSTER_PORT=5491 "$BIN/pgwarden-restorer" 2>>"$BACKUPS.restorer.stderr" >/dev/null 3>&-) &
+	RS=$!
+	wait_for "grep -q started $BACKUPS.restorer.stderr" 10
+	runuser -u postgres -- touch "$BACKUPS/request-verify"
+}
+
+@test "a base backup drill: laid down in a throwaway cluster, pg_verifybackup, replayed from the archive to its end and read; verified with its RTO in the manifest; nothing written into the production archive" {
+	ensure_app
+	take_base
+	add_rows 70001 71000
+	switch_and_wait >/dev/null
+	m=$(ls -t "$BACKUPS"/base_*.manifest | head -1)
+	tli=$(pg_sql "SELECT substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)")
+	next=$(printf '%08X' $((16#$tli + 1)))
+	start_drill
+	wait_for "grep -q '^status = verified' $m" 240 || { kill "$RS"; tail -20 "$BACKUPS.restorer.stderr"; cat "$BACKUPS/verification.log"; false; }
+	[ "$(mkey "$m" restore_ms)" -gt 0 ]
+	grep -q "base backup '$(basename "$m" .manifest)' verified: recovered to [0-9A-F]*/[0-9A-F]* (last commit 20.*), [1-9][0-9]* tables read" "$BACKUPS/verification.log"
+	wait_for "[ -z \"\$(ls -A $WORK/scratch)\" ]" 30 # the throwaway cluster is gone
+	kill "$RS"
+	wait "$RS" || true
+	# the drill promoted its copy to timeline $next, with archiving off
+	[ ! -e "$ARCHIVE/$next.history.gz" ]
+	run "$BIN/pgwarden" list-backups
+	[[ "$output" == *"$(basename "$m" .manifest)"*verified* ]]
+}
+
+@test "a damaged base backup fails its drill, is marked failed and is never chosen again" {
+	ensure_app
+	take_base
+	m=$(ls -t "$BACKUPS"/base_*.manifest | head -1)
+	f=${m%.manifest}
+	flip_middle "$f"
+	rm -f "$BACKUPS"/alert-*-ERROR-verification-failed
+	start_drill
+	wait_for "grep -q '^status = failed' $m" 240 || { kill "$RS"; tail -20 "$BACKUPS.restorer.stderr"; false; }
+	kill "$RS"
+	wait "$RS" || true
+	grep -q "Base Backup Verification" "$BACKUPS"/alert-*-ERROR-verification-failed
+	run "$BIN/pgwarden" list-backups
+	[[ "$output" == *"$(basename "$f")"*unusable* ]]
+	[[ "$output" == *"$(basename "$f")"*"not usable"* ]] # never chosen
+	[ -z "$(ls -A "$WORK/scratch")" ]
+}
+
 @test "a data directory that cannot start (pg_control destroyed) comes back physically: 0 committed rows lost, no re-init" {
 	ensure_app
 	take_base
