@@ -80,6 +80,7 @@ CHAOS_SECONDS ?= 1200
 CHAOS_SEED ?= 1
 chaos: all
 	python3 tests/chaos/chaos.py --duration $(CHAOS_SECONDS) --seed $(CHAOS_SEED)
+	python3 tests/chaos/chaos.py --physical --duration $(CHAOS_SECONDS) --seed $(CHAOS_SEED)
 
 # libFuzzer harnesses (tests/fuzz/), FUZZ_SECONDS each; make test runs 10 s
 FUZZ_SECONDS ?= 60

@@ -11,6 +11,13 @@ lost) and the invariants, and exits 0 only when every one of them held.
 
     chaos.py --duration 150 --seed 1          # the short run (make test)
     chaos.py --duration 1200 --seed 7         # make chaos CHAOS_SECONDS=1200
+    chaos.py --physical --duration 1200       # the physical path's faults
+
+With --physical, base backups run every 3 minutes and recovery_method is
+auto: page corruption and an unstartable data directory must recover
+physically with no acknowledged row lost (invariant 8), and the archive's
+own faults (archiver killed, archive read-only, a segment taken out) must
+be detected and healed.
 """
 
 import argparse
@@ -312,6 +319,15 @@ class System:
             "PGWARDEN_TEST_SCHED_CLOCK_FILE": self.clockfile,
             "PG_BINDIR": self.bindir,
         })
+        if args.physical:
+            # the physical path (docs/WAL.md): base backups every few
+            # minutes, a recovery replays the archive and the old pg_wal
+            self.env.update({
+                "PGWARDEN_BASE_BACKUP_SCHEDULE": "@every 3m",
+                "PGWARDEN_RECOVERY_METHOD": "auto",
+                "PGWARDEN_WAL_ARCHIVE_TIMEOUT": "5",
+                "PGWARDEN_WAL_CHAIN_CHECK_INTERVAL": "2",
+            })
         for k in ("PGWARDEN_CONFIG", "TELEGRAM_BOT_TOKEN_FILE", "WEBHOOK_URL_FILE"):
             self.env.pop(k, None)
         self.procs = {}
@@ -404,6 +420,23 @@ class System:
         self.load = Load(self)
         self.load.start()
         self.wait(lambda: self.valid_backups(), 60, "a first valid backup")
+        if self.args.physical:
+            self.touch("request-basebackup")
+            self.wait(lambda: self.chain_ok(), 120, "a first base backup with a whole WAL chain")
+
+    def archive_dir(self):
+        sysid = self.sql("SELECT system_identifier FROM pg_control_system()", "postgres")
+        return os.path.join(self.backups, "wal", sysid)
+
+    def chain_ok(self):
+        try:
+            with open(self.path("archive.status")) as f:
+                return "chain = ok" in f.read()
+        except OSError:
+            return False
+
+    def data_asides(self):
+        return [n for n in os.listdir(self.work) if n.startswith("data.damaged-")]
 
     def down(self):
         if hasattr(self, "ledger"):
@@ -499,6 +532,8 @@ class Driver:
         self.attributed = 0  # recoveries a fault explains
         self.rpos = {}  # fault -> data age (s) of the backup each recovery used
         self.last_rpo = None
+        self.physical_done = 0
+        self.holes = []  # segments the driver took out of the archive
         self.faults = [
             self.kill_server, self.hang_server, self.kill_monitor, self.kill_backupper_mid_backup,
             self.kill_restorer_mid_restore, self.kill_restorer_mid_verify, self.corrupt_page,
@@ -507,6 +542,10 @@ class Driver:
             self.long_lock_monitored, self.sigterm_restorer_after_swap, self.restart_server_mid_restore,
             self.lock_through_backup,
         ]
+        if args.physical:
+            self.faults = [self.corrupt_page, self.unstartable_datadir, self.kill_archiver,
+                           self.readonly_archive, self.delete_segment, self.kill_server,
+                           self.kill_backupper_mid_backup]
 
     def violation(self, what):
         log("VIOLATION: " + what)
@@ -674,6 +713,8 @@ class Driver:
             raise RuntimeError("%s ended in a fresh reset although valid backups existed" % fault)
         line = self.recoveries_done()[n_before]
         self.attributed = n_before + 1
+        if " physical from " in line:
+            return self.physical_recovered(line, fault, ttr)
         rpo = re.search(r"RPO (\d+) s", line)
         self.last_rpo = int(rpo.group(1)) if rpo else None
         used = re.search(r"from '([^']+)'", line).group(1)
@@ -702,6 +743,31 @@ class Driver:
         # database and after the backup is lost, by design
         self.new_epoch(swap_time, b, fault)
         lost = max(0, self.acked_before(self.epoch, self.previous_epoch) - b)
+        return ttr, lost
+
+    def physical_recovered(self, line, fault, ttr):
+        """Invariant 8: a physical recovery loses no acknowledged row,
+        keeps the damaged PGDATA aside, and never crossed a hole in the
+        archive."""
+        s = self.s
+        self.last_rpo = 0
+        base = re.search(r"physical from '([^']+)'", line).group(1)
+        self.physical_done += 1
+        self.settle()
+        if len(s.data_asides()) < self.physical_done:
+            self.violation("invariant 8: after %s the damaged PGDATA was not kept aside" % fault)
+        m = s.manifest(base) or {}
+        d = s.archive_dir()
+        # a recovery pushes the old pg_wal's segments it lacks: a hole it
+        # filled is no hole any more (the choice was made before the push,
+        # so a hole still there now was one when the base was chosen)
+        self.holes = [h for h in self.holes if not os.path.exists(os.path.join(d, h + ".gz"))]
+        for seg in self.holes:
+            if m.get("wal_start", "~")[8:] <= seg[8:]:
+                self.violation("invariant 8: %s recovered from %s across the hole at %s" % (fault, base, seg))
+        lost = self.check_no_loss(time.time())
+        if lost:
+            self.violation("invariant 8: %s lost %d acknowledged rows in a physical recovery" % (fault, lost))
         return ttr, lost
 
     # --- helpers for faults ----------------------------------------------
@@ -843,6 +909,115 @@ class Driver:
         if s.try_sql("SELECT count(*) FROM pgbench_accounts") is None:
             self.violation("after page corruption the table is still unreadable")
         return Fault("page corruption (checksums)", detected, True, time.time() - t0, lost, "")
+
+    def unstartable_datadir(self):
+        """pg_control destroyed under a running server, then the server
+        killed: it cannot start again."""
+        s = self.s
+        self.wait_cooldown()
+        n, asides = len(self.recoveries_done()), self.asides()
+        db = s.procs["pgwarden-db"]
+        dbpid = db.pid()
+        os.kill(dbpid, signal.SIGSTOP)
+        try:
+            with open(os.path.join(s.work, "data", "global", "pg_control"), "r+b") as f:
+                f.write(os.urandom(512))
+            os.kill(s.server_pid(), signal.SIGKILL)
+            t0 = time.time()
+        finally:
+            os.kill(dbpid, signal.SIGCONT)
+            if IS_ROOT:
+                os.kill(db.p.pid, signal.SIGCONT)
+        self.last_monitor_request = time.time()
+        ttr, lost = self.wait_recovery(n, "unstartable data directory", asides)
+        return Fault("unstartable data directory", True, True, time.time() - t0, lost, "")
+
+    def children_of(self, ppid):
+        out = []
+        for d in os.listdir("/proc"):
+            if not d.isdigit():
+                continue
+            try:
+                with open("/proc/%s/stat" % d) as f:
+                    st = f.read()
+                with open("/proc/%s/cmdline" % d, "rb") as f:
+                    cmd = f.read().decode(errors="replace")
+            except OSError:
+                continue
+            if int(st.rsplit(")", 1)[1].split()[1]) == ppid:
+                out.append((int(d), cmd))
+        return out
+
+    def switch_and_wait_archived(self, limit=60):
+        s = self.s
+        seg = s.sql("SELECT pg_walfile_name(pg_current_wal_lsn())", "postgres")
+        s.sql("SELECT pg_switch_wal()", "postgres")
+        d = s.archive_dir()
+        return s.wait(lambda: os.path.exists(os.path.join(d, seg + ".gz")), limit, "segment %s archived" % seg)
+
+    def kill_archiver(self):
+        """kill -9 of the server's archiver (a child of the postmaster we
+        started): the server restarts it; no segment is lost."""
+        s = self.s
+        arch = [p for p, cmd in self.children_of(s.server_pid()) if "archiver" in cmd]
+        if not arch:
+            return Fault("archiver killed", False, False, 0, 0, "no archiver process")
+        t0 = time.time()
+        os.kill(arch[0], signal.SIGKILL)
+        self.settle()
+        archived = True
+        try:
+            self.switch_and_wait_archived()
+        except TimeoutError:
+            archived = False
+        s.wait(lambda: s.chain_ok(), 60, "a whole WAL chain")
+        return Fault("archiver killed", True, archived, time.time() - t0, self.check_no_loss(t0), "")
+
+    def readonly_archive(self):
+        """The archive's directory not writable: CRITICAL within a minute,
+        the server keeps its segments, all archived once it is writable."""
+        s = self.s
+        d = s.archive_dir()
+        failing, ok = len(s.alerts("wal-archive-failing")), len(s.alerts("wal-archive-ok"))
+        t0 = time.time()
+        os.chmod(d, 0o500)
+        try:
+            s.sql("SELECT pg_switch_wal()", "postgres")
+            detected = True
+            try:
+                s.wait(lambda: len(s.alerts("wal-archive-failing")) > failing, 60, "wal-archive-failing")
+            except TimeoutError:
+                detected = False
+        finally:
+            os.chmod(d, 0o700)
+        s.wait(lambda: len(s.alerts("wal-archive-ok")) > ok, 120, "wal-archive-ok")
+        self.settle()
+        s.wait(lambda: s.chain_ok(), 120, "a whole WAL chain")
+        return Fault("read-only WAL archive", detected, True, time.time() - t0, self.check_no_loss(t0), "")
+
+    def delete_segment(self):
+        """A segment taken out of the archive (moved to the work dir): a
+        gap, alerted, and re-anchored by a base backup taken by itself."""
+        s = self.s
+        s.wait(lambda: s.chain_ok(), 120, "a whole WAL chain")
+        for _ in range(3):
+            self.switch_and_wait_archived()
+        d = s.archive_dir()
+        segs = sorted(n for n in os.listdir(d) if re.fullmatch(r"[0-9A-F]{24}\.gz", n))
+        victim = segs[-2]
+        gaps, closed = len(s.alerts("wal-archive-gap")), len(s.alerts("wal-archive-gap-closed"))
+        t0 = time.time()
+        os.rename(os.path.join(d, victim), os.path.join(s.work, "removed-" + victim))
+        self.holes.append(victim[:24])
+        detected = True
+        try:
+            s.wait(lambda: len(s.alerts("wal-archive-gap")) > gaps, 30, "wal-archive-gap")
+        except TimeoutError:
+            detected = False
+        s.wait(lambda: len(s.alerts("wal-archive-gap-closed")) > closed, 180, "a new base backup to close the gap")
+        self.settle()
+        return Fault("segment deleted from the archive", detected, True, time.time() - t0,
+                     self.check_no_loss(t0), "")
 
     def with_backup_failure(self, label, inject, undo):
         """Detected: an ERROR alert, or an error line in backup.log (a full
@@ -1198,6 +1373,8 @@ class Driver:
             "6 no recovery of a database that was healthy (lock waits, restarts)",
             "7 no recovery runs twice (a swap is final, whatever stops the restorer)",
         ]
+        if self.args.physical:
+            inv.append("8 physical recovery: 0 acknowledged rows lost, PGDATA kept aside, no hole crossed")
         for i in inv:
             bad = [v for v in self.violations if v.startswith("invariant " + i[0])]
             print("invariant %-80s %s" % (i, "FAIL (%d)" % len(bad) if bad else "ok"))
@@ -1218,6 +1395,8 @@ def main():
     ap.add_argument("--bin", default=os.path.join(ROOT, "build"))
     ap.add_argument("--scale", type=int, default=2, help="pgbench scale (default 2)")
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
+    ap.add_argument("--physical", action="store_true",
+                    help="the physical path: base backups, recovery_method auto, the archive's faults")
     args = ap.parse_args()
     s = System(args)
     log("work directory %s, seed %d, %d s" % (s.work, args.seed, args.duration))
