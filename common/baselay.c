@@ -1,6 +1,7 @@
 #include "baselay.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@ static const char *tar_path(void)
 
 struct untar {
 	int fd;
+	bool write_failed;
 	baselay_beat_fn beat;
 	void *arg;
 	int64_t beat_ms;
@@ -40,7 +42,11 @@ static int untar_chunk(void *arg, const void *data, size_t len)
 		u->beat(u->arg);
 		u->beat_ms = tm_mono_ms();
 	}
-	return fs_write_all(u->fd, data, len);
+	if (fs_write_all(u->fd, data, len) < 0) {
+		u->write_failed = true;
+		return -1;
+	}
+	return 0;
 }
 
 int baselay_extract(const char *backup_dir, const char *file,
@@ -51,30 +57,34 @@ int baselay_extract(const char *backup_dir, const char *file,
 	const char *argv[] = {tar_path(), "-x", "-f", "-", "-C", dest, NULL};
 	char err[512], cwhy[512];
 	struct child c;
-	struct untar u = {-1, beat, beat_arg, tm_mono_ms()};
-	int rc;
+	struct untar u = {-1, false, beat, beat_arg, tm_mono_ms()};
+	int rc, tar_rc;
 
 	if (mkdir(dest, 0700) < 0) {
 		snprintf(why, whylen, "unable to create '%s': %s", dest,
 			 strerror(errno));
-		return -1;
+		return -2;
 	}
 	if (child_start_writing(&c, argv, &u.fd, -1) < 0) {
 		snprintf(why, whylen, "unable to start tar: %s",
 			 strerror(errno));
-		return -1;
+		return -2;
 	}
 	rc = bfile_read(backup_dir, file, key, untar_chunk, &u, NULL, err,
 			sizeof(err));
 	close(u.fd);
-	/* tar's own words say more than a write that failed */
-	if (child_finish(&c, cwhy, sizeof(cwhy)) < 0) {
+	tar_rc = child_finish(&c, cwhy, sizeof(cwhy));
+	if (rc == 0 && tar_rc == 0)
+		return 0;
+	/* tar's own words say more than a write that failed; a file that
+	 * did not read is said by bfile_read */
+	if (tar_rc < 0 && (u.write_failed || rc == 0))
 		snprintf(err, sizeof(err), "%s", cwhy);
-		rc = -1;
-	}
-	if (rc != 0)
-		snprintf(why, whylen, "unable to lay down '%s': %s", file, err);
-	return rc == 0 ? 0 : -1;
+	snprintf(why, whylen, "unable to lay down '%s': %s", file, err);
+	/* the file's fault only when it did not read back whole; a sound
+	 * file (its members and CRC checked) that tar or the disk could not
+	 * take, or one we lack the key of (bfile_read's -2), is ours */
+	return u.write_failed || rc == -2 || rc == 0 ? -2 : -1;
 }
 
 /* A value inside '...' of a configuration file: quotes are doubled. */

@@ -16,7 +16,9 @@
 typedef void (*baselay_beat_fn)(void *arg);
 
 /* dest is created (0700, must not exist) and the base backup file of
- * backup_dir extracted into it. 0, or -1 with why. */
+ * backup_dir extracted into it. 0; -1 with why when the file does not read
+ * back whole (damaged, tampered, another key); -2 when the fault is the
+ * destination's (no room, tar failing): the file may be sound. */
 int baselay_extract(const char *backup_dir, const char *file,
 		    const struct crypt_key *key, const char *dest,
 		    baselay_beat_fn beat, void *beat_arg, char *why,

@@ -188,7 +188,8 @@ int scratch_up(const struct restore_ctx *ctx, struct scratch *s, char *err,
 }
 
 /* pg_verifybackup -n: the files against the backup's own backup_manifest
- * (the WAL is not in it: the archive has it, and the replay reads it). */
+ * (the WAL is not in it: the archive has it, and the replay reads it).
+ * -1 it refuses them, -2 it is not there. */
 static int verify_files(const struct pgw_config *c, const char *data, char *err,
 			size_t errlen)
 {
@@ -197,7 +198,7 @@ static int verify_files(const struct pgw_config *c, const char *data, char *err,
 
 	if (pg_bin(c, "pg_verifybackup", tool, sizeof(tool)) < 0) {
 		snprintf(err, errlen, "pg_verifybackup not found");
-		return -1;
+		return -2;
 	}
 	if (child_run(argv, NULL, 0, why, sizeof(why)) < 0) {
 		snprintf(err, errlen, "pg_verifybackup refuses it: %s", why);
@@ -266,6 +267,7 @@ int scratch_up_from_base(const struct restore_ctx *ctx, struct scratch *s,
 			       "logging_collector=off",
 			       "log_destination=stderr",
 			       NULL};
+	int rc;
 
 	memset(s, 0, sizeof(*s));
 	*damaged = false;
@@ -277,10 +279,12 @@ int scratch_up_from_base(const struct restore_ctx *ctx, struct scratch *s,
 		return -1;
 	}
 	fs_join(data, s->dir, "data");
-	if (baselay_extract(ctx->cfg->backup_dir, b->file, ctx->key, data, NULL,
-			    NULL, err, errlen) < 0 ||
-	    verify_files(ctx->cfg, data, err, errlen) < 0) {
-		*damaged = true;
+	rc = baselay_extract(ctx->cfg->backup_dir, b->file, ctx->key, data,
+			     NULL, NULL, err, errlen);
+	if (rc == 0)
+		rc = verify_files(ctx->cfg, data, err, errlen);
+	if (rc < 0) {
+		*damaged = rc == -1; /* -2: the disk's or a tool's fault */
 		scratch_down(s);
 		return -1;
 	}
