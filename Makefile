@@ -89,6 +89,8 @@ fuzz:
 
 bench: all
 	bench/backup.sh
+	bench/basebackup.sh
+	bench/archlag.sh
 
 deps:
 	@if [ "$$(id -u)" -ne 0 ]; then SUDO=sudo; fi; \
