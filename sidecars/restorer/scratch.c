@@ -147,20 +147,30 @@ static int start_postmaster(const struct pgw_config *c, struct scratch *s,
 	return 0;
 }
 
+/* s zeroed, and its own directory in scratch_parent (the prefix is what
+ * scratch_cleanup() looks for after a crash). */
+static int make_dir(const struct pgw_config *c, struct scratch *s, char *err,
+		    size_t errlen)
+{
+	memset(s, 0, sizeof(*s));
+	snprintf(s->dir, sizeof(s->dir), "%s/%sXXXXXX", scratch_parent(c),
+		 SCRATCH_DIR_PREFIX);
+	if (!mkdtemp(s->dir)) {
+		snprintf(err, errlen, "unable to create '%s': %s", s->dir,
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int scratch_up(const struct restore_ctx *ctx, struct scratch *s, char *err,
 	       size_t errlen)
 {
 	char data[PATH_MAX];
 	int64_t deadline;
 
-	memset(s, 0, sizeof(*s));
-	snprintf(s->dir, sizeof(s->dir), "%s/%sXXXXXX",
-		 scratch_parent(ctx->cfg), SCRATCH_DIR_PREFIX);
-	if (!mkdtemp(s->dir)) {
-		snprintf(err, errlen, "unable to create '%s': %s", s->dir,
-			 strerror(errno));
+	if (make_dir(ctx->cfg, s, err, errlen) < 0)
 		return -1;
-	}
 	if (run_initdb(ctx->cfg, fs_join(data, s->dir, "data"), err, errlen) <
 		    0 ||
 	    start_postmaster(ctx->cfg, s, NULL, err, errlen) < 0) {
@@ -269,15 +279,9 @@ int scratch_up_from_base(const struct restore_ctx *ctx, struct scratch *s,
 			       NULL};
 	int rc;
 
-	memset(s, 0, sizeof(*s));
 	*damaged = false;
-	snprintf(s->dir, sizeof(s->dir), "%s/%sXXXXXX",
-		 scratch_parent(ctx->cfg), SCRATCH_DIR_PREFIX);
-	if (!mkdtemp(s->dir)) {
-		snprintf(err, errlen, "unable to create '%s': %s", s->dir,
-			 strerror(errno));
+	if (make_dir(ctx->cfg, s, err, errlen) < 0)
 		return -1;
-	}
 	fs_join(data, s->dir, "data");
 	rc = baselay_extract(ctx->cfg->backup_dir, b->file, ctx->key, data,
 			     NULL, NULL, err, errlen);
