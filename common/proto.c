@@ -285,6 +285,15 @@ int proto_request_write(const char *dir, const char *name, const char *content)
 	return fs_write_atomic(dir, name, content, strlen(content));
 }
 
+bool proto_request_pending(const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	fs_join(path, dir, name);
+	return lstat(path, &st) == 0;
+}
+
 int proto_recovery_update(int fd, const char *content)
 {
 	size_t len = strlen(content);

@@ -130,6 +130,8 @@ const char *proto_request_get(const struct request_kv *kv, int n,
 
 /* Write a request atomically (used by the monitor and the CLI). */
 int proto_request_write(const char *dir, const char *name, const char *content);
+/* dir/name exists and nobody has claimed it yet. */
+bool proto_request_pending(const char *dir, const char *name);
 
 /* request-restore's body, for every writer (the monitor, pgwarden restore,
  * the restorer queueing one again): "backup=<file>" when one is named,

@@ -99,6 +99,17 @@ static void request_recovery(const struct pgw_config *c, struct health_state *s,
 			 s->failures);
 		return;
 	}
+	/* Asked already and not claimed yet: writing it again would restart
+	 * the restorer's settle wait (a request must be quiet before it is
+	 * claimed), so with a short cooldown and a busy server log a monitor
+	 * could keep a recovery from ever starting, and alert every check. */
+	if (proto_request_pending(c->backup_dir, PROTO_REQ_RESTORE)) {
+		log_warn("%d failed checks: a recovery request already waits "
+			 "for the restorer",
+			 s->failures);
+		s->alerted_down = true;
+		return;
+	}
 	/* the last recovery of any kind (a manual one too), and the last this
 	 * monitor asked for (what the cooldown counts from) */
 	status_recovery_last(c->backup_dir, any, sizeof(any));

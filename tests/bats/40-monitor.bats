@@ -85,6 +85,20 @@ teardown() { backups_cleanup; }
 	pg_start "$PGW_CLUSTER"
 }
 
+@test "no cooldown: a request still waiting is not written again, so it can settle and be claimed; one alert" {
+	export RECOVERY_COOLDOWN=0
+	start_sidecar monitor
+	wait_for "grep -q 'health = healthy' $BACKUPS/monitor.status" 10
+	pg_stop "$PGW_CLUSTER"
+	wait_for "[ -e $BACKUPS/request-restore ]" 15
+	inode=$(stat -c %i "$BACKUPS/request-restore")
+	wait_for "grep -q 'health check failed (6/3)' $BACKUPS/health-monitor.log" 30
+	pg_start "$PGW_CLUSTER"
+	[ "$(stat -c %i "$BACKUPS/request-restore")" = "$inode" ]
+	[ "$(find "$BACKUPS" -name 'alert-*-CRITICAL-recovery-requested' | wc -l)" = 1 ]
+	grep -q "a recovery request already waits for the restorer" "$BACKUPS/health-monitor.log"
+}
+
 @test "schema behind the migrations directory counts as a failure" {
 	pg_sql "DELETE FROM schema_migrations"
 	start_sidecar monitor
