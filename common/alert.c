@@ -65,8 +65,14 @@ int alert_emit(enum alert_severity sev, const char *event, const char *title,
 	 * too): keep both */
 	for (int i = 2;
 	     fs_write_new(alert_cfg.dir, name, body, strlen(body)) < 0; i++) {
-		if (errno != EEXIST || i > 1000)
+		if (errno != EEXIST || i > 1000) {
+			/* a full or read-only volume: nobody will deliver it,
+			 * so at least the container's log has it */
+			log_error("alert %s %s not recorded in '%s' (%s): %s",
+				  sev_names[sev], event, alert_cfg.dir,
+				  strerror(errno), message);
 			return -1;
+		}
 		snprintf(name, sizeof(name), "alert-%s-%s-%s-%d", stamp,
 			 sev_names[sev], event, i);
 	}

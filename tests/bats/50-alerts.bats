@@ -336,3 +336,15 @@ y"
 	order=$(for i in 1 2 3 4; do jq -r .form.text <<<"$(req $i)"; done | grep -o 'happened [a-z]*' | tr '\n' ' ')
 	[ "$order" = "happened first happened second happened third " ]
 }
+
+@test "a full backups volume: an alert that cannot be written is still in the log, with its text, and the caller is told" {
+	local d=$BACKUPS.full
+	mkdir -p "$d"
+	mount -t tmpfs -o size=64k tmpfs "$d"
+	fallocate -l 64k "$d/ballast" || head -c 65536 /dev/zero >"$d/ballast" || true
+	PGWARDEN_BACKUP_DIR=$d run "$BIN/pgwarden" alert critical wal-archive-failing 'archiving WAL fails'
+	umount "$d"
+	rmdir "$d"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"alert CRITICAL wal-archive-failing not recorded"*"No space left on device"*"archiving WAL fails"* ]]
+}
