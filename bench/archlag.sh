@@ -7,6 +7,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 source "$ROOT/tests/lib/pg.sh"
+source "$ROOT/bench/lib.sh"
 DURATION=${DURATION:-60}
 SCALE=${SCALE:-10}
 TIMEOUT=${TIMEOUT:-60}
@@ -15,8 +16,8 @@ DIR=$(mktemp -d "${TMPDIR:-/tmp}/pgw-archlag-XXXXXX")
 B=$DIR/backups
 pids=()
 
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres --preserve-environment -- "$@"; else "$@"; fi; }
 cleanup() {
+	stop_recorded "$B"
 	# by recorded pid only, never by name
 	for p in "${pids[@]}"; do
 		pkill -TERM -P "$p" 2>/dev/null || true
@@ -27,13 +28,6 @@ cleanup() {
 }
 trap cleanup EXIT
 start() { as_pg "$@" & pids+=($!); }
-wait_until() { # CMD LIMIT_S
-	local end=$(($(date +%s) + $2))
-	until eval "$1" >/dev/null 2>&1; do
-		[ "$(date +%s)" -lt "$end" ] || { echo "timed out: $1" >&2; return 1; }
-		sleep 0.2
-	done
-}
 key() { sed -n "s/^$1 = //p" "$B/monitor.status" 2>/dev/null; }
 stats() { # name -> "p50 p95 max" of the numbers on stdin
 	sort -n | awk '{ v[NR] = $1 } END { if (!NR) { print "- - -"; exit }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # bench/basebackup.sh - a pgwarden base backup (request-basebackup: the tar
 # through the checked parallel writer, SHA-256, manifest) against
-# pg_basebackup's own tar piped into pigz and into gzip, of the same cluster,
-# in one run. Not a timed test.
+# pg_basebackup's own tar piped into pigz and into gzip, and against
+# `pgbackrest backup --type=full` (gzip level 6, two processes), of the same
+# cluster, in one run. Not a timed test.
 #   SCALE=50 ROWS=3000000 as bench/backup.sh; BENCH_DIR keeps the cluster;
 #   REPS=3 rounds, interleaved (medians shown).
 set -euo pipefail
@@ -19,9 +20,8 @@ B=$DIR/basebackup-backups
 OUT=$DIR/basebackup-out
 pids=()
 
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres --preserve-environment -- "$@"; else "$@"; fi; }
-now_ms() { date +%s%3N; }
 cleanup() {
+	stop_recorded "$B"
 	# by recorded pid only, never by name
 	for p in "${pids[@]}"; do
 		pkill -TERM -P "$p" 2>/dev/null || true
@@ -33,14 +33,6 @@ cleanup() {
 	[ -n "$KEEP" ] || rm -rf "$DIR" 2>/dev/null || { sleep 1; rm -rf "$DIR" || true; }
 }
 trap cleanup EXIT
-wait_until() { # CMD LIMIT_S
-	local end=$(($(date +%s) + $2))
-	until eval "$1" >/dev/null 2>&1; do
-		[ "$(date +%s)" -lt "$end" ] || { echo "timed out: $1" >&2; return 1; }
-		sleep 0.1
-	done
-}
-median() { tr ' ' '\n' | sed '/^$/d' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 [ -f "$DIR/data/PG_VERSION" ] || pg_setup "$DIR" >/dev/null
 pg_env "$DIR"
@@ -55,9 +47,10 @@ wait_until 'pg_sql "SELECT 1"' 60
 bench_datasets
 as_pg "$BIN/pgwarden-backupper" 2>>"$DIR/backupper.stderr" &
 pids+=($!)
+pgbr_setup "$DIR" "$DIR/data"
 size_db=$(pg_sql "SELECT pg_size_pretty(sum(pg_database_size(oid))) FROM pg_database")
 
-PGW=() PIGZ=() GZ=()
+PGW=() PIGZ=() GZ=() PGBR_MS=()
 for r in $(seq "$REPS"); do
 	echo "# round $r of $REPS ..." >&2
 	n=$(find "$B" -maxdepth 1 -name 'base_*.manifest' | wc -l)
@@ -79,15 +72,24 @@ for r in $(seq "$REPS"); do
 	GZ+=("$(($(now_ms) - t0))")
 	gz_size=$(stat -c %s "$OUT/b.tar.gz")
 	rm -f "$OUT/b.tar.gz"
+	pg_sql "CHECKPOINT"
+	t0=$(now_ms)
+	pgbr backup --type=full
+	PGBR_MS+=("$(($(now_ms) - t0))")
+	pgbr_size=$(du -sb "$PGBR/repo/backup" | cut -f1)
+	pgbr_setup "$DIR" "$DIR/data" # an empty repository for the next round
 done
 pgw=$(echo "${PGW[*]}" | median)
 pigz_ms=$(echo "${PIGZ[*]}" | median)
 gz=$(echo "${GZ[*]}" | median)
+pgbr_ms=$(echo "${PGBR_MS[*]}" | median)
 
 printf '\n# base backup of the whole cluster (%s), median of %s, 2 cores\n' "$size_db" "$REPS"
-printf '%-40s %9s %10s %9s %9s\n' method wall_s size_MiB x_pigz size/pigz
+printf '%-46s %9s %10s %9s %9s\n' method wall_s size_MiB x_pigz size/pigz
 row() { awk -v l="$1" -v w="$2" -v s="$3" -v pw="$pigz_ms" -v ps="$pigz_size" \
-	'BEGIN { printf "%-40s %9.2f %10.1f %9.2f %9.3f\n", l, w / 1000, s / 1048576, w / pw, s / ps }'; }
+	'BEGIN { printf "%-46s %9.2f %10.1f %9.2f %9.3f\n", l, w / 1000, s / 1048576, w / pw, s / ps }'; }
 row "pg_basebackup -Ft -X none | gzip -6" "$gz" "$gz_size"
 row "pg_basebackup -Ft -X none | pigz -6 -p2" "$pigz_ms" "$pigz_size"
+row "pgbackrest backup --type=full (gz 6, 2 proc)" "$pgbr_ms" "$pgbr_size"
 row "pgwarden request-basebackup (level 6)" "$pgw" "$pgw_size"
+echo "(each excludes the WAL; pgbackrest: its whole repository's backup/ tree)"

@@ -17,17 +17,9 @@ DIR=${BENCH_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/pgw-bench-XXXXXX")}
 B=$DIR/recovery-backups
 pids=()
 
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres --preserve-environment -- "$@"; else "$@"; fi; }
-now_ms() { date +%s%3N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b - a) / 1000 }'; }
-wait_until() { # CMD LIMIT_S
-	local end=$(($(date +%s) + $2))
-	until eval "$1" >/dev/null 2>&1; do
-		[ "$(date +%s)" -lt "$end" ] || { echo "timed out: $1" >&2; return 1; }
-		sleep 0.2
-	done
-}
 cleanup() {
+	stop_recorded "$B"
 	# by recorded pid only (never by name: another run's or an operator's
 	# processes look the same); a stopped runuser never exits, so CONT too
 	for p in "${pids[@]}"; do
@@ -67,9 +59,10 @@ start db
 # which stops itself when its child stops: continue_db wakes the whole chain
 db_pid() { cat "$B/.lock-db"; }
 db_runner=${pids[0]} # start db came first: its runuser (or itself)
-continue_db() { kill -CONT "$(db_pid)"; kill -CONT "$db_runner" 2>/dev/null || true; }
+continue_db() { kill -CONT "$(db_pid)"; pkill -CONT -P "$db_runner" || true; kill -CONT "$db_runner" 2>/dev/null || true; }
 wait_until 'pg_sql "SELECT 1"' 120
 bench_datasets
+size_db=$(pg_sql "SELECT pg_size_pretty(sum(pg_database_size(oid))) FROM pg_database")
 
 # PHASES=e2e skips the restore comparison (it takes several minutes). Each
 # way runs REPS times, interleaved, each after a CHECKPOINT so that none
@@ -78,7 +71,6 @@ bench_datasets
 PHASES=${PHASES:-all}
 REPS=${REPS:-3}
 declare -A row
-median() { tr ' ' '\n' | sed '/^$/d' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 timed_manual() { # WAY DB FILE
 	pg_sql "CHECKPOINT"
 	local t0
@@ -137,6 +129,64 @@ for db in bench_mixed bench_pgbench; do
 	rm -f "$DIR/custom.dump"
 done
 
+# The physical ways, of the whole cluster (both datasets). pgwarden:
+# request-restore with recovery_method = physical, so the server is
+# stopped, PGDATA moved aside, the newest base laid down, the WAL replayed
+# to its end, and every table of bench_mixed read whole before the SUCCESS
+# alert. pgbackrest: `restore` of a full backup into a new directory, the
+# same WAL replayed from pgwarden's archive (restore_command = wal-fetch),
+# started, promoted and bench_mixed's big table read from the heap. It does
+# not stop or move the live cluster, so it does a little less.
+timed_physical() {
+	pg_sql "CHECKPOINT"
+	local n t0 deadline=$((SECONDS + 900))
+	count_alerts SUCCESS-recovery
+	n=$N
+	t0=$(now_ms)
+	as_pg touch "$B/request-restore"
+	until count_alerts SUCCESS-recovery; [ "$N" -gt "$n" ]; do
+		[ "$SECONDS" -lt "$deadline" ] || { echo "timed out: pgwarden physical" >&2; return 1; }
+		nap 0.02
+	done
+	row[cluster,physical]+="$(secs "$t0" "$(now_ms)") "
+	grep -q "recovered physically" "$(ls -t "$B"/alert-*-SUCCESS-recovery | head -1)" ||
+		{ echo "pgwarden did not recover physically" >&2; return 1; }
+	rm -rf "$DIR"/data.damaged-*
+}
+timed_pgbackrest() {
+	local t0 r=$DIR/pgbr-data s=$DIR/pgbr-sock
+	rm -rf "$r" "$s" && mkdir -p "$r" "$s" && chmod 700 "$r"
+	[ "$(id -u)" = 0 ] && chown postgres "$r" "$s"
+	pg_sql "CHECKPOINT"
+	t0=$(now_ms)
+	pgbr restore --pg1-path="$r" --archive-mode=off \
+		--recovery-option="restore_command=$BIN/pgwarden wal-fetch %f %p"
+	as_pg "$PG_BINDIR/pg_ctl" -D "$r" -l "$DIR/pgbr-pg.log" -w -t 900 \
+		-o "-c unix_socket_directories=$s -c listen_addresses=''" start >/dev/null
+	wait_until "[ \"\$(PGHOST=$s pg_sql 'SELECT pg_is_in_recovery()')\" = f ]" 900
+	PGHOST=$s PGDATABASE=bench_mixed pg_sql "SELECT count(*) FROM events WHERE length(note) > 0" >/dev/null
+	row[cluster,pgbackrest]+="$(secs "$t0" "$(now_ms)") "
+	as_pg "$PG_BINDIR/pg_ctl" -D "$r" -m immediate -w stop >/dev/null
+	rm -rf "$r" "$s"
+}
+if [ "$PHASES" != e2e ]; then
+	echo "# whole cluster: a pgwarden base backup and a pgbackrest full backup" >&2
+	start backupper
+	as_pg touch "$B/request-basebackup"
+	wait_until 'ls "$B"/base_*.manifest' 900
+	stop_last # no other base backup in the middle of the timings
+	pgbr_setup "$DIR" "$DIR/data"
+	pgbr backup --type=full
+	PGWARDEN_DATABASE=bench_mixed PGWARDEN_RECOVERY_METHOD=physical start restorer
+	for rep in $(seq "$REPS"); do
+		echo "# whole cluster: round $rep of $REPS: pgbackrest restore, pgwarden physical" >&2
+		timed_pgbackrest
+		timed_physical
+	done
+	stop_last
+	rm -f "$B/request-basebackup" # each recovery asks for one: not here
+fi
+
 echo "# pgwarden recovery benchmark, $(nproc) cores, $(date -u +%FT%TZ), median of $REPS interleaved rounds"
 echo
 printf '%-16s %24s %18s %18s %16s %16s\n' dataset "gunzip|psql ON_ERROR_STOP" "pg_restore -j2" "pgwarden restore" "x_psql" "x_pg_restore"
@@ -154,6 +204,22 @@ for db in bench_mixed bench_pgbench; do
 	echo "rounds, $db: psql ${row[$db,psql]}| pg_restore ${row[$db,pgrestore]}| pgwarden ${row[$db,pgwarden]}"
 done
 echo
+if [ "$PHASES" != e2e ]; then
+	lm=$(echo "${row[bench_mixed,pgwarden]}" | median)
+	lp=$(echo "${row[bench_pgbench,pgwarden]}" | median)
+	pb=$(echo "${row[cluster,pgbackrest]}" | median)
+	ph=$(echo "${row[cluster,physical]}" | median)
+	echo "whole cluster ($size_db), physical against logical:"
+	printf '%-52s %9s %12s %14s\n' method wall_s x_logical x_pgbackrest
+	prow() { awk -v l="$1" -v w="$2" -v lg="$(awk -v a="$lm" -v b="$lp" 'BEGIN { print a + b }')" -v pb="$pb" \
+		'BEGIN { printf "%-52s %8.1fs %12.2f %14.2f\n", l, w, w / lg, w / pb }'; }
+	prow "pgwarden logical, bench_mixed + bench_pgbench" "$(awk -v a="$lm" -v b="$lp" 'BEGIN { print a + b }')"
+	prow "pgwarden logical, bench_mixed alone" "$lm"
+	prow "pgbackrest restore + replay + start + read" "$pb"
+	prow "pgwarden physical recovery (request -> SUCCESS)" "$ph"
+	echo "rounds: pgbackrest ${row[cluster,pgbackrest]}| pgwarden physical ${row[cluster,physical]}"
+	echo
+fi
 [ "$PHASES" != restore ] || exit 0
 # End to end on the mixed dataset: monitor + restorer with 1 s checks, N=3.
 export PGWARDEN_DATABASE=bench_mixed PGWARDEN_BACKUP_DATABASES=bench_mixed
@@ -210,9 +276,10 @@ stop_last # the logical restorer
 start restorer
 start backupper
 wait_until '[ -f "$B/.lock-backupper" ]' 30
+nbase=$(find "$B" -maxdepth 1 -name 'base_*.manifest' | wc -l)
 as_pg touch "$B/request-basebackup"
-wait_until 'ls "$B"/base_*.manifest' 600
-base_s=$(sed -n 's/^duration_ms = //p' "$B"/base_*.manifest | tail -1)
+wait_until "[ \$(find $B -maxdepth 1 -name 'base_*.manifest' | wc -l) -gt $nbase ]" 600
+base_s=$(sed -n 's/^duration_ms = //p' "$(ls -t "$B"/base_*.manifest | head -1)")
 PGDATABASE=bench_mixed pg_sql "CREATE TABLE IF NOT EXISTS bench_ledger (id int PRIMARY KEY)"
 ledger() { # commit N more rows, one transaction each
 	local top
