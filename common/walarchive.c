@@ -295,3 +295,48 @@ enum wal_fetch_result wal_fetch(const char *backup_dir, const char *cluster,
 		unlink(tmp);
 	return rc == 0 ? WAL_FETCHED : WAL_BROKEN;
 }
+
+static int count_chunk(void *arg, const void *data, size_t len)
+{
+	(void)data;
+	*(uint64_t *)arg += len;
+	return 0;
+}
+
+enum wal_check_result wal_archived_check(const char *dir, const char *file,
+					 const struct crypt_key *key, char *err,
+					 size_t errlen)
+{
+	char name[NAME_MAX + 1], path[PATH_MAX];
+	uint64_t bytes = 0;
+	struct stat st;
+	int rc;
+
+	if (!wal_archived_name(file, name, sizeof(name))) {
+		snprintf(err, errlen, "'%s' is not an archived WAL file", file);
+		return WAL_CHECK_SKIPPED;
+	}
+	rc = bfile_read(dir, file, key, count_chunk, &bytes, NULL, err, errlen);
+	if (rc == -2)
+		return WAL_CHECK_SKIPPED;
+	if (rc == 0 && is_segment(name) && !segment_size_ok(bytes)) {
+		snprintf(err, errlen, "it holds %llu bytes, not a segment",
+			 (unsigned long long)bytes);
+		rc = -1;
+	}
+	if (rc < 0 && lstat(fs_join(path, dir, file), &st) < 0)
+		return WAL_CHECK_SKIPPED; /* removed meanwhile (retention) */
+	return rc == 0 ? WAL_CHECK_WHOLE : WAL_CHECK_DAMAGED;
+}
+
+int wal_quarantine(const char *dir, const char *file, char *aside, size_t cap,
+		   char *err, size_t errlen)
+{
+	snprintf(aside, cap, "%s%s", file, WAL_DAMAGED_SUFFIX);
+	if (fs_rename_durable(dir, file, aside) < 0) {
+		snprintf(err, errlen, "unable to move '%s' aside: %s", file,
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
+}

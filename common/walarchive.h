@@ -61,4 +61,26 @@ enum wal_fetch_result wal_fetch(const char *backup_dir, const char *cluster,
 				const struct crypt_key *key, const char *name,
 				const char *dest, char *err, size_t errlen);
 
+/* Read back an archived file (a name in the archive directory dir) as
+ * wal-fetch would, and throw the bytes away. WAL_CHECK_DAMAGED: it does not
+ * read whole (a bad member, CRC or authentication tag, a truncation, an
+ * I/O error, a segment of a wrong size): a recovery would stop there.
+ * WAL_CHECK_SKIPPED: nothing can be said (gone meanwhile, not ours to
+ * judge without its key). err says why in both. */
+enum wal_check_result {
+	WAL_CHECK_WHOLE = 0,
+	WAL_CHECK_DAMAGED = 1,
+	WAL_CHECK_SKIPPED = 2
+};
+enum wal_check_result wal_archived_check(const char *dir, const char *file,
+					 const struct crypt_key *key, char *err,
+					 size_t errlen);
+
+/* Move a damaged archived file aside in its directory, as
+ * <file>.damaged (never deleted here): the chain then has a gap there,
+ * which is what it really has. aside gets the new name. 0 or -1. */
+#define WAL_DAMAGED_SUFFIX ".damaged"
+int wal_quarantine(const char *dir, const char *file, char *aside, size_t cap,
+		   char *err, size_t errlen);
+
 #endif

@@ -144,6 +144,7 @@ int main(int argc, char **argv)
 			wake_for(&t.retention_t, wake_for(&t.base_t, wake)));
 		daemon_wait(&d, wake);
 	}
+	chaincheck_free(&cw);
 	daemon_stop(&d);
 	return PGW_EXIT_OK;
 }

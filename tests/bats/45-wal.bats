@@ -329,6 +329,33 @@ ensure_app() {
 	rm -f "$BACKUPS"/alert-*-wal-archive-gap*
 }
 
+@test "a damaged segment in the archive is found by the read-back: moved aside as .damaged (kept), CRITICAL wal-archive-damaged, then a gap re-anchored by a base backup" {
+	take_base
+	add_rows 64001 65000
+	a=$(switch_and_wait)
+	add_rows 65001 66000
+	switch_and_wait >/dev/null
+	n=$(ls "$BACKUPS"/base_*.manifest | wc -l)
+	cp "$ARCHIVE/$a.gz" "$WORK/$a.gz.orig"
+	flip_middle "$ARCHIVE/$a.gz"
+	(cd "$WORK" && PGWARDEN_WAL_CHAIN_CHECK_INTERVAL=1 exec runuser -u postgres --preserve-environment -- "$BIN/pgwarden-backupper" 2>>"$BACKUPS.backupper.stderr" >/dev/null 3>&-) &
+	BK=$!
+	wait_for "ls $BACKUPS/alert-*-CRITICAL-wal-archive-damaged" 30 || { kill "$BK"; false; }
+	grep -q "WAL file $a.gz in the archive" "$BACKUPS"/alert-*-CRITICAL-wal-archive-damaged
+	[ -f "$ARCHIVE/$a.gz.damaged" ]
+	[ ! -e "$ARCHIVE/$a.gz" ]
+	cmp -s "$ARCHIVE/$a.gz.damaged" "$WORK/$a.gz.orig" && false # the damaged bytes, kept as they were
+	wait_for "ls $BACKUPS/alert-*-CRITICAL-wal-archive-gap" 30 || { kill "$BK"; cat "$BACKUPS/archive.status"; false; }
+	wait_for "[ \$(ls $BACKUPS/base_*.manifest | wc -l) -gt $n ]" 60 || { kill "$BK"; false; }
+	wait_for "ls $BACKUPS/alert-*-SUCCESS-wal-archive-gap-closed" 60 || { kill "$BK"; cat "$BACKUPS/archive.status"; false; }
+	[ "$(ls "$BACKUPS"/alert-*-CRITICAL-wal-archive-damaged | wc -l)" = 1 ]
+	kill "$BK"
+	wait "$BK" || true
+	rm "$ARCHIVE/$a.gz.damaged" # the test's own debris: the good copy back
+	mv "$WORK/$a.gz.orig" "$ARCHIVE/$a.gz"
+	rm -f "$BACKUPS"/alert-*-wal-archive-*
+}
+
 @test "the archive's lag, as the monitor measures it: bytes and seconds while a write is not archived, 0 s once it is; in status --json and metrics.prom" {
 	switch_and_wait >/dev/null
 	rm -f "$BACKUPS/monitor.status" # an earlier test's monitor wrote one
@@ -414,6 +441,24 @@ start_drill() {
 	[ "$(pg_sql 'SELECT count(*), sum(id) FROM ledger')" = "$want" ]
 	grep -q "recovered physically" "$BACKUPS"/alert-*-SUCCESS-recovery
 	! grep -q "re-initialising" "$BACKUPS.db.stderr"
+}
+
+@test "a full archive volume: wal-push fails (the server keeps the segment and retries) and leaves no half-written file; with room again it archives it" {
+	local d=$WORK/vol
+	mkdir -p "$d" "$WORK/data/global" "$WORK/data/pg_wal"
+	mount -t tmpfs -o size=512k tmpfs "$d"
+	mkdir -p "$d/wal/4242"
+	printf '\x92\x10\x00\x00\x00\x00\x00\x00' >"$WORK/data/global/pg_control" # 4242
+	head -c 1048576 /dev/urandom >"$WORK/data/pg_wal/00000001000000000000000A" # does not compress
+	chown -R postgres "$d" "$WORK/data"
+	run bash -c "cd '$WORK/data' && PGWARDEN_BACKUP_DIR='$d' runuser -u postgres --preserve-environment -- '$BIN/pgwarden' wal-push pg_wal/00000001000000000000000A"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"No space left on device"* ]]
+	[ -z "$(ls -A "$d/wal/4242")" ] # no .partial eats the space a retry needs
+	mount -o remount,size=8m "$d"
+	run bash -c "cd '$WORK/data' && PGWARDEN_BACKUP_DIR='$d' runuser -u postgres --preserve-environment -- '$BIN/pgwarden' wal-push pg_wal/00000001000000000000000A"
+	[ "$status" -eq 0 ]
+	[ -f "$d/wal/4242/00000001000000000000000A.gz" ]
 }
 
 @test "the valve: while the archive fails and PGDATA's volume is nearly full, wal-push gives the segment up (exit 0, CRITICAL wal-archive-dropped) rather than fill the database's volume" {

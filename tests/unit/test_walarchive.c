@@ -77,6 +77,63 @@ static void round_trip(const char *dir, const struct crypt_key *key,
 	      label);
 }
 
+/* Flip 16 bytes in the middle of dir/file. */
+static void flip_middle(const char *dir, const char *file)
+{
+	char path[PATH_MAX];
+	unsigned char b[16];
+	struct stat st;
+	int fd = open(fs_join(path, dir, file), O_RDWR);
+
+	fstat(fd, &st);
+	pread(fd, b, sizeof(b), st.st_size / 2);
+	for (size_t i = 0; i < sizeof(b); i++)
+		b[i] ^= 0xff;
+	pwrite(fd, b, sizeof(b), st.st_size / 2);
+	close(fd);
+}
+
+/* The chain check's read-back (wal_archived_check) and the move aside. */
+static void read_back(const char *dir, const char *enc,
+		      const struct crypt_key *key)
+{
+	char arch[PATH_MAX], earch[PATH_MAX], aside[NAME_MAX + 1], err[512];
+	char name[64], path[PATH_MAX];
+	const char *f = "000000010000000000000002.gz";
+
+	wal_archive_dir(arch, dir, "7");
+	wal_archive_dir(earch, enc, "7");
+	CHECK(wal_archived_check(arch, f, NULL, err, sizeof(err)) ==
+		      WAL_CHECK_WHOLE,
+	      "read back: a pushed segment is whole");
+	CHECK(wal_archived_check(earch, "000000010000000000000002.gz.enc", key,
+				 err, sizeof(err)) == WAL_CHECK_WHOLE,
+	      "read back: an encrypted one with its key is whole");
+	CHECK(wal_archived_check(earch, "000000010000000000000002.gz.enc", NULL,
+				 err, sizeof(err)) == WAL_CHECK_SKIPPED,
+	      "read back: without the key, not judged (never moved aside)");
+	CHECK(wal_archived_check(arch, "000000010000000000000005.gz", NULL, err,
+				 sizeof(err)) == WAL_CHECK_DAMAGED &&
+		      strstr(err, "not a segment"),
+	      "read back: a 3-byte segment is damaged");
+	flip_middle(arch, f);
+	CHECK(wal_archived_check(arch, f, NULL, err, sizeof(err)) ==
+		      WAL_CHECK_DAMAGED,
+	      "read back: 16 flipped bytes are found");
+	CHECK(wal_quarantine(arch, f, aside, sizeof(aside), err, sizeof(err)) ==
+			      0 &&
+		      strcmp(aside, "000000010000000000000002.gz.damaged") == 0,
+	      "moved aside as .damaged");
+	CHECK(access(fs_join(path, arch, aside), F_OK) == 0 &&
+		      access(fs_join(path, arch, f), F_OK) < 0,
+	      "the damaged file is kept, under its new name only");
+	CHECK(!wal_archived_name(aside, name, sizeof(name)),
+	      "a .damaged file is no archived WAL file: the chain has a gap");
+	CHECK(wal_archived_check(arch, "000000010000000000000003.gz", NULL, err,
+				 sizeof(err)) == WAL_CHECK_SKIPPED,
+	      "read back: a file gone meanwhile is skipped, not damaged");
+}
+
 int main(void)
 {
 	char *dir = unit_tmpdir(), path[PATH_MAX], err[512], enc[PATH_MAX];
@@ -130,5 +187,6 @@ int main(void)
 			      access(back, F_OK) < 0,
 		      "a segment of 3 bytes is refused on the way back");
 	}
+	read_back(dir, enc, &key);
 	return unit_done();
 }
