@@ -117,6 +117,8 @@ static const struct cfg_key cfg_keys[] = {
 	{"backupper", "wal_chain_check_interval",
 	 "PGWARDEN_WAL_CHAIN_CHECK_INTERVAL", CFG_DURATION,
 	 NUM(wal_chain_check_interval), "60", 1, 86400},
+	{"backupper", "wal_reread_interval", "PGWARDEN_WAL_REREAD_INTERVAL",
+	 CFG_DURATION, NUM(wal_reread_interval), "86400", 10, 30L * 86400},
 
 	{"backupper", "encryption_key_file", "PGWARDEN_ENCRYPTION_KEY_FILE",
 	 CFG_STR, STR(encryption_key_file), "", 0, 0},

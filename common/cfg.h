@@ -71,6 +71,7 @@ struct pgw_config {
 	int shutdown_timeout; /* s of fast shutdown before immediate */
 	char wal_archive[8];  /* on | off: the WAL archive (docs/WAL.md) */
 	int wal_chain_check_interval; /* s: the backupper's gap check */
+	int wal_reread_interval;      /* s: the whole archive read back again */
 	int wal_archive_timeout; /* s: archive_timeout, the archive's lag */
 	int wal_keep_free_pct;	 /* a failing archive never fills pg_wal's
 				  * volume past this: the segment is dropped */

@@ -145,7 +145,7 @@ static void scrub(struct chain_watch *w, const struct backup_ctx *ctx,
 	int n, kept = 0;
 
 	if (strcmp(w->cluster, cluster) != 0 ||
-	    until - w->pass_ms >= CHAINCHECK_REREAD_MS) {
+	    until - w->pass_ms >= ctx->cfg->wal_reread_interval * 1000LL) {
 		w->nwhole =
 			0; /* another cluster, or time to read it all again */
 		w->pass_ms = until;

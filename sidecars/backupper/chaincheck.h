@@ -13,7 +13,7 @@
  * Before each check it also reads back what the archive gained since the
  * last one (at most CHAINCHECK_SCRUB_MS of it per round; at start, the
  * whole archive over a few rounds; and all of it again every
- * CHAINCHECK_REREAD_MS, for what rots in place). A file that does not read
+ * wal_reread_interval, for what rots in place). A file that does not read
  * whole is moved aside (walarchive.h wal_quarantine), with a CRITICAL
  * wal-archive-damaged: from then on it is a gap, found and re-anchored as
  * any other, instead of a surprise in the middle of a recovery.
@@ -28,9 +28,8 @@
 
 #include "backup.h"
 
-#define CHAINCHECK_SCRUB_MS  2000
-#define CHAINCHECK_NAME_CAP  64
-#define CHAINCHECK_REREAD_MS (24 * 3600 * 1000LL)
+#define CHAINCHECK_SCRUB_MS 2000
+#define CHAINCHECK_NAME_CAP 64
 
 struct chain_watch {
 	int64_t due_ms; /* monotonic; 0: check at the next round */

@@ -18,7 +18,7 @@ load helpers
 	! echo "$output" | grep -q VIOLATION
 }
 
-@test "chaos soak, physical path, short run: page corruption and an unstartable PGDATA recover physically with 0 rows lost; the archive's faults are detected and healed" {
+@test "chaos soak, physical path, short run: page corruption and an unstartable PGDATA recover physically with 0 rows lost; the archive's faults (archiver killed, read-only, full, a segment deleted or damaged) are detected and healed" {
 	run "$PYTHON" "$ROOT/tests/chaos/chaos.py" --physical --duration "${CHAOS_SHORT_SECONDS_PHYSICAL:-60}" \
 		--seed "${CHAOS_SEED:-1}" --bin "$BIN"
 	echo "$output" | sed -n '/pgwarden chaos soak/,$p'
@@ -26,8 +26,8 @@ load helpers
 	for i in 1 2 3 4 5 6 7 8; do
 		echo "$output" | grep -E "^invariant $i .* ok$"
 	done
-	# all seven kinds of fault ran; the two recoveries lost nothing
-	[ "$(echo "$output" | sed -n '/^fault  /,/^$/p' | grep -cE ' [0-9]+ +[0-9]+ +[0-9]+ ')" -eq 7 ]
+	# all nine kinds of fault ran; the two recoveries lost nothing
+	[ "$(echo "$output" | sed -n '/^fault  /,/^$/p' | grep -cE ' [0-9]+ +[0-9]+ +[0-9]+ ')" -eq 9 ]
 	echo "$output" | grep -E '^page corruption \(checksums\) +[0-9]+ .* 0 +0s$'
 	echo "$output" | grep -E '^unstartable data directory +[0-9]+ .* 0 +0s$'
 	! echo "$output" | grep -q VIOLATION

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""chaos.py - the pgwarden fault-injection soak (see tests/chaos/README.md).
+"""chaos.py - the pgwarden fault-injection soak (see README.md "Chaos soak").
 
 A throwaway PostgreSQL with data checksums, supervised by pgwarden-db, under
 a steady write load (pgbench plus a single-writer `ledger` table with gapless
@@ -16,7 +16,8 @@ lost) and the invariants, and exits 0 only when every one of them held.
 With --physical, base backups run every 3 minutes and recovery_method is
 auto: page corruption and an unstartable data directory must recover
 physically with no acknowledged row lost (invariant 8), and the archive's
-own faults (archiver killed, archive read-only, a segment taken out) must
+own faults (archiver killed, archive read-only, archive volume full, a
+segment taken out, a segment damaged in place) must
 be detected and healed.
 """
 
@@ -319,6 +320,14 @@ class System:
             "PGWARDEN_TEST_SCHED_CLOCK_FILE": self.clockfile,
             "PG_BINDIR": self.bindir,
         })
+        self.wal_mount = None
+        if args.physical and IS_ROOT:
+            # the archive on a volume of its own, so that the driver can
+            # fill it for real (ENOSPC) without filling this machine's disk
+            self.wal_mount = os.path.join(self.backups, "wal")
+            os.mkdir(self.wal_mount, 0o700)
+            subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2g,mode=0700,uid=%d,gid=%d" %
+                            (self.owner.pw_uid, self.owner.pw_gid), "tmpfs", self.wal_mount], check=True)
         if args.physical:
             # the physical path (docs/WAL.md): base backups every few
             # minutes, a recovery replays the archive and the old pg_wal
@@ -327,6 +336,9 @@ class System:
                 "PGWARDEN_RECOVERY_METHOD": "auto",
                 "PGWARDEN_WAL_ARCHIVE_TIMEOUT": "5",
                 "PGWARDEN_WAL_CHAIN_CHECK_INTERVAL": "2",
+                # the whole archive read back every 30 s, so that damage
+                # done to a file already read is found within the fault
+                "PGWARDEN_WAL_REREAD_INTERVAL": "30",
             })
         for k in ("PGWARDEN_CONFIG", "TELEGRAM_BOT_TOKEN_FILE", "WEBHOOK_URL_FILE"):
             self.env.pop(k, None)
@@ -454,6 +466,16 @@ class System:
             except OSError:
                 pass
 
+    def unmount(self, keep):
+        """The archive's volume goes with the run; a kept work directory
+        keeps a copy of it."""
+        if not self.wal_mount:
+            return
+        if keep:
+            shutil.copytree(self.wal_mount, os.path.join(self.work, "wal-kept"), symlinks=True)
+        subprocess.run(["umount", "-l", self.wal_mount], check=False)
+        self.wal_mount = None
+
     def wait(self, cond, limit, what):
         t0 = time.time()
         while time.time() - t0 < limit:
@@ -544,7 +566,8 @@ class Driver:
         ]
         if args.physical:
             self.faults = [self.corrupt_page, self.unstartable_datadir, self.kill_archiver,
-                           self.readonly_archive, self.delete_segment, self.kill_server,
+                           self.readonly_archive, self.full_archive, self.delete_segment,
+                           self.damage_segment, self.kill_server,
                            self.kill_backupper_mid_backup]
 
     def violation(self, what):
@@ -995,6 +1018,92 @@ class Driver:
         s.wait(lambda: s.chain_ok(), 120, "a whole WAL chain")
         return Fault("read-only WAL archive", detected, True, time.time() - t0, self.check_no_loss(t0), "")
 
+    def fill_archive(self):
+        """Make writes into the archive fail as a full disk does; returns
+        what undoes it. As root the archive has a volume of its own, filled
+        with a ballast file (a real ENOSPC); otherwise a file size limit on
+        the server's archiver, which wal-push inherits (EFBIG: PostgreSQL
+        ignores SIGXFSZ)."""
+        s = self.s
+        if s.wal_mount:
+            ballast = os.path.join(s.wal_mount, "chaos-ballast")
+            fd = os.open(ballast, os.O_WRONLY | os.O_CREAT, 0o600)
+            try:
+                st = os.statvfs(s.wal_mount)
+                os.posix_fallocate(fd, 0, st.f_bavail * st.f_frsize)
+            finally:
+                os.close(fd)
+            return "ENOSPC", lambda: os.unlink(ballast)
+        arch = [p for p, cmd in self.children_of(s.server_pid()) if "archiver" in cmd]
+        if not arch:
+            raise RuntimeError("no archiver process")
+
+        def limit(v):
+            subprocess.run(["prlimit", "--pid", str(arch[0]), "--fsize=%s:" % v], check=True)
+        limit("4096")
+        return "file size limit", lambda: limit("unlimited")
+
+    def full_archive(self):
+        """The archive's volume full: CRITICAL within a minute, nothing
+        half-written left in it, the server keeps its segments, and every
+        one is archived once there is room again, with no gap."""
+        s = self.s
+        s.wait(lambda: s.chain_ok(), 120, "a whole WAL chain")
+        failing, ok = len(s.alerts("wal-archive-failing")), len(s.alerts("wal-archive-ok"))
+        t0 = time.time()
+        how, undo = self.fill_archive()
+        try:
+            s.sql("SELECT pg_switch_wal()", "postgres")
+            detected = True
+            try:
+                s.wait(lambda: len(s.alerts("wal-archive-failing")) > failing, 60, "wal-archive-failing")
+            except TimeoutError:
+                detected = False
+        finally:
+            undo()
+        s.wait(lambda: len(s.alerts("wal-archive-ok")) > ok, 120, "wal-archive-ok")
+        self.settle()
+        s.wait(lambda: s.chain_ok(), 120, "a whole WAL chain")
+        d = s.archive_dir()
+        try:
+            s.wait(lambda: not [n for n in os.listdir(d) if n.endswith(".partial")], 30, "no half-written file")
+        except TimeoutError:
+            self.violation("invariant 8: a half-written file stays in the full archive: %s" %
+                           [n for n in os.listdir(d) if n.endswith(".partial")])
+        return Fault("full WAL archive volume (%s)" % how, detected, True, time.time() - t0,
+                     self.check_no_loss(t0), "")
+
+    def damage_segment(self):
+        """16 bytes flipped in the middle of an archived segment (one the
+        read-back has read whole already): found by the next read-back,
+        moved aside as .damaged with a CRITICAL, and the gap re-anchored by
+        a base backup taken by itself."""
+        s = self.s
+        s.wait(lambda: s.chain_ok(), 120, "a whole WAL chain")
+        for _ in range(3):
+            self.switch_and_wait_archived()
+        d = s.archive_dir()
+        segs = sorted(n for n in os.listdir(d) if re.fullmatch(r"[0-9A-F]{24}\.gz", n))
+        victim = segs[-2]
+        found, closed = len(s.alerts("wal-archive-damaged")), len(s.alerts("wal-archive-gap-closed"))
+        t0 = time.time()
+        with open(os.path.join(d, victim), "r+b") as f:
+            f.seek(os.path.getsize(os.path.join(d, victim)) // 2)
+            b = f.read(16)
+            f.seek(-len(b), os.SEEK_CUR)
+            f.write(bytes(x ^ 0xFF for x in b))
+        detected = True
+        try:
+            s.wait(lambda: len(s.alerts("wal-archive-damaged")) > found and
+                   os.path.exists(os.path.join(d, victim + ".damaged")), 90, "wal-archive-damaged")
+            self.holes.append(victim[:24])  # a hole from now on, as the chain check sees it
+        except TimeoutError:
+            detected = False
+        s.wait(lambda: len(s.alerts("wal-archive-gap-closed")) > closed, 180, "a new base backup to close the gap")
+        self.settle()
+        return Fault("segment damaged in the archive", detected, True, time.time() - t0,
+                     self.check_no_loss(t0), "")
+
     def delete_segment(self):
         """A segment taken out of the archive (moved to the work dir): a
         gap, alerted, and re-anchored by a base backup taken by itself."""
@@ -1007,7 +1116,7 @@ class Driver:
         victim = segs[-2]
         gaps, closed = len(s.alerts("wal-archive-gap")), len(s.alerts("wal-archive-gap-closed"))
         t0 = time.time()
-        os.rename(os.path.join(d, victim), os.path.join(s.work, "removed-" + victim))
+        shutil.move(os.path.join(d, victim), os.path.join(s.work, "removed-" + victim))  # another volume as root
         self.holes.append(victim[:24])
         detected = True
         try:
@@ -1413,6 +1522,7 @@ def main():
         log("chaos run aborted: %r" % e)
     finally:
         s.down()
+        s.unmount(args.keep or not ok)
         if args.keep or not ok:
             log("work directory kept: %s" % s.work)
         else:
