@@ -159,8 +159,9 @@ fingerprint() {
 	take_backup
 	start_sidecar restorer
 	touch "$BACKUPS/request-restore"
-	wait_for "grep -q 'recovery phase: restoring' $BACKUPS/recovery.log" 30
-	sleep 0.3
+	# killed while the marker says restoring (checked, not guessed: on a
+	# loaded machine a nap could outlast the restore)
+	wait_for "grep -q 'recovery phase: restoring' $BACKUPS/recovery.log && grep -q '^phase = restoring' $BACKUPS/recovery-in-progress" 30
 	kill9_sidecar
 	PIDS=()
 	[ -e "$BACKUPS/recovery-in-progress" ]

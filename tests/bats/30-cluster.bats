@@ -235,8 +235,9 @@ served_again() {
 }
 
 @test "the probes do what the pod needs: --ready false while the server is down or a recovery swaps, --alive db false when pgwarden-db is gone or stuck; the rendered pod wires them" {
-	run "$BIN/pgwarden" status --ready
-	[ "$status" -eq 0 ]
+	# the server answers before pgwarden-db records it running: on a
+	# loaded machine that takes a moment
+	wait_for "'$BIN/pgwarden' status --ready" 30
 	run "$BIN/pgwarden" status --alive db
 	[ "$status" -eq 0 ]
 	# a recovery swapping data, as the restorer holds its marker
