@@ -614,8 +614,13 @@ class Driver:
         recovery or backup loads libraries and grows pools for good)."""
         if time.time() - p.started_at < self.warmup:
             return False
-        log_name, mark = {"restorer": ("recovery.log", "recovery done:"),
-                          "backupper": ("backup.log", "done:")}.get(p.name, (None, None))
+        jobs = {"restorer": ("recovery.log", "recovery done:"),
+                "backupper": ("backup.log", "done:")}
+        if self.args.physical:
+            # laying a base down grows pgwarden-db's heap once (the reader's
+            # threads and buffers): about 5 MiB, then flat over 8 more
+            jobs["pgwarden-db"] = ("db-supervisor.log", "Physical restore started")
+        log_name, mark = jobs.get(p.name, (None, None))
         if not log_name:
             return True
         return any(mark in l and iso_time(l.split()[0]) > p.started_at for l in self.s.read_log(log_name)[-400:])
