@@ -16,6 +16,9 @@ setup() {
 	runuser -u postgres --preserve-environment -- "$BIN/pgwarden-db" 2>>"$BACKUPS.db.stderr" >/dev/null 3>&- &
 	PIDS+=($!)
 	wait_for "pg_sql 'SELECT 1' >/dev/null 2>&1" 30
+	# the server answers a moment before pgwarden-db sees it serve (longer
+	# with the sanitizer build): a fault before that is a failed start
+	wait_for "grep -q 'postgres is accepting connections' $BACKUPS/db-supervisor.log" 30
 	pg_sql "CREATE DATABASE app"
 	PGDATABASE=app pg_sql "CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, 10000) g"
 	pg_sql "CREATE ROLE app_reader LOGIN"
