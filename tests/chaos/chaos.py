@@ -1078,18 +1078,24 @@ class Driver:
         return Fault("full WAL archive volume (%s)" % how, detected, True, time.time() - t0,
                      self.check_no_loss(t0), "")
 
-    def damage_segment(self):
-        """16 bytes flipped in the middle of an archived segment (one the
-        read-back has read whole already): found by the next read-back,
-        moved aside as .damaged with a CRITICAL, and the gap re-anchored by
-        a base backup taken by itself."""
+    def archived_victim(self):
+        """A whole chain, three more segments archived, and the one before
+        the newest: (archive directory, its file name)."""
         s = self.s
         s.wait(lambda: s.chain_ok(), 120, "a whole WAL chain")
         for _ in range(3):
             self.switch_and_wait_archived()
         d = s.archive_dir()
         segs = sorted(n for n in os.listdir(d) if re.fullmatch(r"[0-9A-F]{24}\.gz", n))
-        victim = segs[-2]
+        return d, segs[-2]
+
+    def damage_segment(self):
+        """16 bytes flipped in the middle of an archived segment (one the
+        read-back has read whole already): found by the next read-back,
+        moved aside as .damaged with a CRITICAL, and the gap re-anchored by
+        a base backup taken by itself."""
+        s = self.s
+        d, victim = self.archived_victim()
         found, closed = len(s.alerts("wal-archive-damaged")), len(s.alerts("wal-archive-gap-closed"))
         t0 = time.time()
         with open(os.path.join(d, victim), "r+b") as f:
@@ -1113,12 +1119,7 @@ class Driver:
         """A segment taken out of the archive (moved to the work dir): a
         gap, alerted, and re-anchored by a base backup taken by itself."""
         s = self.s
-        s.wait(lambda: s.chain_ok(), 120, "a whole WAL chain")
-        for _ in range(3):
-            self.switch_and_wait_archived()
-        d = s.archive_dir()
-        segs = sorted(n for n in os.listdir(d) if re.fullmatch(r"[0-9A-F]{24}\.gz", n))
-        victim = segs[-2]
+        d, victim = self.archived_victim()
         gaps, closed = len(s.alerts("wal-archive-gap")), len(s.alerts("wal-archive-gap-closed"))
         t0 = time.time()
         shutil.move(os.path.join(d, victim), os.path.join(s.work, "removed-" + victim))  # another volume as root
